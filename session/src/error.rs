@@ -1,0 +1,92 @@
+//! The crate's error type.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything that can go wrong when reading, saving or serializing a session.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A session value could not be serialized to JSON.
+    Serialize {
+        /// The stored name of the key whose value failed.
+        key: String,
+        /// What serde_json reported.
+        source: serde_json::Error,
+    },
+    /// The `Set-Cookie` header would be longer than browsers accept; they would
+    /// drop it silently, so it is refused instead.
+    CookieTooLarge {
+        /// The length of the `Set-Cookie` value, in bytes.
+        size: usize,
+        /// The largest length accepted.
+        limit: usize,
+    },
+    /// A cookie name or attribute would break the `Set-Cookie` header.
+    InvalidCookie(String),
+    /// A file-system operation of [`FsStorage`](crate::FsStorage) failed.
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// What the operating system reported.
+        source: std::io::Error,
+    },
+    /// The root of an [`FsStorage`](crate::FsStorage) exists but is not a directory.
+    NotADirectory(PathBuf),
+    /// A storage backend (such as Redis) failed.
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    pub(crate) fn serialize(key: &str, source: serde_json::Error) -> Self {
+        Error::Serialize {
+            key: key.to_owned(),
+            source,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Serialize { key, .. } => {
+                write!(f, "could not serialize the session value of `{key}`")
+            }
+            Error::CookieTooLarge { size, limit } => write!(
+                f,
+                "the Set-Cookie header would be {size} bytes, over the {limit}-byte limit browsers accept; \
+                 store less in the cookie or use a server-side storage"
+            ),
+            Error::InvalidCookie(reason) => write!(f, "invalid cookie: {reason}"),
+            Error::Io { path, .. } => write!(f, "session storage I/O failed on {}", path.display()),
+            Error::NotADirectory(path) => {
+                write!(
+                    f,
+                    "the session directory {} exists but is not a directory",
+                    path.display()
+                )
+            }
+            Error::Backend(_) => f.write_str("the session storage backend failed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Serialize { source, .. } => Some(source),
+            Error::Io { source, .. } => Some(source),
+            Error::Backend(source) => Some(&**source),
+            Error::CookieTooLarge { .. } | Error::InvalidCookie(_) | Error::NotADirectory(_) => {
+                None
+            }
+        }
+    }
+}

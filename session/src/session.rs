@@ -1,0 +1,459 @@
+//! `Session<S, St>`: the typed session.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::data::{RawData, RawMap, SessionData};
+use crate::error::Error;
+use crate::id::new_session_id;
+use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
+use crate::schema::{KeyDef, Schema};
+use crate::slot::{Loaded, Slot};
+use crate::state::{
+    Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, Destroyed, State,
+};
+use crate::value::{Erased, SessionValue};
+
+/// The data of one user across requests, typed by the schema `S`.
+///
+/// A session is in one of two states, a type parameter checked by the compiler:
+///
+/// - [`Active`] (the default): read with [`get`](Self::get) and
+///   [`has`](Self::has), change with [`set`](Self::set), [`unset`](Self::unset),
+///   [`flash`](Self::flash) and [`regenerate_id`](Self::regenerate_id);
+/// - [`Destroyed`], reached by [`destroy`](Self::destroy), which consumes the
+///   active session: it reads as empty and cannot be changed, and saving it
+///   deletes it.
+///
+/// ```
+/// use session::{Session, SessionSchema};
+///
+/// #[derive(SessionSchema)]
+/// struct App {
+///     user_id: u64,
+///     #[session(flash)]
+///     notice: String,
+/// }
+///
+/// let mut session = Session::<App>::new();
+/// assert!(!session.dirty());
+/// session.set(App::USER_ID, 7);
+/// session.flash(App::NOTICE, "Welcome back".to_owned());
+/// assert_eq!(session.get(App::USER_ID), Some(&7));
+/// // A flashed value is for the next request, not this one.
+/// assert_eq!(session.get(App::NOTICE), None);
+/// assert!(session.dirty());
+///
+/// let destroyed = session.destroy();
+/// assert!(destroyed.destroyed());
+/// assert_eq!(destroyed.size(), 0);
+/// ```
+///
+/// Stored values the schema does not know, and stored values that do not fit
+/// their key's type, are kept as they were and written back unchanged by
+/// [`data`](Self::data) and the storages; [`get`](Self::get) reads the latter as
+/// `None` and [`mismatched_keys`](Self::mismatched_keys) lists them.
+pub struct Session<S, St = Active> {
+    id: String,
+    original_id: String,
+    delete_id: Option<String>,
+    dirty: bool,
+    values: Box<[Slot]>,
+    loaded_flash: Box<[Slot]>,
+    next_flash: Box<[Option<Erased>]>,
+    unknown_values: Vec<(String, Box<RawValue>)>,
+    unknown_flash: Vec<String>,
+    marker: PhantomData<fn() -> (S, St)>,
+}
+
+/// A session after [`Session::destroy`]: empty, unchangeable, and deleted from
+/// its storage when saved.
+pub type DestroyedSession<S> = Session<S, Destroyed>;
+
+impl<S: Schema> Session<S> {
+    /// A new, empty session with a fresh random id (see [`new_session_id`]).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_id(new_session_id())
+    }
+
+    /// A new, empty session with the given id.
+    #[must_use]
+    pub fn with_id(id: impl Into<String>) -> Self {
+        Self::from_raw(id.into(), RawData::default())
+    }
+
+    /// A session with the given id and initial data, as a storage loads one.
+    /// Flash values in `data` are readable in this request and dropped at the
+    /// next save, so a session loaded with flash values starts dirty.
+    #[must_use]
+    pub fn from_data(id: impl Into<String>, data: SessionData) -> Self {
+        fn raw_map(map: Map<String, Value>) -> RawMap {
+            RawMap(
+                map.into_iter()
+                    .filter_map(|(name, value)| {
+                        Some((name, serde_json::value::to_raw_value(&value).ok()?))
+                    })
+                    .collect(),
+            )
+        }
+        Self::from_raw(
+            id.into(),
+            RawData {
+                values: raw_map(data.values),
+                flash: raw_map(data.flash),
+            },
+        )
+    }
+
+    /// A session with the given id loaded from stored JSON `[values, flash]`.
+    pub(crate) fn from_json(id: String, json: &str) -> serde_json::Result<Self> {
+        Ok(Self::from_raw(id, RawData::from_json(json)?))
+    }
+
+    pub(crate) fn from_raw(id: String, data: RawData) -> Self {
+        let mut values = empty_slots(S::__VALUE_KEYS.len());
+        let mut loaded_flash = empty_slots(S::__FLASH_KEYS.len());
+        let mut unknown_values = Vec::new();
+        let mut unknown_flash = Vec::new();
+        for (name, raw) in data.values.0 {
+            match position(S::__VALUE_KEYS, &name) {
+                Some(index) => values[index] = Slot::Loaded(Loaded::new(raw)),
+                None => unknown_values.push((name, raw)),
+            }
+        }
+        for (name, raw) in data.flash.0 {
+            match position(S::__FLASH_KEYS, &name) {
+                Some(index) => loaded_flash[index] = Slot::Loaded(Loaded::new(raw)),
+                None => unknown_flash.push(name),
+            }
+        }
+        let dirty = !unknown_flash.is_empty() || loaded_flash.iter().any(Slot::is_present);
+        Session {
+            original_id: id.clone(),
+            id,
+            delete_id: None,
+            dirty,
+            values,
+            loaded_flash,
+            next_flash: (0..S::__FLASH_KEYS.len()).map(|_| None).collect(),
+            unknown_values,
+            unknown_flash,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<S: Schema> Default for Session<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: Schema, St: State> Session<S, St> {
+    /// The session's id. After [`regenerate_id`](Self::regenerate_id), the new one.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The id to delete from the storage when the session is saved: the id the
+    /// session was loaded with, once [`regenerate_id(true)`](Self::regenerate_id)
+    /// was called (however many times), else `None`.
+    #[must_use]
+    pub fn delete_id(&self) -> Option<&str> {
+        self.delete_id.as_deref()
+    }
+
+    /// Whether the session was destroyed; true exactly for a [`DestroyedSession`].
+    #[must_use]
+    pub fn destroyed(&self) -> bool {
+        St::DESTROYED
+    }
+
+    /// Whether the session changed since it was loaded (and so must be saved):
+    /// set, unset, flash and `regenerate_id` make it dirty, and so do flash values
+    /// loaded with it, which the next save drops.
+    #[must_use]
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// The number of stored values plus loaded flash values, including those the
+    /// schema does not know; 0 for a destroyed session.
+    #[must_use]
+    pub fn size(&self) -> usize {
+        if St::DESTROYED {
+            return 0;
+        }
+        let values = self.values.iter().filter(|slot| slot.is_present()).count();
+        let flash = self
+            .loaded_flash
+            .iter()
+            .filter(|slot| slot.is_present())
+            .count();
+        values + self.unknown_values.len() + flash + self.unknown_flash.len()
+    }
+
+    /// The value of a value key, or of a flash key loaded with this session.
+    /// `None` when the key is absent, when its stored value does not fit the
+    /// key's type, and always on a destroyed session. A stored value is decoded
+    /// once, on the first read; later reads return the same reference.
+    #[inline]
+    pub fn get<K>(&self, key: K) -> Option<&K::Value>
+    where
+        K: GetKey<S>,
+        K::Value: SessionValue,
+    {
+        if St::DESTROYED {
+            return None;
+        }
+        let key = key.__key_ref();
+        let slots = if key.flash {
+            &self.loaded_flash
+        } else {
+            &self.values
+        };
+        slots.get(key.index)?.get::<K::Value>()
+    }
+
+    /// Whether [`get`](Self::get) would return a value for this key: a typed key
+    /// (`App::USER_ID`) or a variant of a key enum (`AppValueKey::UserId`).
+    #[must_use]
+    pub fn has(&self, key: impl HasKey<S>) -> bool {
+        if St::DESTROYED {
+            return false;
+        }
+        let key = key.__key_ref();
+        let (slots, defs) = if key.flash {
+            (&self.loaded_flash, S::__FLASH_KEYS)
+        } else {
+            (&self.values, S::__VALUE_KEYS)
+        };
+        match (slots.get(key.index), defs.get(key.index)) {
+            (Some(slot), Some(def)) => slot.holds_fit_value(def),
+            _ => false,
+        }
+    }
+
+    /// The stored names of keys whose stored value does not fit the key's type
+    /// (value keys, then loaded flash keys). Such values read as `None` and are
+    /// kept unchanged until the key is set or unset.
+    #[must_use]
+    pub fn mismatched_keys(&self) -> Vec<&'static str> {
+        if St::DESTROYED {
+            return Vec::new();
+        }
+        let values = unfit(&self.values, S::__VALUE_KEYS);
+        let flash = unfit(&self.loaded_flash, S::__FLASH_KEYS);
+        values.chain(flash).collect()
+    }
+
+    /// The session's data in the storage format: the values (known, unknown and
+    /// unfit ones alike) and the values flashed for the next request. Empty for
+    /// a destroyed session. A value whose `Serialize` impl fails is left out;
+    /// storages report that failure as [`Error::Serialize`] instead.
+    #[must_use]
+    pub fn data(&self) -> SessionData {
+        if St::DESTROYED {
+            return SessionData::default();
+        }
+        let mut data = SessionData::default();
+        for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
+            let value = match slot {
+                Slot::Loaded(loaded) => serde_json::from_str(loaded.raw.get()).ok(),
+                Slot::Set(value) => value.to_json_value().ok(),
+                Slot::Absent | Slot::Unset => None,
+            };
+            if let Some(value) = value {
+                data.values.insert(def.name.to_owned(), value);
+            }
+        }
+        for (name, raw) in &self.unknown_values {
+            if let Ok(value) = serde_json::from_str(raw.get()) {
+                data.values.insert(name.clone(), value);
+            }
+        }
+        for (value, def) in self.next_flash.iter().zip(S::__FLASH_KEYS) {
+            if let Some(value) = value.as_ref().and_then(|value| value.to_json_value().ok()) {
+                data.flash.insert(def.name.to_owned(), value);
+            }
+        }
+        data
+    }
+
+    /// Writes [`data`](Self::data) as JSON `[values, flash]`, with untouched
+    /// values copied as they were stored.
+    pub(crate) fn data_json(&self) -> Result<String, Error> {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"[{");
+        if !St::DESTROYED {
+            let mut first = true;
+            for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
+                match slot {
+                    Slot::Loaded(loaded) => {
+                        write_name(&mut out, &mut first, def.name);
+                        out.extend_from_slice(loaded.raw.get().as_bytes());
+                    }
+                    Slot::Set(value) => {
+                        write_name(&mut out, &mut first, def.name);
+                        value
+                            .write_json(&mut out)
+                            .map_err(|source| Error::serialize(def.name, source))?;
+                    }
+                    Slot::Absent | Slot::Unset => {}
+                }
+            }
+            for (name, raw) in &self.unknown_values {
+                write_name(&mut out, &mut first, name);
+                out.extend_from_slice(raw.get().as_bytes());
+            }
+            out.extend_from_slice(b"},{");
+            let mut first = true;
+            for (value, def) in self.next_flash.iter().zip(S::__FLASH_KEYS) {
+                if let Some(value) = value {
+                    write_name(&mut out, &mut first, def.name);
+                    value
+                        .write_json(&mut out)
+                        .map_err(|source| Error::serialize(def.name, source))?;
+                }
+            }
+        } else {
+            out.extend_from_slice(b"},{");
+        }
+        out.extend_from_slice(b"}]");
+        String::from_utf8(out)
+            .map_err(|_| Error::serialize("", serde::ser::Error::custom("invalid UTF-8")))
+    }
+}
+
+impl<S: Schema, St: State> Session<S, St> {
+    /// Sets a value key. The value is encoded when the session is saved, not now.
+    ///
+    /// Does not compile with a flash key (use [`flash`](Self::flash)), a key of
+    /// another schema, a value of another type, or on a destroyed session.
+    pub fn set<K>(&mut self, key: K, value: K::Value)
+    where
+        St: CanSet,
+        K: SetKey<S>,
+        K::Value: SessionValue,
+    {
+        if let Some(slot) = self.values.get_mut(key.__index()) {
+            *slot = Slot::Set(Erased::new(value));
+        }
+        self.dirty = true;
+    }
+
+    /// Removes a value key: a typed key or a variant of the value key enum.
+    pub fn unset(&mut self, key: impl UnsetKey<S>)
+    where
+        St: CanUnset,
+    {
+        if let Some(slot) = self.values.get_mut(key.__index()) {
+            *slot = Slot::Unset;
+        }
+        self.dirty = true;
+    }
+
+    /// Flashes a value: it is saved for the next request only, where
+    /// [`get`](Self::get) reads it; it is not readable in this one.
+    pub fn flash<K>(&mut self, key: K, value: K::Value)
+    where
+        St: CanFlash,
+        K: FlashKeyOf<S>,
+        K::Value: SessionValue,
+    {
+        if let Some(slot) = self.next_flash.get_mut(key.__index()) {
+            *slot = Some(Erased::new(value));
+        }
+        self.dirty = true;
+    }
+
+    /// Gives the session a new random id, keeping its data; call it after login
+    /// and other privilege changes, so an id known before is worthless after.
+    /// With `delete_old`, saving deletes the session stored under the id it was
+    /// loaded with ([`delete_id`](Self::delete_id)).
+    pub fn regenerate_id(&mut self, delete_old: bool)
+    where
+        St: CanRegenerate,
+    {
+        if delete_old {
+            self.delete_id = Some(self.original_id.clone());
+        }
+        self.id = new_session_id();
+        self.dirty = true;
+    }
+
+    /// Destroys the session, consuming it: the [`DestroyedSession`] returned reads
+    /// as empty, cannot be changed, and is deleted from its storage when saved.
+    #[must_use = "save the destroyed session, so its storage deletes it and the cookie is cleared"]
+    pub fn destroy(self) -> DestroyedSession<S>
+    where
+        St: CanDestroy,
+    {
+        Session {
+            id: self.id,
+            original_id: self.original_id,
+            delete_id: self.delete_id,
+            dirty: self.dirty,
+            values: Box::new([]),
+            loaded_flash: Box::new([]),
+            next_flash: Box::new([]),
+            unknown_values: Vec::new(),
+            unknown_flash: Vec::new(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<S: Schema, St: State> fmt::Debug for Session<S, St> {
+    /// Shows the id and state, and the names of the keys held, never the values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let held: Vec<&str> = self
+            .values
+            .iter()
+            .zip(S::__VALUE_KEYS)
+            .filter(|(slot, _)| slot.is_present())
+            .map(|(_, def)| def.name)
+            .chain(self.unknown_values.iter().map(|(name, _)| name.as_str()))
+            .collect();
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("destroyed", &St::DESTROYED)
+            .field("dirty", &self.dirty)
+            .field("keys", &held)
+            .finish_non_exhaustive()
+    }
+}
+
+fn empty_slots(len: usize) -> Box<[Slot]> {
+    (0..len).map(|_| Slot::Absent).collect()
+}
+
+fn position(defs: &[KeyDef], name: &str) -> Option<usize> {
+    defs.iter().position(|def| def.name == name)
+}
+
+fn unfit<'a>(
+    slots: &'a [Slot],
+    defs: &'static [KeyDef],
+) -> impl Iterator<Item = &'static str> + 'a {
+    slots
+        .iter()
+        .zip(defs)
+        .filter(|(slot, def)| slot.holds_unfit_value(def))
+        .map(|(_, def)| def.name)
+}
+
+/// Writes `"name":`, preceded by a comma unless it is the first entry.
+fn write_name(out: &mut Vec<u8>, first: &mut bool, name: &str) {
+    if !std::mem::take(first) {
+        out.push(b',');
+    }
+    // Writing a `&str` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, name);
+    out.push(b':');
+}

@@ -1,0 +1,84 @@
+//! The two states of a session, and the operations each state allows.
+//!
+//! A state is a type parameter of [`Session`](crate::Session), so an operation
+//! a state does not allow is a compile error. Each operation is guarded by its
+//! own marker trait, implemented for [`Active`] only, whose diagnostic names the
+//! operation: calling `set` on a [`DestroyedSession`](crate::DestroyedSession)
+//! fails with "cannot `set` on a destroyed session".
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Active {}
+    impl Sealed for super::Destroyed {}
+}
+
+/// A session state: [`Active`] or [`Destroyed`]. Sealed: no other states exist.
+pub trait State: sealed::Sealed + Send + Sync + 'static {
+    /// Whether sessions in this state are destroyed.
+    const DESTROYED: bool;
+}
+
+/// The state of a live session: values can be read, set, unset and flashed,
+/// and the id can be regenerated. Every session starts here.
+#[derive(Debug)]
+pub enum Active {}
+
+/// The state of a session after [`Session::destroy`](crate::Session::destroy):
+/// it reads as empty (no values, size 0), cannot be changed, and saving it
+/// deletes it from its storage and clears the cookie.
+#[derive(Debug)]
+pub enum Destroyed {}
+
+impl State for Active {
+    const DESTROYED: bool = false;
+}
+
+impl State for Destroyed {
+    const DESTROYED: bool = true;
+}
+
+/// Implemented by the states that allow [`Session::set`](crate::Session::set).
+#[diagnostic::on_unimplemented(
+    message = "cannot `set` on a destroyed session",
+    label = "this session was destroyed",
+    note = "`destroy()` ends the session for good; to keep data, set it before destroying, or start a new `Session`"
+)]
+pub trait CanSet: State {}
+impl CanSet for Active {}
+
+/// Implemented by the states that allow [`Session::unset`](crate::Session::unset).
+#[diagnostic::on_unimplemented(
+    message = "cannot `unset` on a destroyed session",
+    label = "this session was destroyed",
+    note = "a destroyed session is already empty: every key reads as absent"
+)]
+pub trait CanUnset: State {}
+impl CanUnset for Active {}
+
+/// Implemented by the states that allow [`Session::flash`](crate::Session::flash).
+#[diagnostic::on_unimplemented(
+    message = "cannot `flash` on a destroyed session",
+    label = "this session was destroyed",
+    note = "a destroyed session is not saved for the next request, so a flashed value would be lost"
+)]
+pub trait CanFlash: State {}
+impl CanFlash for Active {}
+
+/// Implemented by the states that allow
+/// [`Session::regenerate_id`](crate::Session::regenerate_id).
+#[diagnostic::on_unimplemented(
+    message = "cannot `regenerate_id` on a destroyed session",
+    label = "this session was destroyed",
+    note = "saving a destroyed session deletes it; there is no id left to regenerate"
+)]
+pub trait CanRegenerate: State {}
+impl CanRegenerate for Active {}
+
+/// Implemented by the states that allow [`Session::destroy`](crate::Session::destroy).
+#[diagnostic::on_unimplemented(
+    message = "this session is already destroyed",
+    label = "`destroy` was already called on this session",
+    note = "saving the destroyed session deletes it and clears the cookie; no second `destroy` is needed"
+)]
+pub trait CanDestroy: State {}
+impl CanDestroy for Active {}

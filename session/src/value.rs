@@ -1,0 +1,109 @@
+//! Values held by a session: the bound every value type meets, and the
+//! type-erased box a decoded or newly set value lives in.
+
+use std::any::TypeId;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+/// A type a session key can hold: serializable both ways, shareable between
+/// threads, and owning its data. Implemented for every such type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a session",
+    label = "the type of this session key",
+    note = "a session value must implement `serde::Serialize` and `serde::de::DeserializeOwned` \
+            (add `#[derive(Serialize, Deserialize)]`), and be `Send + Sync + 'static`"
+)]
+pub trait SessionValue: Serialize + DeserializeOwned + Send + Sync + 'static {}
+
+impl<T: Serialize + DeserializeOwned + Send + Sync + 'static> SessionValue for T {}
+
+/// What the session needs from a value once its type is erased.
+trait StoredValue: Send + Sync + 'static {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
+    fn to_json_value(&self) -> serde_json::Result<serde_json::Value>;
+}
+
+impl<T: Serialize + Send + Sync + 'static> StoredValue for T {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(out, self)
+    }
+
+    fn to_json_value(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(self)
+    }
+}
+
+/// A value of some [`SessionValue`] type, with its `TypeId` kept beside it so a
+/// typed read is one comparison and no virtual call.
+pub(crate) struct Erased {
+    type_id: TypeId,
+    value: Box<dyn StoredValue>,
+}
+
+impl Erased {
+    pub(crate) fn new<T: SessionValue>(value: T) -> Self {
+        Erased {
+            type_id: TypeId::of::<T>(),
+            value: Box::new(value),
+        }
+    }
+
+    /// The value as a `T`, if it is one.
+    #[inline]
+    pub(crate) fn downcast_ref<T: 'static>(&self) -> Option<&T> {
+        if self.type_id == TypeId::of::<T>() {
+            let ptr: *const dyn StoredValue = &*self.value;
+            // SAFETY: `type_id` is the `TypeId` of the concrete type boxed in
+            // `value` (both are set together in `new` and never changed), and it
+            // equals `T`'s, so the box holds a `T`; casting the fat pointer to a
+            // thin `*const T` keeps its address, which is valid for the borrow of `self`.
+            Some(unsafe { &*ptr.cast::<T>() })
+        } else {
+            None
+        }
+    }
+
+    /// Appends the value's JSON to `out`.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        self.value.write_json(out)
+    }
+
+    /// The value as a JSON tree.
+    pub(crate) fn to_json_value(&self) -> serde_json::Result<serde_json::Value> {
+        self.value.to_json_value()
+    }
+}
+
+/// Decodes stored JSON as a `T`; `None` when it does not fit the type.
+pub(crate) fn decode<T: SessionValue>(raw: &RawValue) -> Option<Erased> {
+    serde_json::from_str::<T>(raw.get()).ok().map(Erased::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downcast_checks_the_type() {
+        let erased = Erased::new(42_u64);
+        assert_eq!(erased.downcast_ref::<u64>(), Some(&42));
+        assert_eq!(erased.downcast_ref::<u32>(), None);
+        let erased = Erased::new(vec![String::from("a")]);
+        assert_eq!(erased.downcast_ref::<Vec<String>>().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn decode_rejects_unfit_values() {
+        let raw = RawValue::from_string("\"text\"".into()).unwrap();
+        assert!(decode::<u64>(&raw).is_none());
+        assert_eq!(
+            decode::<String>(&raw)
+                .unwrap()
+                .downcast_ref::<String>()
+                .unwrap(),
+            "text"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+#[session(rename_all = "camelCase")]
+struct App {
+    user_id: u64,
+    #[session(rename = "userId")]
+    legacy_user: u64,
+}
+
+fn main() {}

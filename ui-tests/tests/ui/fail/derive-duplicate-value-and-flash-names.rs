@@ -1,0 +1,11 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+struct App {
+    #[session(rename = "message")]
+    status: String,
+    #[session(flash, rename = "message")]
+    notice: String,
+}
+
+fn main() {}

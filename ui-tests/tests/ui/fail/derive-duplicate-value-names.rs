@@ -1,0 +1,10 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+struct App {
+    user_id: u64,
+    #[session(rename = "user_id")]
+    account: u64,
+}
+
+fn main() {}

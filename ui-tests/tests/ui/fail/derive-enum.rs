@@ -1,0 +1,9 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+enum App {
+    LoggedIn { user_id: u64 },
+    Anonymous,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+struct App<T> {
+    user: T,
+}
+
+fn main() {}

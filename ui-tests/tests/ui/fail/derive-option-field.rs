@@ -1,0 +1,10 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+struct App {
+    user_id: Option<u64>,
+    #[session(flash)]
+    notice: Option<Vec<String>>,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+union App {
+    user_id: u64,
+    visits: u32,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+#[session(flash)]
+struct App {
+    notice: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+struct App {
+    #[session(flsh)]
+    notice: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use session::SessionSchema;
+
+#[derive(SessionSchema)]
+#[session(rename_all = "Camel")]
+struct App {
+    user_id: u64,
+}
+
+fn main() {}

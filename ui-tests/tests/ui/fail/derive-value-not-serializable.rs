@@ -1,0 +1,12 @@
+use session::SessionSchema;
+
+struct Cart {
+    items: Vec<String>,
+}
+
+#[derive(SessionSchema)]
+struct App {
+    cart: Cart,
+}
+
+fn main() {}
