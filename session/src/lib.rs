@@ -5,6 +5,7 @@
 //! - [`typestate`]: how the compiler keeps sessions and keys in line.
 //! - [`Session`]: every operation, with the reference semantics.
 
+mod cookie;
 mod data;
 mod error;
 mod id;
@@ -16,6 +17,7 @@ mod state;
 pub mod typestate;
 mod value;
 
+pub use cookie::{Cookie, SameSite};
 pub use data::SessionData;
 pub use error::Error;
 pub use id::new_session_id;

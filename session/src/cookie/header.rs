@@ -1,0 +1,64 @@
+//! Reading one cookie out of a `Cookie` request header, as the reference
+//! parser does: `;`-separated `name=value` pairs, whitespace trimmed, quoted
+//! values unquoted, and the first pair with the name wins.
+
+/// The raw value of the first cookie called `name`, unquoted.
+pub(crate) fn find<'a>(header: &'a str, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+    header.split(';').find_map(|pair| {
+        let (key, value) = match pair.split_once('=') {
+            Some((key, value)) => (key.trim(), value.trim()),
+            None => (pair.trim(), ""),
+        };
+        (key == name).then(|| unquote(value))
+    })
+}
+
+/// `"a\"b"` -> `a"b`; anything not quoted is returned as it is.
+fn unquote(value: &str) -> std::borrow::Cow<'_, str> {
+    let Some(inner) = value.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) else {
+        return value.into();
+    };
+    if !inner.contains('\\') {
+        return inner.into();
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(ch) = chars.next() {
+        if ch == '\\' {
+            if let Some(escaped) = chars.next() {
+                out.push(escaped);
+            }
+        } else {
+            out.push(ch);
+        }
+    }
+    out.trim().to_owned().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_named_cookie() {
+        let header = "theme=dark; session=abc.def;other=1";
+        assert_eq!(find(header, "session").as_deref(), Some("abc.def"));
+        assert_eq!(find(header, "other").as_deref(), Some("1"));
+        assert_eq!(find(header, "missing"), None);
+        assert_eq!(find(header, "sess"), None);
+    }
+
+    #[test]
+    fn the_first_of_a_repeated_name_wins() {
+        assert_eq!(find("s=first; s=second", "s").as_deref(), Some("first"));
+    }
+
+    #[test]
+    fn trims_and_unquotes() {
+        assert_eq!(find("  s =  value  ", "s").as_deref(), Some("value"));
+        assert_eq!(find("s=\"quoted value\"", "s").as_deref(), Some("quoted value"));
+        assert_eq!(find(r#"s="a\"b""#, "s").as_deref(), Some("a\"b"));
+        assert_eq!(find("s=", "s").as_deref(), Some(""));
+        assert_eq!(find("s", "s").as_deref(), Some(""));
+    }
+}
