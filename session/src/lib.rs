@@ -14,6 +14,7 @@ mod schema;
 mod session;
 mod slot;
 mod state;
+mod storage;
 pub mod typestate;
 mod value;
 
@@ -29,6 +30,9 @@ pub use schema::{Schema, UnknownKey};
 pub use session::{DestroyedSession, Session};
 pub use session_derive::SessionSchema;
 pub use state::{Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, Destroyed, State};
+#[cfg(feature = "redis")]
+pub use storage::RedisStorage;
+pub use storage::{CookieStorage, FsStorage, MemoryStorage, SessionStorage};
 pub use value::SessionValue;
 
 /// What generated code reaches the runtime through. Not a public API.

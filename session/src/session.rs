@@ -66,6 +66,7 @@ pub struct Session<S, St = Active> {
     next_flash: Box<[Option<Erased>]>,
     unknown_values: Vec<(String, Box<RawValue>)>,
     unknown_flash: Vec<String>,
+    stored: bool,
     marker: PhantomData<fn() -> (S, St)>,
 }
 
@@ -109,9 +110,12 @@ impl<S: Schema> Session<S> {
         )
     }
 
-    /// A session with the given id loaded from stored JSON `[values, flash]`.
-    pub(crate) fn from_json(id: String, json: &str) -> serde_json::Result<Self> {
-        Ok(Self::from_raw(id, RawData::from_json(json)?))
+    /// A session loaded from the record a storage keeps under `id`, as JSON
+    /// `[values, flash]`. Saving it applies its changes to that record.
+    pub(crate) fn from_stored(id: String, json: &str) -> serde_json::Result<Self> {
+        let mut session = Self::from_raw(id, RawData::from_json(json)?);
+        session.stored = true;
+        Ok(session)
     }
 
     pub(crate) fn from_raw(id: String, data: RawData) -> Self {
@@ -142,6 +146,7 @@ impl<S: Schema> Session<S> {
             next_flash: (0..S::__FLASH_KEYS.len()).map(|_| None).collect(),
             unknown_values,
             unknown_flash,
+            stored: false,
             marker: PhantomData,
         }
     }
@@ -288,45 +293,79 @@ impl<S: Schema, St: State> Session<S, St> {
     /// Writes [`data`](Self::data) as JSON `[values, flash]`, with untouched
     /// values copied as they were stored.
     pub(crate) fn data_json(&self) -> Result<String, Error> {
-        let mut out = Vec::with_capacity(256);
-        out.extend_from_slice(b"[{");
+        let mut out = JsonObjects::new();
         if !St::DESTROYED {
-            let mut first = true;
             for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
                 match slot {
-                    Slot::Loaded(loaded) => {
-                        write_name(&mut out, &mut first, def.name);
-                        out.extend_from_slice(loaded.raw.get().as_bytes());
-                    }
-                    Slot::Set(value) => {
-                        write_name(&mut out, &mut first, def.name);
-                        value
-                            .write_json(&mut out)
-                            .map_err(|source| Error::serialize(def.name, source))?;
-                    }
+                    Slot::Loaded(loaded) => out.raw_entry(def.name, loaded.raw.get()),
+                    Slot::Set(value) => out.value_entry(def.name, value)?,
                     Slot::Absent | Slot::Unset => {}
                 }
             }
             for (name, raw) in &self.unknown_values {
-                write_name(&mut out, &mut first, name);
-                out.extend_from_slice(raw.get().as_bytes());
+                out.raw_entry(name, raw.get());
             }
-            out.extend_from_slice(b"},{");
-            let mut first = true;
-            for (value, def) in self.next_flash.iter().zip(S::__FLASH_KEYS) {
-                if let Some(value) = value {
-                    write_name(&mut out, &mut first, def.name);
-                    value
-                        .write_json(&mut out)
-                        .map_err(|source| Error::serialize(def.name, source))?;
-                }
-            }
-        } else {
-            out.extend_from_slice(b"},{");
         }
-        out.extend_from_slice(b"}]");
-        String::from_utf8(out)
-            .map_err(|_| Error::serialize("", serde::ser::Error::custom("invalid UTF-8")))
+        out.next_object();
+        if !St::DESTROYED {
+            self.write_next_flash(&mut out)?;
+        }
+        Ok(out.finish())
+    }
+
+    /// Whether saving updates the record this session was loaded from (rather
+    /// than writing a new one): it was loaded from a storage and kept its id.
+    pub(crate) fn updates_stored_record(&self) -> bool {
+        self.stored && self.id == self.original_id
+    }
+
+    /// Applies this request's changes to `latest`, the record as it is stored
+    /// now, and returns the new record: values set or unset here replace the
+    /// stored ones, values not touched here stay as `latest` has them (another
+    /// request may have changed them), the flash values read here are dropped
+    /// and the ones flashed here are added.
+    pub(crate) fn merge_into(&self, latest: &str) -> Result<String, Error> {
+        let Ok(latest) = RawData::from_json(latest) else {
+            return self.data_json();
+        };
+        let changed = |name: &str| {
+            position(S::__VALUE_KEYS, name)
+                .is_some_and(|index| matches!(self.values[index], Slot::Set(_) | Slot::Unset))
+        };
+        let mut out = JsonObjects::new();
+        for (name, raw) in &latest.values.0 {
+            if !changed(name) {
+                out.raw_entry(name, raw.get());
+            }
+        }
+        for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
+            if let Slot::Set(value) = slot {
+                out.value_entry(def.name, value)?;
+            }
+        }
+        out.next_object();
+        let consumed = |name: &str| {
+            self.unknown_flash.iter().any(|unknown| unknown == name)
+                || position(S::__FLASH_KEYS, name).is_some_and(|index| {
+                    self.loaded_flash[index].is_present() || self.next_flash[index].is_some()
+                })
+        };
+        for (name, raw) in &latest.flash.0 {
+            if !consumed(name) {
+                out.raw_entry(name, raw.get());
+            }
+        }
+        self.write_next_flash(&mut out)?;
+        Ok(out.finish())
+    }
+
+    fn write_next_flash(&self, out: &mut JsonObjects) -> Result<(), Error> {
+        for (value, def) in self.next_flash.iter().zip(S::__FLASH_KEYS) {
+            if let Some(value) = value {
+                out.value_entry(def.name, value)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -404,6 +443,7 @@ impl<S: Schema, St: State> Session<S, St> {
             next_flash: Box::new([]),
             unknown_values: Vec::new(),
             unknown_flash: Vec::new(),
+            stored: self.stored,
             marker: PhantomData,
         }
     }
@@ -448,12 +488,51 @@ fn unfit<'a>(
         .map(|(_, def)| def.name)
 }
 
-/// Writes `"name":`, preceded by a comma unless it is the first entry.
-fn write_name(out: &mut Vec<u8>, first: &mut bool, name: &str) {
-    if !std::mem::take(first) {
-        out.push(b',');
+/// Writes the JSON `[{...},{...}]` entry by entry.
+struct JsonObjects {
+    out: Vec<u8>,
+    first: bool,
+}
+
+impl JsonObjects {
+    fn new() -> Self {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(b"[{");
+        JsonObjects { out, first: true }
     }
-    // Writing a `&str` into a `Vec` cannot fail.
-    let _ = serde_json::to_writer(&mut *out, name);
-    out.push(b':');
+
+    /// Writes `"name":`, preceded by a comma unless it is the first entry.
+    fn name(&mut self, name: &str) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        // Writing a `&str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, name);
+        self.out.push(b':');
+    }
+
+    fn raw_entry(&mut self, name: &str, json: &str) {
+        self.name(name);
+        self.out.extend_from_slice(json.as_bytes());
+    }
+
+    fn value_entry(&mut self, name: &str, value: &Erased) -> Result<(), Error> {
+        self.name(name);
+        value
+            .write_json(&mut self.out)
+            .map_err(|source| Error::serialize(name, source))
+    }
+
+    /// Closes the values object and opens the flash object.
+    fn next_object(&mut self) {
+        self.out.extend_from_slice(b"},{");
+        self.first = true;
+    }
+
+    fn finish(mut self) -> String {
+        self.out.extend_from_slice(b"}]");
+        // Only `&str`s and serde_json output were written: the bytes are UTF-8.
+        String::from_utf8(self.out)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    }
 }

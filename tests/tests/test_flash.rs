@@ -40,7 +40,10 @@ fn a_flashed_value_lives_for_exactly_the_next_request() {
 
 #[test]
 fn a_value_flashed_while_reading_one_replaces_it_for_the_next_request() {
-    let loaded = SessionData { flash: json!({"notice": "old"}).as_object().unwrap().clone(), ..Default::default() };
+    let loaded = SessionData {
+        flash: json!({"notice": "old"}).as_object().unwrap().clone(),
+        ..Default::default()
+    };
     let mut session = Session::<App>::from_data("abc", loaded);
     session.flash(App::NOTICE, "new".into());
     assert_eq!(session.get(App::NOTICE).map(String::as_str), Some("old"));
@@ -49,7 +52,8 @@ fn a_value_flashed_while_reading_one_replaces_it_for_the_next_request() {
 
 #[test]
 fn loaded_flash_values_count_in_size() {
-    let loaded: SessionData = serde_json::from_value(json!([{"user_id": 1}, {"notice": "a", "error": "b"}])).unwrap();
+    let loaded: SessionData =
+        serde_json::from_value(json!([{"user_id": 1}, {"notice": "a", "error": "b"}])).unwrap();
     let session = Session::<App>::from_data("abc", loaded);
     assert_eq!(session.size(), 3);
 }

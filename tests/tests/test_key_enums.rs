@@ -5,7 +5,10 @@ use session_tests::{App, AppFlashKey, AppValueKey};
 
 #[test]
 fn enums_list_every_key_in_field_order() {
-    assert_eq!(AppValueKey::ALL, [AppValueKey::UserId, AppValueKey::Name, AppValueKey::Cart]);
+    assert_eq!(
+        AppValueKey::ALL,
+        [AppValueKey::UserId, AppValueKey::Name, AppValueKey::Cart]
+    );
     assert_eq!(AppFlashKey::ALL, [AppFlashKey::Notice, AppFlashKey::Error]);
 }
 
@@ -23,8 +26,14 @@ fn from_str_parses_stored_names_only() {
     assert_eq!("notice".parse::<AppFlashKey>(), Ok(AppFlashKey::Notice));
     let error: UnknownKey = "cart".parse::<AppValueKey>().unwrap_err();
     assert_eq!(error.name(), "cart");
-    assert_eq!(error.to_string(), "`cart` is not a key of this session schema");
-    assert!("notice".parse::<AppValueKey>().is_err(), "a flash key is not a value key");
+    assert_eq!(
+        error.to_string(),
+        "`cart` is not a key of this session schema"
+    );
+    assert!(
+        "notice".parse::<AppValueKey>().is_err(),
+        "a flash key is not a value key"
+    );
 }
 
 #[test]

@@ -12,7 +12,10 @@ fn load(values: serde_json::Value, flash: serde_json::Value) -> Session<App> {
 
 #[test]
 fn unknown_keys_are_written_back() {
-    let mut session = load(json!({"user_id": 1, "theme": {"dark": true}, "legacy": [1, 2]}), json!({}));
+    let mut session = load(
+        json!({"user_id": 1, "theme": {"dark": true}, "legacy": [1, 2]}),
+        json!({}),
+    );
     session.set(App::NAME, "Ada".into());
     let data = session.data();
     assert_eq!(data.values["theme"], json!({"dark": true}));
@@ -23,7 +26,10 @@ fn unknown_keys_are_written_back() {
 
 #[test]
 fn unfit_values_read_as_none_and_are_kept() {
-    let session = load(json!({"user_id": "not a number", "name": "Ada"}), json!({"notice": 404}));
+    let session = load(
+        json!({"user_id": "not a number", "name": "Ada"}),
+        json!({"notice": 404}),
+    );
     assert_eq!(session.get(App::USER_ID), None);
     assert!(!session.has(App::USER_ID));
     assert!(!session.has(AppValueKey::UserId));

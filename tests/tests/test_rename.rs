@@ -24,7 +24,10 @@ fn rename_all_applies_to_fields_without_a_rename() {
     session.set(Camel::LAST_PAGE, "/cart".into());
     session.flash(Camel::FLASH_MESSAGE, "hi".into());
     let data = session.data();
-    assert_eq!(serde_json::to_value(&data).unwrap(), json!([{"userId": 1, "LAST": "/cart"}, {"flashMessage": "hi"}]));
+    assert_eq!(
+        serde_json::to_value(&data).unwrap(),
+        json!([{"userId": 1, "LAST": "/cart"}, {"flashMessage": "hi"}])
+    );
 }
 
 #[test]

@@ -30,18 +30,25 @@ fn a_session_can_have_a_custom_id() {
 
 #[test]
 fn a_session_can_start_with_initial_data() {
-    let session = Session::<App>::from_data("abc", data(json!({"user_id": 1, "name": "Ada"}), json!({})));
+    let session =
+        Session::<App>::from_data("abc", data(json!({"user_id": 1, "name": "Ada"}), json!({})));
     assert_eq!(session.id(), "abc");
     assert_eq!(session.get(App::USER_ID), Some(&1));
     assert_eq!(session.get(App::NAME).map(String::as_str), Some("Ada"));
     assert_eq!(session.size(), 2);
-    assert!(!session.dirty(), "loading values alone does not make a session dirty");
+    assert!(
+        !session.dirty(),
+        "loading values alone does not make a session dirty"
+    );
 }
 
 #[test]
 fn initial_flash_data_makes_the_session_dirty() {
     let session = Session::<App>::from_data("abc", data(json!({}), json!({"notice": "Saved"})));
-    assert!(session.dirty(), "the loaded flash must be cleared by the next save");
+    assert!(
+        session.dirty(),
+        "the loaded flash must be cleared by the next save"
+    );
     assert_eq!(session.get(App::NOTICE).map(String::as_str), Some("Saved"));
     assert!(session.has(App::NOTICE));
     assert_eq!(session.size(), 1);
@@ -82,7 +89,16 @@ fn unset_makes_a_loaded_session_dirty() {
 #[test]
 fn complex_values_round_trip_through_data() {
     let mut session = Session::<App>::new();
-    let cart = vec![Item { sku: "apple".into(), quantity: 3 }, Item { sku: "pear".into(), quantity: 1 }];
+    let cart = vec![
+        Item {
+            sku: "apple".into(),
+            quantity: 3,
+        },
+        Item {
+            sku: "pear".into(),
+            quantity: 1,
+        },
+    ];
     session.set(App::CART, cart.clone());
     assert_eq!(session.get(App::CART), Some(&cart));
 
@@ -123,12 +139,19 @@ fn regenerate_with_delete_keeps_the_original_id_across_regenerations() {
     assert_ne!(session.id(), second);
     assert_eq!(session.delete_id(), Some("original"));
     session.regenerate_id(false);
-    assert_eq!(session.delete_id(), Some("original"), "a later regenerate does not forget the deletion");
+    assert_eq!(
+        session.delete_id(),
+        Some("original"),
+        "a later regenerate does not forget the deletion"
+    );
 }
 
 #[test]
 fn destroy_empties_the_session() {
-    let mut session = Session::<App>::from_data("abc", data(json!({"user_id": 5, "other": 1}), json!({"notice": "x"})));
+    let mut session = Session::<App>::from_data(
+        "abc",
+        data(json!({"user_id": 5, "other": 1}), json!({"notice": "x"})),
+    );
     session.set(App::NAME, "Ada".into());
     session.flash(App::ERROR, "oops".into());
     let destroyed = session.destroy();

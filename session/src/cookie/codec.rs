@@ -3,8 +3,8 @@
 
 use base64::Engine as _;
 use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 
 /// `atob`'s reading: padding optional, non-zero trailing bits accepted.
 const LENIENT: GeneralPurpose = GeneralPurpose::new(
@@ -16,6 +16,7 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// Encodes a value as the reference does (`btoa(unescape(encodeURIComponent(v)))`,
 /// which is standard base64 of the UTF-8 bytes, padded).
+#[cfg(test)]
 pub(crate) fn encode(value: &str) -> String {
     STANDARD.encode(value)
 }
@@ -29,7 +30,10 @@ pub(crate) fn encode_into(value: &str, out: &mut String) {
 pub(crate) fn decode(encoded: &str) -> Option<String> {
     let trimmed: String;
     let input = if encoded.bytes().any(|b| b.is_ascii_whitespace()) {
-        trimmed = encoded.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        trimmed = encoded
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
         trimmed.as_str()
     } else {
         encoded
@@ -44,7 +48,14 @@ mod tests {
 
     #[test]
     fn round_trips_utf8() {
-        for value in ["", "a", "hello world", "{\"i\":\"x\",\"d\":[{},{}]}", "héllo ✓ 🎉", "%20+/"] {
+        for value in [
+            "",
+            "a",
+            "hello world",
+            "{\"i\":\"x\",\"d\":[{},{}]}",
+            "héllo ✓ 🎉",
+            "%20+/",
+        ] {
             assert_eq!(decode(&encode(value)).as_deref(), Some(value));
         }
     }
@@ -59,8 +70,16 @@ mod tests {
     #[test]
     fn reads_like_atob() {
         assert_eq!(decode("YWI").as_deref(), Some("ab"), "padding is optional");
-        assert_eq!(decode("YWJ=").as_deref(), Some("ab"), "trailing bits are ignored");
-        assert_eq!(decode("Y W I =").as_deref(), Some("ab"), "ASCII whitespace is skipped");
+        assert_eq!(
+            decode("YWJ=").as_deref(),
+            Some("ab"),
+            "trailing bits are ignored"
+        );
+        assert_eq!(
+            decode("Y W I =").as_deref(),
+            Some("ab"),
+            "ASCII whitespace is skipped"
+        );
         assert_eq!(decode("Y"), None);
         assert_eq!(decode("!!!!"), None);
         assert_eq!(decode("/w=="), None, "0xFF is not UTF-8");

@@ -15,7 +15,10 @@ pub(crate) fn find<'a>(header: &'a str, name: &str) -> Option<std::borrow::Cow<'
 
 /// `"a\"b"` -> `a"b`; anything not quoted is returned as it is.
 fn unquote(value: &str) -> std::borrow::Cow<'_, str> {
-    let Some(inner) = value.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) else {
+    let Some(inner) = value
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    else {
         return value.into();
     };
     if !inner.contains('\\') {
@@ -56,7 +59,10 @@ mod tests {
     #[test]
     fn trims_and_unquotes() {
         assert_eq!(find("  s =  value  ", "s").as_deref(), Some("value"));
-        assert_eq!(find("s=\"quoted value\"", "s").as_deref(), Some("quoted value"));
+        assert_eq!(
+            find("s=\"quoted value\"", "s").as_deref(),
+            Some("quoted value")
+        );
         assert_eq!(find(r#"s="a\"b""#, "s").as_deref(), Some("a\"b"));
         assert_eq!(find("s=", "s").as_deref(), Some(""));
         assert_eq!(find("s", "s").as_deref(), Some(""));

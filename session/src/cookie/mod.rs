@@ -104,7 +104,10 @@ impl Cookie {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        self.signers = secrets.into_iter().map(|secret| Signer::new(secret.as_ref())).collect();
+        self.signers = secrets
+            .into_iter()
+            .map(|secret| Signer::new(secret.as_ref()))
+            .collect();
         self
     }
 

@@ -57,7 +57,10 @@ pub(super) fn write(
         out.push_str("; Secure");
     }
     if out.len() > MAX_SET_COOKIE_LEN {
-        return Err(Error::CookieTooLarge { size: out.len(), limit: MAX_SET_COOKIE_LEN });
+        return Err(Error::CookieTooLarge {
+            size: out.len(),
+            limit: MAX_SET_COOKIE_LEN,
+        });
     }
     Ok(out)
 }
@@ -76,7 +79,11 @@ fn check_name(name: &str) -> Result<(), Error> {
 /// An attribute value may not hold `;` or control characters, which would end
 /// or break the header.
 fn check_attribute(attribute: &str, value: &str) -> Result<(), Error> {
-    if value.is_empty() || value.chars().any(|c| c == ';' || c.is_control() || !c.is_ascii()) {
+    if value.is_empty()
+        || value
+            .chars()
+            .any(|c| c == ';' || c.is_control() || !c.is_ascii())
+    {
         return Err(Error::InvalidCookie(format!(
             "the {attribute} attribute {value:?} must be non-empty printable ASCII without `;`"
         )));
@@ -98,7 +105,10 @@ mod tests {
 
     #[test]
     fn defaults_match_the_reference() {
-        assert_eq!(Cookie::new("s").serialize("hello").unwrap(), "s=aGVsbG8=; Path=/; SameSite=Lax");
+        assert_eq!(
+            Cookie::new("s").serialize("hello").unwrap(),
+            "s=aGVsbG8=; Path=/; SameSite=Lax"
+        );
     }
 
     #[test]
@@ -123,17 +133,34 @@ mod tests {
 
     #[test]
     fn removal_cookie_expires_in_the_past() {
-        let removal = Cookie::new("s").http_only(true).serialize_removal().unwrap();
-        assert_eq!(removal, "s=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=Lax");
+        let removal = Cookie::new("s")
+            .http_only(true)
+            .serialize_removal()
+            .unwrap();
+        assert_eq!(
+            removal,
+            "s=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"
+        );
     }
 
     #[test]
     fn header_breaking_names_and_attributes_are_errors() {
         for name in ["", "a b", "a;b", "a=b", "nam\u{e9}", "a\nb"] {
-            assert!(matches!(Cookie::new(name).serialize("v"), Err(Error::InvalidCookie(_))), "{name:?}");
+            assert!(
+                matches!(
+                    Cookie::new(name).serialize("v"),
+                    Err(Error::InvalidCookie(_))
+                ),
+                "{name:?}"
+            );
         }
         assert!(Cookie::new("s").path("/a;b").serialize("v").is_err());
-        assert!(Cookie::new("s").domain("x.com\r\nSet-Cookie: evil").serialize("v").is_err());
+        assert!(
+            Cookie::new("s")
+                .domain("x.com\r\nSet-Cookie: evil")
+                .serialize("v")
+                .is_err()
+        );
     }
 
     #[test]
@@ -146,7 +173,10 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        assert!(error_text(&Cookie::new("s").serialize(&"x".repeat(4000)).unwrap_err()).contains("4096"));
+        assert!(
+            error_text(&Cookie::new("s").serialize(&"x".repeat(4000)).unwrap_err())
+                .contains("4096")
+        );
     }
 
     fn error_text(error: &Error) -> String {
@@ -156,8 +186,20 @@ mod tests {
     #[test]
     fn expires_out_of_range_is_clamped_not_a_panic() {
         let early = SystemTime::UNIX_EPOCH - Duration::from_secs(10);
-        assert!(Cookie::new("s").expires(early).serialize("v").unwrap().contains("Thu, 01 Jan 1970"));
+        assert!(
+            Cookie::new("s")
+                .expires(early)
+                .serialize("v")
+                .unwrap()
+                .contains("Thu, 01 Jan 1970")
+        );
         let late = SystemTime::UNIX_EPOCH + Duration::from_secs(LATEST_EXPIRES_SECS * 2);
-        assert!(Cookie::new("s").expires(late).serialize("v").unwrap().contains("9999"));
+        assert!(
+            Cookie::new("s")
+                .expires(late)
+                .serialize("v")
+                .unwrap()
+                .contains("9999")
+        );
     }
 }

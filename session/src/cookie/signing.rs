@@ -15,7 +15,8 @@ pub(crate) struct Signer {
 impl Signer {
     pub(crate) fn new(secret: &str) -> Self {
         // HMAC accepts keys of any length, so this cannot fail.
-        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
+        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+            .unwrap_or_else(|_| unreachable!());
         Signer { keyed }
     }
 
@@ -45,7 +46,10 @@ pub(crate) fn unsign<'a>(signed: &'a str, signers: &[Signer]) -> Option<&'a str>
         return None;
     }
     let signature = STANDARD_NO_PAD.decode(signature).ok()?;
-    signers.iter().any(|signer| signer.verifies(value, &signature)).then_some(value)
+    signers
+        .iter()
+        .any(|signer| signer.verifies(value, &signature))
+        .then_some(value)
 }
 
 #[cfg(test)]
@@ -61,7 +65,10 @@ mod tests {
     #[test]
     fn matches_the_reference() {
         // await sign("aGVsbG8=", "secret1") from @remix-run/cookie
-        assert_eq!(sign("aGVsbG8=", "secret1"), "aGVsbG8=.jJVzhYNvCg/tE5344DYDSsrvP5Z/nQ2UwPFSc6tNx9w");
+        assert_eq!(
+            sign("aGVsbG8=", "secret1"),
+            "aGVsbG8=.jJVzhYNvCg/tE5344DYDSsrvP5Z/nQ2UwPFSc6tNx9w"
+        );
     }
 
     #[test]
