@@ -1,0 +1,245 @@
+//! The read/save flow of every storage, and what sets them apart.
+
+use std::time::Duration;
+
+use session::{CookieStorage, Error, FsStorage, MemoryStorage, Session, SessionStorage};
+use session_tests::App;
+
+/// Runs the flow every storage shares: fresh session, save, read back,
+/// clean save, destroy.
+async fn common_flow(storage: &impl SessionStorage) {
+    let fresh: Session<App> = storage.read(None).await.unwrap();
+    assert!(!fresh.dirty());
+    assert_eq!(storage.save(&fresh).await.unwrap(), None, "a clean session sets no cookie");
+
+    let empty: Session<App> = storage.read(Some("")).await.unwrap();
+    assert_eq!(empty.size(), 0);
+
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    session.flash(App::NOTICE, "hi".into());
+    let value = storage.save(&session).await.unwrap().expect("a dirty session is stored");
+
+    let loaded: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(loaded.id(), session.id());
+    assert_eq!(loaded.get(App::USER_ID), Some(&1));
+    assert_eq!(loaded.get(App::NOTICE).map(String::as_str), Some("hi"));
+    assert!(loaded.dirty(), "the flash read must be dropped");
+    let value = storage.save(&loaded).await.unwrap().unwrap();
+
+    let again: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(again.get(App::NOTICE), None);
+    assert!(!again.dirty());
+    assert_eq!(storage.save(&again).await.unwrap(), None);
+
+    let destroyed = again.destroy();
+    assert_eq!(storage.save(&destroyed).await.unwrap().as_deref(), Some(""));
+}
+
+#[tokio::test]
+async fn cookie_storage_flow() {
+    common_flow(&CookieStorage::new()).await;
+}
+
+#[tokio::test]
+async fn memory_storage_flow() {
+    common_flow(&MemoryStorage::new()).await;
+}
+
+#[tokio::test]
+async fn fs_storage_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    common_flow(&FsStorage::new(dir.path().join("sessions")).unwrap()).await;
+}
+
+#[tokio::test]
+async fn cookie_storage_reads_garbage_as_a_fresh_session() {
+    let storage = CookieStorage::new();
+    for value in ["not json", "{}", r#"{"i": 1}"#, r#"{"i":"x","d":{}}"#, "[]", "\u{0}"] {
+        let session: Session<App> = storage.read(Some(value)).await.unwrap();
+        assert_eq!(session.size(), 0, "{value:?}");
+        assert_ne!(session.id(), "x");
+    }
+}
+
+async fn id_based_flow(storage: &impl SessionStorage, deleted: impl AsyncFnOnce(&str) -> bool) {
+    // Unknown ids are not adopted.
+    let session: Session<App> = storage.read(Some("chosen-by-client")).await.unwrap();
+    assert_ne!(session.id(), "chosen-by-client");
+
+    // A destroyed session is deleted.
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let loaded: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_eq!(storage.save(&loaded.destroy()).await.unwrap().as_deref(), Some(""));
+    let after: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(after.id(), id);
+    assert_eq!(after.get(App::USER_ID), None);
+
+    // Regenerating with delete writes the new record and deletes the old.
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 2);
+    let old = storage.save(&session).await.unwrap().unwrap();
+    let mut session: Session<App> = storage.read(Some(&old)).await.unwrap();
+    session.regenerate_id(true);
+    let new = storage.save(&session).await.unwrap().unwrap();
+    assert_ne!(new, old);
+    assert!(deleted(&old).await, "the old record is deleted");
+    let moved: Session<App> = storage.read(Some(&new)).await.unwrap();
+    assert_eq!(moved.get(App::USER_ID), Some(&2));
+
+    // Regenerating without delete keeps the old record.
+    let mut session: Session<App> = storage.read(Some(&new)).await.unwrap();
+    session.regenerate_id(false);
+    let newest = storage.save(&session).await.unwrap().unwrap();
+    let kept: Session<App> = storage.read(Some(&new)).await.unwrap();
+    assert_eq!(kept.id(), new);
+    assert_ne!(newest, new);
+}
+
+#[tokio::test]
+async fn memory_storage_id_flow() {
+    let storage = MemoryStorage::new();
+    id_based_flow(&storage, async |id| {
+        let session: Session<App> = storage.read(Some(id)).await.unwrap();
+        session.id() != id
+    })
+    .await;
+    assert_eq!(storage.len(), 2, "only the regenerated-without-delete pair is left");
+}
+
+#[tokio::test]
+async fn fs_storage_id_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::new(dir.path()).unwrap();
+    let root = dir.path().to_owned();
+    id_based_flow(&storage, async |id| {
+        let other = FsStorage::new(&root).unwrap();
+        let session: Session<App> = other.read(Some(id)).await.unwrap();
+        session.id() != id
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_ids_are_adopted_when_asked() {
+    let memory = MemoryStorage::new().use_unknown_ids(true);
+    let session: Session<App> = memory.read(Some("client-id")).await.unwrap();
+    assert_eq!(session.id(), "client-id");
+
+    let dir = tempfile::tempdir().unwrap();
+    let fs = FsStorage::new(dir.path()).unwrap().use_unknown_ids(true);
+    let session: Session<App> = fs.read(Some("client-id")).await.unwrap();
+    assert_eq!(session.id(), "client-id");
+    let session: Session<App> = fs.read(Some("")).await.unwrap();
+    assert_ne!(session.id(), "");
+}
+
+#[tokio::test]
+async fn memory_sessions_expire_and_are_swept() {
+    let storage = MemoryStorage::new().ttl(Duration::from_millis(50));
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let loaded: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_eq!(loaded.get(App::USER_ID), Some(&1));
+
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let expired: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(expired.id(), id);
+    assert_eq!(storage.len(), 1);
+    storage.sweep();
+    assert!(storage.is_empty());
+}
+
+#[tokio::test]
+async fn memory_storage_does_not_grow_without_bound() {
+    let storage = MemoryStorage::new().ttl(Duration::from_millis(1));
+    for _ in 0..5000 {
+        let mut session: Session<App> = Session::new();
+        session.set(App::USER_ID, 1);
+        storage.save(&session).await.unwrap();
+        if storage.len() > 1 {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+    assert!(storage.len() <= 1100, "expired sessions are swept as writes go on: {}", storage.len());
+}
+
+#[tokio::test]
+async fn fs_sessions_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::new(dir.path()).unwrap().ttl(Duration::from_millis(50));
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let mut other: Session<App> = Session::new();
+    other.set(App::USER_ID, 2);
+    storage.save(&other).await.unwrap();
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let expired: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(expired.id(), id);
+    assert_eq!(storage.sweep().unwrap(), 1, "the unread expired session is swept");
+}
+
+#[tokio::test]
+async fn fs_storage_errors_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let error = FsStorage::new(&file).unwrap_err();
+    assert!(matches!(error, Error::NotADirectory(_)), "{error:?}");
+    assert!(error.to_string().contains("is not a directory"), "{error}");
+
+    // A save whose directory cannot be made is an error carrying the cause.
+    let storage = FsStorage::new(dir.path().join("root")).unwrap();
+    let mut session: Session<App> = Session::with_id("x");
+    session.set(App::USER_ID, 1);
+    // The id "x" hashes to 2d711642...: block its subdirectory with a file.
+    std::fs::write(dir.path().join("root/2d"), "blocker").unwrap();
+    let error = storage.save(&session).await.unwrap_err();
+    assert!(matches!(error, Error::Io { .. }), "{error:?}");
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+#[tokio::test]
+async fn fs_storage_reads_corrupt_files_as_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::new(dir.path()).unwrap();
+    let mut session: Session<App> = Session::new();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    for entry in walk(dir.path()) {
+        std::fs::write(entry, [0xff, 0xfe, b'{']).unwrap();
+    }
+    let read: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(read.id(), id);
+}
+
+#[tokio::test]
+async fn fs_storage_leaves_no_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::new(dir.path()).unwrap();
+    for user in 0..20 {
+        let mut session: Session<App> = Session::new();
+        session.set(App::USER_ID, user);
+        storage.save(&session).await.unwrap();
+    }
+    let files = walk(dir.path());
+    assert_eq!(files.len(), 20);
+    assert!(files.iter().all(|path| !path.to_string_lossy().ends_with(".tmp")));
+}
+
+/// Session files under a storage root (lock files excluded).
+fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(root).unwrap().flatten() {
+        if dir.file_name() == ".locks" || !dir.path().is_dir() {
+            continue;
+        }
+        files.extend(std::fs::read_dir(dir.path()).unwrap().flatten().map(|entry| entry.path()));
+    }
+    files
+}
