@@ -79,3 +79,40 @@ pub mod reference {
         set_cookie.split(';').next().unwrap_or_default()
     }
 }
+
+/// Runs a future to completion on a fresh single-threaded runtime, for tests
+/// that drive storages from plain threads.
+///
+/// # Panics
+///
+/// When the runtime cannot be built.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime").block_on(future)
+}
+
+/// A schema with eight value keys, for tests where requests race on different keys.
+#[derive(SessionSchema)]
+pub struct Wide {
+    /// Key 0.
+    pub k0: u32,
+    /// Key 1.
+    pub k1: u32,
+    /// Key 2.
+    pub k2: u32,
+    /// Key 3.
+    pub k3: u32,
+    /// Key 4.
+    pub k4: u32,
+    /// Key 5.
+    pub k5: u32,
+    /// Key 6.
+    pub k6: u32,
+    /// Key 7.
+    pub k7: u32,
+}
+
+impl Wide {
+    /// The key handles, by number.
+    pub const KEYS: [session::ValueKey<Wide, u32>; 8] =
+        [Self::K0, Self::K1, Self::K2, Self::K3, Self::K4, Self::K5, Self::K6, Self::K7];
+}

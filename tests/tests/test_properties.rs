@@ -1,0 +1,152 @@
+//! Property tests: round trips through every storage, tamper-proof signed
+//! cookies, and no panic on any input.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serde_json::json;
+use session::{Cookie, CookieStorage, FsStorage, MemoryStorage, Session, SessionStorage};
+use session_tests::{App, Item, block_on};
+
+#[derive(Debug, Clone)]
+struct Contents {
+    user_id: Option<u64>,
+    name: Option<String>,
+    cart: Option<Vec<Item>>,
+    notice: Option<String>,
+    unknown: BTreeMap<String, i64>,
+}
+
+fn item() -> impl Strategy<Value = Item> {
+    (any::<String>(), any::<u32>()).prop_map(|(sku, quantity)| Item { sku, quantity })
+}
+
+fn contents() -> impl Strategy<Value = Contents> {
+    (
+        any::<Option<u64>>(),
+        any::<Option<String>>(),
+        proptest::option::of(proptest::collection::vec(item(), 0..4)),
+        any::<Option<String>>(),
+        proptest::collection::btree_map("x-[a-z]{1,6}", any::<i64>(), 0..3),
+    )
+        .prop_map(|(user_id, name, cart, notice, unknown)| Contents { user_id, name, cart, notice, unknown })
+}
+
+fn build(contents: &Contents) -> Session<App> {
+    let mut data = session::SessionData::default();
+    for (name, value) in &contents.unknown {
+        data.values.insert(name.clone(), json!(value));
+    }
+    let mut session = Session::<App>::from_data(session::new_session_id(), data);
+    if let Some(user_id) = contents.user_id {
+        session.set(App::USER_ID, user_id);
+    }
+    if let Some(name) = &contents.name {
+        session.set(App::NAME, name.clone());
+    }
+    if let Some(cart) = &contents.cart {
+        session.set(App::CART, cart.clone());
+    }
+    if let Some(notice) = &contents.notice {
+        session.flash(App::NOTICE, notice.clone());
+    }
+    session
+}
+
+async fn round_trip(storage: &impl SessionStorage, contents: &Contents) {
+    let mut session = build(contents);
+    if contents.user_id.is_none() && contents.name.is_none() && contents.cart.is_none() && contents.notice.is_none()
+    {
+        // Make sure there is something to save.
+        session.set(App::USER_ID, 0);
+    }
+    let value = storage.save(&session).await.unwrap().unwrap();
+    let loaded: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(loaded.id(), session.id());
+    assert_eq!(loaded.get(App::USER_ID), session.get(App::USER_ID));
+    assert_eq!(loaded.get(App::NAME), contents.name.as_ref());
+    assert_eq!(loaded.get(App::CART), contents.cart.as_ref());
+    assert_eq!(loaded.get(App::NOTICE), contents.notice.as_ref());
+    for (name, value) in &contents.unknown {
+        assert_eq!(loaded.data().values[name], json!(value));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_data_round_trips_through_every_storage(contents in contents()) {
+        let dir = tempfile::tempdir().unwrap();
+        block_on(async {
+            round_trip(&CookieStorage::new(), &contents).await;
+            round_trip(&MemoryStorage::new(), &contents).await;
+            round_trip(&FsStorage::new(dir.path()).unwrap(), &contents).await;
+        });
+    }
+
+    #[test]
+    fn any_data_round_trips_through_a_signed_cookie(contents in contents()) {
+        let cookie = Cookie::new("session").secrets(["secret"]);
+        let mut session = build(&contents);
+        session.set(App::USER_ID, 1);
+        let value = block_on(CookieStorage::new().save(&session)).unwrap().unwrap();
+        // Large sessions do not fit in a cookie: that is an error, not a loss.
+        if let Ok(set_cookie) = cookie.serialize(&value) {
+            let pair = set_cookie.split(';').next().unwrap();
+            prop_assert_eq!(cookie.parse(Some(pair)), Some(value));
+        }
+    }
+
+    #[test]
+    fn any_change_to_a_signed_cookie_is_rejected(
+        value in "[ -~]{1,40}",
+        position in any::<prop::sample::Index>(),
+        replacement in proptest::char::range('!', '~'),
+    ) {
+        let cookie = Cookie::new("s").secrets(["secret"]);
+        let set_cookie = cookie.serialize(&value).unwrap();
+        let pair = set_cookie.split(';').next().unwrap();
+        let signed = &pair[2..];
+        let index = position.index(signed.len());
+        prop_assume!(signed.as_bytes()[index] != replacement as u8);
+        let mut tampered = signed.as_bytes().to_vec();
+        tampered[index] = replacement as u8;
+        let tampered = String::from_utf8(tampered).unwrap();
+        prop_assert_eq!(cookie.parse(Some(&format!("s={tampered}"))), None);
+    }
+
+    #[test]
+    fn any_cookie_header_is_read_without_panic(header in any::<String>()) {
+        let signed = Cookie::new("session").secrets(["secret"]);
+        let plain = Cookie::new("session");
+        let _ = signed.parse(Some(&header));
+        let value = plain.parse(Some(&header));
+        let dir = tempfile::tempdir().unwrap();
+        block_on(async {
+            let session: Session<App> = CookieStorage::new().read(value.as_deref()).await.unwrap();
+            let _ = session.get(App::USER_ID);
+            let _: Session<App> = MemoryStorage::new().read(Some(&header)).await.unwrap();
+            let _: Session<App> = FsStorage::new(dir.path()).unwrap().read(Some(&header)).await.unwrap();
+        });
+    }
+
+    #[test]
+    fn any_stored_file_is_read_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), json in any::<String>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FsStorage::new(dir.path()).unwrap();
+        block_on(async {
+            let mut session: Session<App> = Session::new();
+            session.set(App::USER_ID, 1);
+            let id = storage.save(&session).await.unwrap().unwrap();
+            for contents in [bytes.clone(), json.clone().into_bytes(), format!("[{json:?}, {{}}]").into_bytes()] {
+                let file = std::fs::read_dir(dir.path()).unwrap().flatten()
+                    .find(|entry| entry.file_name() != ".locks").unwrap().path();
+                let file = std::fs::read_dir(file).unwrap().flatten().next().unwrap().path();
+                std::fs::write(&file, &contents).unwrap();
+                let read: Session<App> = storage.read(Some(&id)).await.unwrap();
+                let _ = (read.get(App::USER_ID), read.get(App::NOTICE), read.mismatched_keys(), read.data());
+            }
+        });
+    }
+}
