@@ -1,6 +1,7 @@
 //! The raw storage format `[values, flash]`, as a public tree (`SessionData`)
 //! and as the borrowed-free raw form the storages load sessions from.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -55,45 +56,51 @@ impl<'de> Deserialize<'de> for SessionData {
     }
 }
 
-/// Stored data with every value kept as the JSON text it was stored as, in
-/// stored order. Values the session never touches are written back from here
-/// byte for byte.
+/// Stored data `[values, flash]` parsed in place: the names and the raw JSON
+/// of the values borrow from the stored text (a name is copied only when it
+/// has escapes). Entries keep their stored order.
 #[derive(Debug, Default)]
-pub(crate) struct RawData {
-    pub(crate) values: RawMap,
-    pub(crate) flash: RawMap,
+pub(crate) struct StoredData<'a> {
+    pub(crate) values: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub(crate) flash: Vec<(Cow<'a, str>, &'a RawValue)>,
 }
 
-/// A JSON object's entries, in order, with raw values.
-#[derive(Debug, Default)]
-pub(crate) struct RawMap(pub(crate) Vec<(String, Box<RawValue>)>);
-
-impl RawData {
+impl<'a> StoredData<'a> {
     /// Parses `[values, flash]`.
-    pub(crate) fn from_json(json: &str) -> serde_json::Result<Self> {
+    pub(crate) fn parse(json: &'a str) -> serde_json::Result<Self> {
         serde_json::from_str(json)
     }
 }
 
-impl<'de> Deserialize<'de> for RawData {
+impl<'de: 'a, 'a> Deserialize<'de> for StoredData<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (values, flash) = deserializer.deserialize_seq(PairVisitor::<RawMap>::default())?;
-        Ok(RawData { values, flash })
+        let (values, flash) =
+            deserializer.deserialize_seq(PairVisitor::<Entries<'de>>::default())?;
+        Ok(StoredData {
+            values: values.0,
+            flash: flash.0,
+        })
     }
 }
 
-impl<'de> Deserialize<'de> for RawMap {
+/// A JSON object's entries, in order, borrowed.
+#[derive(Default)]
+struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct RawMapVisitor;
-        impl<'de> Visitor<'de> for RawMapVisitor {
-            type Value = RawMap;
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = Entries<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object of session values")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawMap, A::Error> {
-                let mut entries: Vec<(String, Box<RawValue>)> =
-                    Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((name, value)) = map.next_entry::<String, Box<RawValue>>()? {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
+                let mut entries: Vec<(Cow<'de, str>, &'de RawValue)> =
+                    Vec::with_capacity(map.size_hint().unwrap_or(12));
+                while let Some((Name(name), value)) =
+                    map.next_entry::<Name<'de>, &'de RawValue>()?
+                {
                     // As in JavaScript's `JSON.parse`, a repeated name keeps the last value.
                     if let Some(slot) = entries.iter_mut().find(|(existing, _)| *existing == name) {
                         slot.1 = value;
@@ -101,11 +108,42 @@ impl<'de> Deserialize<'de> for RawMap {
                         entries.push((name, value));
                     }
                 }
-                Ok(RawMap(entries))
+                Ok(Entries(entries))
             }
         }
-        deserializer.deserialize_map(RawMapVisitor)
+        deserializer.deserialize_map(EntriesVisitor)
     }
+}
+
+/// An object key, borrowed from the input unless it has escapes.
+struct Name<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Borrowed(name)))
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(name.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, name: String) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(name)))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// Where `part`, a slice of `text`, lies in it.
+pub(crate) fn range_in(text: &str, part: &str) -> std::ops::Range<usize> {
+    let start = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    start..start + part.len()
 }
 
 /// Reads `[a, b]`; a missing or `null` element reads as empty, as the reference
@@ -143,32 +181,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn raw_data_keeps_order_and_text() {
-        let raw = RawData::from_json(r#"[{"b": 1.50, "a": {"x" : 1}}, {"n": "hi"}]"#).unwrap();
+    fn stored_data_keeps_order_and_text() {
+        let text = r#"[{"b": 1.50, "a": {"x" : 1}}, {"n": "hi"}]"#;
+        let raw = StoredData::parse(text).unwrap();
         let names: Vec<_> = raw
             .values
-            .0
             .iter()
-            .map(|(n, v)| (n.as_str(), v.get()))
+            .map(|(n, v)| (n.as_ref(), v.get()))
             .collect();
         assert_eq!(names, [("b", "1.50"), ("a", r#"{"x" : 1}"#)]);
-        assert_eq!(raw.flash.0[0].1.get(), "\"hi\"");
+        assert_eq!(raw.flash[0].1.get(), "\"hi\"");
+        assert!(
+            matches!(raw.values[0].0, Cow::Borrowed(_)),
+            "plain names are borrowed"
+        );
+        assert_eq!(&text[range_in(text, raw.values[1].1.get())], r#"{"x" : 1}"#);
+    }
+
+    #[test]
+    fn escaped_names_are_decoded() {
+        let raw = StoredData::parse(r#"[{"a\"b": 1}, {}]"#).unwrap();
+        assert_eq!(raw.values[0].0, "a\"b");
     }
 
     #[test]
     fn missing_or_null_halves_read_as_empty() {
-        let raw = RawData::from_json("[]").unwrap();
-        assert!(raw.values.0.is_empty() && raw.flash.0.is_empty());
-        let raw = RawData::from_json(r#"[{"a":1}, null]"#).unwrap();
-        assert_eq!(raw.values.0.len(), 1);
-        assert!(RawData::from_json(r#"{"a":1}"#).is_err());
-        assert!(RawData::from_json("[{}, {}, {}]").is_err());
+        let raw = StoredData::parse("[]").unwrap();
+        assert!(raw.values.is_empty() && raw.flash.is_empty());
+        let raw = StoredData::parse(r#"[{"a":1}, null]"#).unwrap();
+        assert_eq!(raw.values.len(), 1);
+        assert!(StoredData::parse(r#"{"a":1}"#).is_err());
+        assert!(StoredData::parse("[{}, {}, {}]").is_err());
     }
 
     #[test]
     fn repeated_names_keep_the_last_value() {
-        let raw = RawData::from_json(r#"[{"a":1,"a":2},{}]"#).unwrap();
-        assert_eq!(raw.values.0.len(), 1);
-        assert_eq!(raw.values.0[0].1.get(), "2");
+        let raw = StoredData::parse(r#"[{"a":1,"a":2},{}]"#).unwrap();
+        assert_eq!(raw.values.len(), 1);
+        assert_eq!(raw.values[0].1.get(), "2");
     }
 }

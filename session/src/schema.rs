@@ -5,8 +5,6 @@ use std::fmt;
 use std::hash::Hash;
 use std::str::FromStr;
 
-use serde_json::value::RawValue;
-
 use crate::value::{Erased, SessionValue, decode};
 
 /// A session schema: the keys a session holds, their stored names and types.
@@ -30,7 +28,7 @@ pub trait Schema: Sized + Send + Sync + 'static {
 #[derive(Clone, Copy)]
 pub struct KeyDef {
     pub(crate) name: &'static str,
-    pub(crate) decode: fn(&RawValue) -> Option<Erased>,
+    pub(crate) decode: fn(&str) -> Option<Erased>,
 }
 
 impl KeyDef {

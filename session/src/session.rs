@@ -3,10 +3,9 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use std::ops::Range;
 
-use crate::data::{RawData, RawMap, SessionData};
+use crate::data::{SessionData, StoredData, range_in};
 use crate::error::Error;
 use crate::id::new_session_id;
 use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
@@ -64,8 +63,9 @@ pub struct Session<S, St = Active> {
     values: Box<[Slot]>,
     loaded_flash: Box<[Slot]>,
     next_flash: Box<[Option<Erased>]>,
-    unknown_values: Vec<(String, Box<RawValue>)>,
+    unknown_values: Vec<(String, Range<usize>)>,
     unknown_flash: Vec<String>,
+    source: String,
     stored: bool,
     marker: PhantomData<fn() -> (S, St)>,
 }
@@ -84,7 +84,7 @@ impl<S: Schema> Session<S> {
     /// A new, empty session with the given id.
     #[must_use]
     pub fn with_id(id: impl Into<String>) -> Self {
-        Self::from_raw(id.into(), RawData::default())
+        Self::from_parts(id.into(), String::new(), Layout::empty::<S>())
     }
 
     /// A session with the given id and initial data, as a storage loads one.
@@ -92,63 +92,92 @@ impl<S: Schema> Session<S> {
     /// next save, so a session loaded with flash values starts dirty.
     #[must_use]
     pub fn from_data(id: impl Into<String>, data: SessionData) -> Self {
-        fn raw_map(map: Map<String, Value>) -> RawMap {
-            RawMap(
-                map.into_iter()
-                    .filter_map(|(name, value)| {
-                        Some((name, serde_json::value::to_raw_value(&value).ok()?))
-                    })
-                    .collect(),
-            )
-        }
-        Self::from_raw(
-            id.into(),
-            RawData {
-                values: raw_map(data.values),
-                flash: raw_map(data.flash),
-            },
-        )
+        let id = id.into();
+        let text = serde_json::to_string(&data).unwrap_or_default();
+        Self::from_text(text, |text| {
+            StoredData::parse(text).map(|data| (id.clone(), data))
+        })
+        .unwrap_or_else(|_| Self::with_id(id))
     }
 
     /// A session loaded from the record a storage keeps under `id`, as JSON
     /// `[values, flash]`. Saving it applies its changes to that record.
-    pub(crate) fn from_stored(id: String, json: &str) -> serde_json::Result<Self> {
-        let mut session = Self::from_raw(id, RawData::from_json(json)?);
+    pub(crate) fn from_stored(id: String, json: String) -> serde_json::Result<Self> {
+        let mut session = Self::from_text(json, |text| Ok((id, StoredData::parse(text)?)))?;
         session.stored = true;
         Ok(session)
     }
 
-    pub(crate) fn from_raw(id: String, data: RawData) -> Self {
-        let mut values = empty_slots(S::__VALUE_KEYS.len());
-        let mut loaded_flash = empty_slots(S::__FLASH_KEYS.len());
-        let mut unknown_values = Vec::new();
-        let mut unknown_flash = Vec::new();
-        for (name, raw) in data.values.0 {
-            match position(S::__VALUE_KEYS, &name) {
-                Some(index) => values[index] = Slot::Loaded(Loaded::new(raw)),
-                None => unknown_values.push((name, raw)),
-            }
-        }
-        for (name, raw) in data.flash.0 {
-            match position(S::__FLASH_KEYS, &name) {
-                Some(index) => loaded_flash[index] = Slot::Loaded(Loaded::new(raw)),
-                None => unknown_flash.push(name),
-            }
-        }
-        let dirty = !unknown_flash.is_empty() || loaded_flash.iter().any(Slot::is_present);
+    /// A session from stored text; `parse` finds the id and the data in it.
+    /// The session keeps the text: loaded values are ranges of it.
+    pub(crate) fn from_text<E>(
+        text: String,
+        parse: impl FnOnce(&str) -> Result<(String, StoredData<'_>), E>,
+    ) -> Result<Self, E> {
+        let (id, layout) = {
+            let (id, data) = parse(&text)?;
+            (id, Layout::locate::<S>(&text, data))
+        };
+        Ok(Self::from_parts(id, text, layout))
+    }
+
+    fn from_parts(id: String, source: String, layout: Layout) -> Self {
+        let dirty =
+            !layout.unknown_flash.is_empty() || layout.loaded_flash.iter().any(Slot::is_present);
         Session {
             original_id: id.clone(),
             id,
             delete_id: None,
             dirty,
-            values,
-            loaded_flash,
+            values: layout.values,
+            loaded_flash: layout.loaded_flash,
             next_flash: (0..S::__FLASH_KEYS.len()).map(|_| None).collect(),
-            unknown_values,
-            unknown_flash,
+            unknown_values: layout.unknown_values,
+            unknown_flash: layout.unknown_flash,
+            source,
             stored: false,
             marker: PhantomData,
         }
+    }
+}
+
+/// Where each stored entry goes: a schema key's slot, or the unknown entries.
+struct Layout {
+    values: Box<[Slot]>,
+    loaded_flash: Box<[Slot]>,
+    unknown_values: Vec<(String, Range<usize>)>,
+    unknown_flash: Vec<String>,
+}
+
+impl Layout {
+    fn empty<S: Schema>() -> Self {
+        Layout {
+            values: empty_slots(S::__VALUE_KEYS.len()),
+            loaded_flash: empty_slots(S::__FLASH_KEYS.len()),
+            unknown_values: Vec::new(),
+            unknown_flash: Vec::new(),
+        }
+    }
+
+    fn locate<S: Schema>(text: &str, data: StoredData<'_>) -> Self {
+        let mut layout = Self::empty::<S>();
+        for (name, raw) in data.values {
+            let range = range_in(text, raw.get());
+            match position(S::__VALUE_KEYS, &name) {
+                Some(index) => layout.values[index] = Slot::Loaded(Loaded::new(range)),
+                None => layout.unknown_values.push((name.into_owned(), range)),
+            }
+        }
+        for (name, raw) in data.flash {
+            match position(S::__FLASH_KEYS, &name) {
+                Some(index) => {
+                    layout.loaded_flash[index] =
+                        Slot::Loaded(Loaded::new(range_in(text, raw.get())))
+                }
+                None => layout.unknown_flash.push(name.into_owned()),
+            }
+        }
+        layout
     }
 }
 
@@ -222,7 +251,7 @@ impl<S: Schema, St: State> Session<S, St> {
         } else {
             &self.values
         };
-        slots.get(key.index)?.get::<K::Value>()
+        slots.get(key.index)?.get::<K::Value>(&self.source)
     }
 
     /// Whether [`get`](Self::get) would return a value for this key: a typed key
@@ -239,7 +268,7 @@ impl<S: Schema, St: State> Session<S, St> {
             (&self.values, S::__VALUE_KEYS)
         };
         match (slots.get(key.index), defs.get(key.index)) {
-            (Some(slot), Some(def)) => slot.holds_fit_value(def),
+            (Some(slot), Some(def)) => slot.holds_fit_value(def, &self.source),
             _ => false,
         }
     }
@@ -252,8 +281,8 @@ impl<S: Schema, St: State> Session<S, St> {
         if St::DESTROYED {
             return Vec::new();
         }
-        let values = unfit(&self.values, S::__VALUE_KEYS);
-        let flash = unfit(&self.loaded_flash, S::__FLASH_KEYS);
+        let values = unfit(&self.values, S::__VALUE_KEYS, &self.source);
+        let flash = unfit(&self.loaded_flash, S::__FLASH_KEYS, &self.source);
         values.chain(flash).collect()
     }
 
@@ -269,7 +298,7 @@ impl<S: Schema, St: State> Session<S, St> {
         let mut data = SessionData::default();
         for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
             let value = match slot {
-                Slot::Loaded(loaded) => serde_json::from_str(loaded.raw.get()).ok(),
+                Slot::Loaded(loaded) => serde_json::from_str(loaded.json(&self.source)).ok(),
                 Slot::Set(value) => value.to_json_value().ok(),
                 Slot::Absent | Slot::Unset => None,
             };
@@ -277,8 +306,10 @@ impl<S: Schema, St: State> Session<S, St> {
                 data.values.insert(def.name.to_owned(), value);
             }
         }
-        for (name, raw) in &self.unknown_values {
-            if let Ok(value) = serde_json::from_str(raw.get()) {
+        for (name, range) in &self.unknown_values {
+            if let Ok(value) =
+                serde_json::from_str(self.source.get(range.clone()).unwrap_or("null"))
+            {
                 data.values.insert(name.clone(), value);
             }
         }
@@ -294,23 +325,37 @@ impl<S: Schema, St: State> Session<S, St> {
     /// values copied as they were stored.
     pub(crate) fn data_json(&self) -> Result<String, Error> {
         let mut out = JsonObjects::new();
+        self.write_data(&mut out)?;
+        Ok(out.finish())
+    }
+
+    /// The cookie storage's record: `{"i": id, "d": [values, flash]}`.
+    pub(crate) fn cookie_json(&self) -> Result<String, Error> {
+        let mut out = JsonObjects::with_prefix(&self.id);
+        self.write_data(&mut out)?;
+        out.out.push(b'}');
+        Ok(out.finish())
+    }
+
+    fn write_data(&self, out: &mut JsonObjects) -> Result<(), Error> {
         if !St::DESTROYED {
             for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
                 match slot {
-                    Slot::Loaded(loaded) => out.raw_entry(def.name, loaded.raw.get()),
+                    Slot::Loaded(loaded) => out.raw_entry(def.name, loaded.json(&self.source)),
                     Slot::Set(value) => out.value_entry(def.name, value)?,
                     Slot::Absent | Slot::Unset => {}
                 }
             }
-            for (name, raw) in &self.unknown_values {
-                out.raw_entry(name, raw.get());
+            for (name, range) in &self.unknown_values {
+                out.raw_entry(name, self.source.get(range.clone()).unwrap_or("null"));
             }
         }
         out.next_object();
         if !St::DESTROYED {
-            self.write_next_flash(&mut out)?;
+            self.write_next_flash(out)?;
         }
-        Ok(out.finish())
+        out.end_data();
+        Ok(())
     }
 
     /// Whether saving updates the record this session was loaded from (rather
@@ -325,15 +370,18 @@ impl<S: Schema, St: State> Session<S, St> {
     /// request may have changed them), the flash values read here are dropped
     /// and the ones flashed here are added.
     pub(crate) fn merge_into(&self, latest: &str) -> Result<String, Error> {
-        let Ok(latest) = RawData::from_json(latest) else {
+        if latest == self.source {
+            // Nothing changed since this request loaded it: no merge needed.
+            return self.data_json();
+        }
+        let Ok(latest) = StoredData::parse(latest) else {
             return self.data_json();
         };
         let changed = |name: &str| {
-            position(S::__VALUE_KEYS, name)
-                .is_some_and(|index| matches!(self.values[index], Slot::Set(_) | Slot::Unset))
+            position(S::__VALUE_KEYS, name).is_some_and(|index| self.values[index].is_changed())
         };
         let mut out = JsonObjects::new();
-        for (name, raw) in &latest.values.0 {
+        for (name, raw) in &latest.values {
             if !changed(name) {
                 out.raw_entry(name, raw.get());
             }
@@ -350,12 +398,13 @@ impl<S: Schema, St: State> Session<S, St> {
                     self.loaded_flash[index].is_present() || self.next_flash[index].is_some()
                 })
         };
-        for (name, raw) in &latest.flash.0 {
+        for (name, raw) in &latest.flash {
             if !consumed(name) {
                 out.raw_entry(name, raw.get());
             }
         }
         self.write_next_flash(&mut out)?;
+        out.end_data();
         Ok(out.finish())
     }
 
@@ -443,6 +492,7 @@ impl<S: Schema, St: State> Session<S, St> {
             next_flash: Box::new([]),
             unknown_values: Vec::new(),
             unknown_flash: Vec::new(),
+            source: String::new(),
             stored: self.stored,
             marker: PhantomData,
         }
@@ -480,11 +530,12 @@ fn position(defs: &[KeyDef], name: &str) -> Option<usize> {
 fn unfit<'a>(
     slots: &'a [Slot],
     defs: &'static [KeyDef],
+    source: &'a str,
 ) -> impl Iterator<Item = &'static str> + 'a {
     slots
         .iter()
         .zip(defs)
-        .filter(|(slot, def)| slot.holds_unfit_value(def))
+        .filter(move |(slot, def)| slot.holds_unfit_value(def, source))
         .map(|(_, def)| def.name)
 }
 
@@ -498,6 +549,16 @@ impl JsonObjects {
     fn new() -> Self {
         let mut out = Vec::with_capacity(512);
         out.extend_from_slice(b"[{");
+        JsonObjects { out, first: true }
+    }
+
+    /// Starts `{"i":<id>,"d":[{`.
+    fn with_prefix(id: &str) -> Self {
+        let mut out = Vec::with_capacity(512 + id.len());
+        out.extend_from_slice(b"{\"i\":");
+        // Writing a `&str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut out, id);
+        out.extend_from_slice(b",\"d\":[{");
         JsonObjects { out, first: true }
     }
 
@@ -529,8 +590,12 @@ impl JsonObjects {
         self.first = true;
     }
 
-    fn finish(mut self) -> String {
+    /// Closes the flash object and the array.
+    fn end_data(&mut self) {
         self.out.extend_from_slice(b"}]");
+    }
+
+    fn finish(self) -> String {
         // Only `&str`s and serde_json output were written: the bytes are UTF-8.
         String::from_utf8(self.out)
             .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())

@@ -87,7 +87,11 @@ pub mod reference {
 ///
 /// When the runtime cannot be built.
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime").block_on(future)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
 }
 
 /// A schema with eight value keys, for tests where requests race on different keys.
@@ -113,6 +117,14 @@ pub struct Wide {
 
 impl Wide {
     /// The key handles, by number.
-    pub const KEYS: [session::ValueKey<Wide, u32>; 8] =
-        [Self::K0, Self::K1, Self::K2, Self::K3, Self::K4, Self::K5, Self::K6, Self::K7];
+    pub const KEYS: [session::ValueKey<Wide, u32>; 8] = [
+        Self::K0,
+        Self::K1,
+        Self::K2,
+        Self::K3,
+        Self::K4,
+        Self::K5,
+        Self::K6,
+        Self::K7,
+    ];
 }

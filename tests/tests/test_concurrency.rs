@@ -20,7 +20,10 @@ fn distinct_sessions<St: SessionStorage + 'static>(storage: Arc<St>) {
                     for n in 0..SESSIONS_PER_THREAD {
                         let mut session: Session<App> = storage.read(None).await.unwrap();
                         session.set(App::USER_ID, thread * 1000 + n);
-                        ids.push((storage.save(&session).await.unwrap().unwrap(), thread * 1000 + n));
+                        ids.push((
+                            storage.save(&session).await.unwrap().unwrap(),
+                            thread * 1000 + n,
+                        ));
                     }
                     for (id, expected) in &ids {
                         let mut session: Session<App> = storage.read(Some(id)).await.unwrap();
@@ -33,7 +36,10 @@ fn distinct_sessions<St: SessionStorage + 'static>(storage: Arc<St>) {
             })
         })
         .collect();
-    let all: Vec<(String, u64)> = handles.into_iter().flat_map(|handle| handle.join().unwrap()).collect();
+    let all: Vec<(String, u64)> = handles
+        .into_iter()
+        .flat_map(|handle| handle.join().unwrap())
+        .collect();
     assert_eq!(all.len(), THREADS * SESSIONS_PER_THREAD as usize);
     block_on(async {
         for (id, expected) in &all {
@@ -67,7 +73,8 @@ fn racing_requests_keep_every_change<St: SessionStorage + 'static>(storage: Arc<
             .iter()
             .enumerate()
             .map(|(index, key)| {
-                let (storage, barrier, id, key) = (Arc::clone(&storage), Arc::clone(&barrier), id.clone(), *key);
+                let (storage, barrier, id, key) =
+                    (Arc::clone(&storage), Arc::clone(&barrier), id.clone(), *key);
                 std::thread::spawn(move || {
                     block_on(async {
                         let mut session: Session<Wide> = storage.read(Some(&id)).await.unwrap();
@@ -83,7 +90,11 @@ fn racing_requests_keep_every_change<St: SessionStorage + 'static>(storage: Arc<
         }
         let stored: Session<Wide> = block_on(storage.read(Some(&id))).unwrap();
         for (index, key) in Wide::KEYS.iter().enumerate() {
-            assert_eq!(stored.get(*key), Some(&(round * 100 + u32::try_from(index).unwrap())), "k{index} lost");
+            assert_eq!(
+                stored.get(*key),
+                Some(&(round * 100 + u32::try_from(index).unwrap())),
+                "k{index} lost"
+            );
         }
     }
 }

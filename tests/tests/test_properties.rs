@@ -29,7 +29,13 @@ fn contents() -> impl Strategy<Value = Contents> {
         any::<Option<String>>(),
         proptest::collection::btree_map("x-[a-z]{1,6}", any::<i64>(), 0..3),
     )
-        .prop_map(|(user_id, name, cart, notice, unknown)| Contents { user_id, name, cart, notice, unknown })
+        .prop_map(|(user_id, name, cart, notice, unknown)| Contents {
+            user_id,
+            name,
+            cart,
+            notice,
+            unknown,
+        })
 }
 
 fn build(contents: &Contents) -> Session<App> {
@@ -55,7 +61,10 @@ fn build(contents: &Contents) -> Session<App> {
 
 async fn round_trip(storage: &impl SessionStorage, contents: &Contents) {
     let mut session = build(contents);
-    if contents.user_id.is_none() && contents.name.is_none() && contents.cart.is_none() && contents.notice.is_none()
+    if contents.user_id.is_none()
+        && contents.name.is_none()
+        && contents.cart.is_none()
+        && contents.notice.is_none()
     {
         // Make sure there is something to save.
         session.set(App::USER_ID, 0);

@@ -10,7 +10,11 @@ use session_tests::App;
 async fn common_flow(storage: &impl SessionStorage) {
     let fresh: Session<App> = storage.read(None).await.unwrap();
     assert!(!fresh.dirty());
-    assert_eq!(storage.save(&fresh).await.unwrap(), None, "a clean session sets no cookie");
+    assert_eq!(
+        storage.save(&fresh).await.unwrap(),
+        None,
+        "a clean session sets no cookie"
+    );
 
     let empty: Session<App> = storage.read(Some("")).await.unwrap();
     assert_eq!(empty.size(), 0);
@@ -18,7 +22,11 @@ async fn common_flow(storage: &impl SessionStorage) {
     let mut session: Session<App> = storage.read(None).await.unwrap();
     session.set(App::USER_ID, 1);
     session.flash(App::NOTICE, "hi".into());
-    let value = storage.save(&session).await.unwrap().expect("a dirty session is stored");
+    let value = storage
+        .save(&session)
+        .await
+        .unwrap()
+        .expect("a dirty session is stored");
 
     let loaded: Session<App> = storage.read(Some(&value)).await.unwrap();
     assert_eq!(loaded.id(), session.id());
@@ -55,7 +63,14 @@ async fn fs_storage_flow() {
 #[tokio::test]
 async fn cookie_storage_reads_garbage_as_a_fresh_session() {
     let storage = CookieStorage::new();
-    for value in ["not json", "{}", r#"{"i": 1}"#, r#"{"i":"x","d":{}}"#, "[]", "\u{0}"] {
+    for value in [
+        "not json",
+        "{}",
+        r#"{"i": 1}"#,
+        r#"{"i":"x","d":{}}"#,
+        "[]",
+        "\u{0}",
+    ] {
         let session: Session<App> = storage.read(Some(value)).await.unwrap();
         assert_eq!(session.size(), 0, "{value:?}");
         assert_ne!(session.id(), "x");
@@ -72,7 +87,10 @@ async fn id_based_flow(storage: &impl SessionStorage, deleted: impl AsyncFnOnce(
     session.set(App::USER_ID, 1);
     let id = storage.save(&session).await.unwrap().unwrap();
     let loaded: Session<App> = storage.read(Some(&id)).await.unwrap();
-    assert_eq!(storage.save(&loaded.destroy()).await.unwrap().as_deref(), Some(""));
+    assert_eq!(
+        storage.save(&loaded.destroy()).await.unwrap().as_deref(),
+        Some("")
+    );
     let after: Session<App> = storage.read(Some(&id)).await.unwrap();
     assert_ne!(after.id(), id);
     assert_eq!(after.get(App::USER_ID), None);
@@ -106,7 +124,11 @@ async fn memory_storage_id_flow() {
         session.id() != id
     })
     .await;
-    assert_eq!(storage.len(), 2, "only the regenerated-without-delete pair is left");
+    assert_eq!(
+        storage.len(),
+        2,
+        "only the regenerated-without-delete pair is left"
+    );
 }
 
 #[tokio::test]
@@ -164,13 +186,19 @@ async fn memory_storage_does_not_grow_without_bound() {
             std::thread::sleep(Duration::from_micros(200));
         }
     }
-    assert!(storage.len() <= 1100, "expired sessions are swept as writes go on: {}", storage.len());
+    assert!(
+        storage.len() <= 1100,
+        "expired sessions are swept as writes go on: {}",
+        storage.len()
+    );
 }
 
 #[tokio::test]
 async fn fs_sessions_expire() {
     let dir = tempfile::tempdir().unwrap();
-    let storage = FsStorage::new(dir.path()).unwrap().ttl(Duration::from_millis(50));
+    let storage = FsStorage::new(dir.path())
+        .unwrap()
+        .ttl(Duration::from_millis(50));
     let mut session: Session<App> = storage.read(None).await.unwrap();
     session.set(App::USER_ID, 1);
     let id = storage.save(&session).await.unwrap().unwrap();
@@ -181,7 +209,11 @@ async fn fs_sessions_expire() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let expired: Session<App> = storage.read(Some(&id)).await.unwrap();
     assert_ne!(expired.id(), id);
-    assert_eq!(storage.sweep().unwrap(), 1, "the unread expired session is swept");
+    assert_eq!(
+        storage.sweep().unwrap(),
+        1,
+        "the unread expired session is swept"
+    );
 }
 
 #[tokio::test]
@@ -229,7 +261,11 @@ async fn fs_storage_leaves_no_temporary_files() {
     }
     let files = walk(dir.path());
     assert_eq!(files.len(), 20);
-    assert!(files.iter().all(|path| !path.to_string_lossy().ends_with(".tmp")));
+    assert!(
+        files
+            .iter()
+            .all(|path| !path.to_string_lossy().ends_with(".tmp"))
+    );
 }
 
 /// Session files under a storage root (lock files excluded).
@@ -239,7 +275,12 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
         if dir.file_name() == ".locks" || !dir.path().is_dir() {
             continue;
         }
-        files.extend(std::fs::read_dir(dir.path()).unwrap().flatten().map(|entry| entry.path()));
+        files.extend(
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .map(|entry| entry.path()),
+        );
     }
     files
 }

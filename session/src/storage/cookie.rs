@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::SessionStorage;
-use crate::data::RawData;
+use crate::data::StoredData;
 use crate::error::Error;
 use crate::schema::Schema;
 use crate::session::Session;
@@ -32,20 +32,24 @@ impl CookieStorage {
 }
 
 #[derive(Deserialize)]
-struct CookieRecord {
+struct CookieRecord<'a> {
     i: String,
-    d: RawData,
+    #[serde(borrow)]
+    d: StoredData<'a>,
 }
 
 impl SessionStorage for CookieStorage {
     async fn read<S: Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
-        let record = cookie_value
+        let loaded = cookie_value
             .filter(|value| !value.is_empty())
-            .and_then(|value| serde_json::from_str::<CookieRecord>(value).ok());
-        Ok(match record {
-            Some(record) => Session::from_raw(record.i, record.d),
-            None => Session::new(),
-        })
+            .and_then(|value| {
+                Session::from_text(value.to_owned(), |text| {
+                    serde_json::from_str::<CookieRecord<'_>>(text)
+                        .map(|record| (record.i, record.d))
+                })
+                .ok()
+            });
+        Ok(loaded.unwrap_or_else(Session::new))
     }
 
     async fn save<S: Schema, St: State>(
@@ -58,14 +62,6 @@ impl SessionStorage for CookieStorage {
         if !session.dirty() {
             return Ok(None);
         }
-        let data = session.data_json()?;
-        let mut out = String::with_capacity(data.len() + session.id().len() + 16);
-        out.push_str("{\"i\":");
-        // Writing a `&str` as JSON cannot fail.
-        out.push_str(&serde_json::to_string(session.id()).unwrap_or_default());
-        out.push_str(",\"d\":");
-        out.push_str(&data);
-        out.push('}');
-        Ok(Some(out))
+        session.cookie_json().map(Some)
     }
 }

@@ -53,7 +53,7 @@ pub(crate) async fn read<S: Schema>(
         return Ok(Session::new());
     };
     if let Some(json) = records.load(id).await? {
-        if let Ok(session) = Session::from_stored(id.to_owned(), &json) {
+        if let Ok(session) = Session::from_stored(id.to_owned(), json) {
             return Ok(session);
         }
     }
