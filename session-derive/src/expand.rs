@@ -34,6 +34,7 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
     let ident = input.ident;
     let value_enum = format_ident!("{}ValueKey", ident);
     let flash_enum = format_ident!("{}FlashKey", ident);
+    let field_idents = input.fields.iter().map(|field| field.ident);
     let value_fields: Vec<_> = input.value_fields().collect();
     let flash_fields: Vec<_> = input.flash_fields().collect();
 
@@ -60,6 +61,15 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
             const __VALUE_KEYS: &'static [#krate::__private::KeyDef] = &[#(#value_defs),*];
             #[doc(hidden)]
             const __FLASH_KEYS: &'static [#krate::__private::KeyDef] = &[#(#flash_defs),*];
+        }
+
+        // The struct is a description and is never built; reading its fields in
+        // a trait impl keeps the dead-code lint quiet about them.
+        #[automatically_derived]
+        impl #krate::__private::Described for #ident {
+            fn __fields(&self) {
+                #(let _ = &self.#field_idents;)*
+            }
         }
 
         #[automatically_derived]

@@ -24,6 +24,9 @@ pub enum Error {
     },
     /// A cookie name or attribute would break the `Set-Cookie` header.
     InvalidCookie(String),
+    /// The session layer was given a cookie without secrets. A session cookie
+    /// must be signed: without a signature a client can forge it.
+    UnsignedCookie,
     /// A file-system operation of [`FsStorage`](crate::FsStorage) failed.
     Io {
         /// The file or directory concerned.
@@ -65,6 +68,10 @@ impl fmt::Display for Error {
                  store less in the cookie or use a server-side storage"
             ),
             Error::InvalidCookie(reason) => write!(f, "invalid cookie: {reason}"),
+            Error::UnsignedCookie => f.write_str(
+                "the session cookie must be signed: give it secrets with `Cookie::secrets`, \
+                 or a client could forge its session",
+            ),
             Error::Io { path, .. } => write!(f, "session storage I/O failed on {}", path.display()),
             Error::NotADirectory(path) => {
                 write!(
@@ -84,9 +91,10 @@ impl std::error::Error for Error {
             Error::Serialize { source, .. } => Some(source),
             Error::Io { source, .. } => Some(source),
             Error::Backend(source) => Some(&**source),
-            Error::CookieTooLarge { .. } | Error::InvalidCookie(_) | Error::NotADirectory(_) => {
-                None
-            }
+            Error::CookieTooLarge { .. }
+            | Error::InvalidCookie(_)
+            | Error::UnsignedCookie
+            | Error::NotADirectory(_) => None,
         }
     }
 }

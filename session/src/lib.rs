@@ -5,6 +5,8 @@
 //! - [`typestate`]: how the compiler keeps sessions and keys in line.
 //! - [`Session`]: every operation, with the reference semantics.
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod cookie;
 mod data;
 mod error;
@@ -39,5 +41,5 @@ pub use value::SessionValue;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::key::{flash_key, value_key};
-    pub use crate::schema::{KeyDef, KeyEnum, KeyRef, NoKeys, key_def, unknown_key};
+    pub use crate::schema::{Described, KeyDef, KeyEnum, KeyRef, NoKeys, key_def, unknown_key};
 }

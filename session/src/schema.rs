@@ -74,6 +74,13 @@ impl KeyRef {
     }
 }
 
+/// Implemented by every schema struct, to mark its fields as used: the struct
+/// describes a session and is never built.
+#[doc(hidden)]
+pub trait Described {
+    fn __fields(&self);
+}
+
 /// Implemented by the generated key enums.
 #[doc(hidden)]
 pub trait KeyEnum: Copy {

@@ -55,7 +55,7 @@ use crate::value::{Erased, SessionValue};
 /// their key's type, are kept as they were and written back unchanged by
 /// [`data`](Self::data) and the storages; [`get`](Self::get) reads the latter as
 /// `None` and [`mismatched_keys`](Self::mismatched_keys) lists them.
-pub struct Session<S, St = Active> {
+pub struct Session<S: Schema, St: State = Active> {
     id: String,
     original_id: String,
     delete_id: Option<String>,
@@ -67,6 +67,8 @@ pub struct Session<S, St = Active> {
     unknown_flash: Vec<String>,
     source: String,
     stored: bool,
+    #[cfg(feature = "axum")]
+    home: Option<std::sync::Arc<crate::axum::Home<S>>>,
     marker: PhantomData<fn() -> (S, St)>,
 }
 
@@ -136,6 +138,8 @@ impl<S: Schema> Session<S> {
             unknown_flash: layout.unknown_flash,
             source,
             stored: false,
+            #[cfg(feature = "axum")]
+            home: None,
             marker: PhantomData,
         }
     }
@@ -476,25 +480,60 @@ impl<S: Schema, St: State> Session<S, St> {
     }
 
     /// Destroys the session, consuming it: the [`DestroyedSession`] returned reads
-    /// as empty, cannot be changed, and is deleted from its storage when saved.
-    #[must_use = "save the destroyed session, so its storage deletes it and the cookie is cleared"]
-    pub fn destroy(self) -> DestroyedSession<S>
+    /// as empty, cannot be changed, and is deleted from its storage when saved
+    /// (in axum, the session layer saves it when the handler returns).
+    pub fn destroy(mut self) -> DestroyedSession<S>
     where
         St: CanDestroy,
     {
+        let mut destroyed = self.take_as::<Destroyed>();
+        destroyed.values = Box::new([]);
+        destroyed.loaded_flash = Box::new([]);
+        destroyed.next_flash = Box::new([]);
+        destroyed.unknown_values = Vec::new();
+        destroyed.unknown_flash = Vec::new();
+        destroyed.source = String::new();
+        destroyed
+    }
+}
+
+impl<S: Schema, St: State> Session<S, St> {
+    /// Moves everything out of `self` into a session of state `To`, leaving
+    /// `self` empty (a session type has a `Drop` impl, so fields cannot be moved
+    /// out of it directly).
+    pub(crate) fn take_as<To: State>(&mut self) -> Session<S, To> {
         Session {
-            id: self.id,
-            original_id: self.original_id,
-            delete_id: self.delete_id,
+            id: std::mem::take(&mut self.id),
+            original_id: std::mem::take(&mut self.original_id),
+            delete_id: self.delete_id.take(),
             dirty: self.dirty,
-            values: Box::new([]),
-            loaded_flash: Box::new([]),
-            next_flash: Box::new([]),
-            unknown_values: Vec::new(),
-            unknown_flash: Vec::new(),
-            source: String::new(),
+            values: std::mem::take(&mut self.values),
+            loaded_flash: std::mem::take(&mut self.loaded_flash),
+            next_flash: std::mem::take(&mut self.next_flash),
+            unknown_values: std::mem::take(&mut self.unknown_values),
+            unknown_flash: std::mem::take(&mut self.unknown_flash),
+            source: std::mem::take(&mut self.source),
             stored: self.stored,
+            #[cfg(feature = "axum")]
+            home: self.home.take(),
             marker: PhantomData,
+        }
+    }
+
+    /// Gives the session a home to go back to when it is dropped.
+    #[cfg(feature = "axum")]
+    pub(crate) fn set_home(&mut self, home: std::sync::Arc<crate::axum::Home<S>>) {
+        self.home = Some(home);
+    }
+}
+
+/// In axum, a session handed to a handler goes back to its request when the
+/// handler drops it, so the session layer can save it.
+#[cfg(feature = "axum")]
+impl<S: Schema, St: State> Drop for Session<S, St> {
+    fn drop(&mut self) {
+        if let Some(home) = self.home.take() {
+            home.take_back(self);
         }
     }
 }

@@ -66,7 +66,7 @@ impl SameSite {
 pub struct Cookie {
     name: String,
     signers: Vec<Signer>,
-    http_only: bool,
+    http_only: Option<bool>,
     secure: bool,
     same_site: SameSite,
     path: Option<String>,
@@ -85,7 +85,7 @@ impl Cookie {
         Cookie {
             name: name.into(),
             signers: Vec::new(),
-            http_only: false,
+            http_only: None,
             secure: false,
             same_site: SameSite::Lax,
             path: Some("/".to_owned()),
@@ -114,7 +114,7 @@ impl Cookie {
     /// `HttpOnly`: scripts in the page cannot read the cookie.
     #[must_use]
     pub fn http_only(mut self, http_only: bool) -> Self {
-        self.http_only = http_only;
+        self.http_only = Some(http_only);
         self
     }
 
@@ -182,10 +182,16 @@ impl Cookie {
         !self.signers.is_empty()
     }
 
-    /// Whether the cookie is `HttpOnly`.
+    /// Whether the cookie is `HttpOnly` (off unless set; the axum layer turns
+    /// it on unless it was set to `false`).
     #[must_use]
     pub fn is_http_only(&self) -> bool {
-        self.http_only
+        self.http_only.unwrap_or(false)
+    }
+
+    /// Whether `http_only` was given a value.
+    pub(crate) fn http_only_is_set(&self) -> bool {
+        self.http_only.is_some()
     }
 
     /// Reads this cookie's value from a `Cookie` request header: `None` when the

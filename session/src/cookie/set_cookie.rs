@@ -36,7 +36,7 @@ pub(super) fn write(
         out.push_str("; Expires=");
         out.push_str(&http_date(expires));
     }
-    if cookie.http_only {
+    if cookie.is_http_only() {
         out.push_str("; HttpOnly");
     }
     if let Some(max_age) = max_age {

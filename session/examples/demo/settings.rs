@@ -1,0 +1,75 @@
+//! The demo's settings, from the command line and the environment.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where sessions are kept.
+pub enum StorageKind {
+    Cookie,
+    Memory,
+    Fs(PathBuf),
+    #[cfg(feature = "redis")]
+    Redis(String),
+}
+
+impl fmt::Display for StorageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageKind::Cookie => f.write_str("cookie"),
+            StorageKind::Memory => f.write_str("memory"),
+            StorageKind::Fs(dir) => write!(f, "fs ({})", dir.display()),
+            #[cfg(feature = "redis")]
+            StorageKind::Redis(url) => write!(f, "redis ({url})"),
+        }
+    }
+}
+
+pub struct Settings {
+    pub addr: String,
+    pub secret: String,
+    pub storage: StorageKind,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
+        let mut args = std::env::args().skip(1);
+        let mut storage = String::from("memory");
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--storage" => {
+                    storage = args
+                        .next()
+                        .ok_or("--storage needs a value: cookie, memory, fs or redis")?
+                }
+                other if other.starts_with("--storage=") => {
+                    storage = other["--storage=".len()..].to_owned()
+                }
+                "--help" | "-h" => return Err(USAGE.to_owned()),
+                other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+            }
+        }
+        let storage = match storage.as_str() {
+            "cookie" => StorageKind::Cookie,
+            "memory" => StorageKind::Memory,
+            "fs" => StorageKind::Fs(
+                std::env::var_os("SESSION_DIR")
+                    .map_or_else(|| std::env::temp_dir().join("session-demo"), PathBuf::from),
+            ),
+            #[cfg(feature = "redis")]
+            "redis" => StorageKind::Redis(
+                std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            ),
+            other => return Err(format!("unknown storage `{other}`\n{USAGE}")),
+        };
+        let secret = std::env::var("SESSION_SECRET").unwrap_or_else(|_| session::new_session_id());
+        let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+        Ok(Settings {
+            addr,
+            secret,
+            storage,
+        })
+    }
+}
+
+const USAGE: &str = "usage: demo [--storage cookie|memory|fs|redis]
+environment: ADDR (default 127.0.0.1:3000), SESSION_SECRET, SESSION_DIR (fs), REDIS_URL (redis)";

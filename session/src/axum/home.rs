@@ -1,0 +1,101 @@
+//! Where a session handed to a handler goes back to when it is dropped.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::schema::Schema;
+use crate::session::{DestroyedSession, Session};
+use crate::state::State;
+
+/// A session as the handler left it.
+pub(crate) enum Returned<S: Schema> {
+    Active(Session<S>),
+    Destroyed(DestroyedSession<S>),
+}
+
+/// The meeting point of one request's session: the extractor lends it out,
+/// the session's `Drop` brings it back, the layer takes it to save it.
+pub(crate) struct Home<S: Schema> {
+    state: Mutex<HomeState<S>>,
+}
+
+enum HomeState<S: Schema> {
+    /// No handler asked for the session.
+    Unused,
+    /// A handler holds it.
+    Lent,
+    /// The handler dropped it.
+    Back(Returned<S>),
+    /// The response is done; anything arriving now is too late.
+    Closed,
+}
+
+/// What the extractor finds.
+pub(crate) enum Lend<S: Schema> {
+    /// Load it from the storage.
+    Load,
+    /// An earlier extractor in this request already loaded it and gave it back.
+    Again(Session<S>),
+    /// It is out, or was destroyed, in this request.
+    Unavailable(&'static str),
+}
+
+/// What the layer finds once the response is ready.
+pub(crate) enum Finish<S: Schema> {
+    Unused,
+    KeptBeyondRequest,
+    Back(Returned<S>),
+}
+
+impl<S: Schema> Home<S> {
+    pub(crate) fn new() -> Self {
+        Home {
+            state: Mutex::new(HomeState::Unused),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HomeState<S>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks the session as lent to a handler, if it can be.
+    pub(crate) fn lend(&self) -> Lend<S> {
+        let mut state = self.lock();
+        match std::mem::replace(&mut *state, HomeState::Lent) {
+            HomeState::Unused => Lend::Load,
+            HomeState::Back(Returned::Active(session)) => Lend::Again(session),
+            previous @ HomeState::Back(Returned::Destroyed(_)) => {
+                *state = previous;
+                Lend::Unavailable("the session was destroyed earlier in this request")
+            }
+            HomeState::Lent => Lend::Unavailable(
+                "the session is already held by another extractor of this request",
+            ),
+            HomeState::Closed => {
+                *state = HomeState::Closed;
+                Lend::Unavailable("the response was already sent")
+            }
+        }
+    }
+
+    /// Takes a dropped session back (called from `Session`'s `Drop`).
+    pub(crate) fn take_back<St: State>(&self, session: &mut Session<S, St>) {
+        let returned = if St::DESTROYED {
+            Returned::Destroyed(session.take_as())
+        } else {
+            Returned::Active(session.take_as())
+        };
+        let mut state = self.lock();
+        if matches!(*state, HomeState::Lent) {
+            *state = HomeState::Back(returned);
+        }
+    }
+
+    /// Closes the request's home and hands over the session, if it came back.
+    pub(crate) fn finish(&self) -> Finish<S> {
+        match std::mem::replace(&mut *self.lock(), HomeState::Closed) {
+            HomeState::Unused | HomeState::Closed => Finish::Unused,
+            HomeState::Lent => Finish::KeptBeyondRequest,
+            HomeState::Back(returned) => Finish::Back(returned),
+        }
+    }
+}
