@@ -1,5 +1,7 @@
 //! Shared schemas and helpers for the integration tests in `tests/`.
 
+pub mod http;
+
 use serde::{Deserialize, Serialize};
 use session::SessionSchema;
 

@@ -35,7 +35,7 @@ impl<S: Schema, AppState: Send + Sync> FromRequestParts<AppState> for Session<S>
                 match request.loader.read(value).await {
                     Ok(session) => session,
                     Err(error) => {
-                        // Nothing was lent: let a later extractor try again.
+                        request.home.cancel_lend();
                         return Err(request.loader.error_response(&error));
                     }
                 }

@@ -77,6 +77,14 @@ impl<S: Schema> Home<S> {
         }
     }
 
+    /// Undoes `lend` when loading the session failed, so a later extractor can try again.
+    pub(crate) fn cancel_lend(&self) {
+        let mut state = self.lock();
+        if matches!(*state, HomeState::Lent) {
+            *state = HomeState::Unused;
+        }
+    }
+
     /// Takes a dropped session back (called from `Session`'s `Drop`).
     pub(crate) fn take_back<St: State>(&self, session: &mut Session<S, St>) {
         let returned = if St::DESTROYED {

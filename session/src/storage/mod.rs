@@ -80,3 +80,18 @@ pub trait SessionStorage: Send + Sync {
         session: &Session<S, St>,
     ) -> impl Future<Output = Result<Option<String>, Error>> + Send;
 }
+
+/// A shared storage is a storage: keep an `Arc` of it to use it beside the
+/// session layer (to sweep it, say).
+impl<T: SessionStorage> SessionStorage for std::sync::Arc<T> {
+    fn read<S: Schema>(&self, cookie_value: Option<&str>) -> impl Future<Output = Result<Session<S>, Error>> + Send {
+        (**self).read(cookie_value)
+    }
+
+    fn save<S: Schema, St: State>(
+        &self,
+        session: &Session<S, St>,
+    ) -> impl Future<Output = Result<Option<String>, Error>> + Send {
+        (**self).save(session)
+    }
+}

@@ -1,0 +1,143 @@
+//! A minimal HTTP/1.1 client for tests against servers on loopback, and a
+//! cookie jar that behaves like a browser's for one host.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A response: status, headers (lower-case names, in order), body.
+#[derive(Debug)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Every header line as `(name, value)`.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Response {
+    /// Every value of a header.
+    #[must_use]
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The `Set-Cookie` header, if there is exactly one.
+    #[must_use]
+    pub fn set_cookie(&self) -> Option<&str> {
+        match self.all("set-cookie").as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// Sends one request with `Connection: close` and reads the whole response.
+///
+/// # Panics
+///
+/// When the server cannot be reached or answers something that is not HTTP.
+pub async fn send(addr: SocketAddr, method: &str, path: &str, cookie: Option<&str>, form: Option<&str>) -> Response {
+    let mut stream = TcpStream::connect(addr).await.expect("the server accepts connections");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        request.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    let body = form.unwrap_or_default();
+    if form.is_some() {
+        request.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    parse(&String::from_utf8_lossy(&raw))
+}
+
+fn parse(raw: &str) -> Response {
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a complete response");
+    let mut lines = head.split("\r\n");
+    let status = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).expect("a status line");
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let chunked = raw.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    Response { status, headers, body: if chunked { dechunk(body) } else { body.to_owned() } }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Cookies for one host, kept and expired as a browser does for the
+/// attributes the session layer writes.
+#[derive(Debug, Default, Clone)]
+pub struct Jar {
+    cookies: BTreeMap<String, String>,
+}
+
+impl Jar {
+    /// Applies every `Set-Cookie` of a response.
+    pub fn store(&mut self, response: &Response) {
+        for header in response.all("set-cookie") {
+            let pair = header.split(';').next().unwrap_or_default();
+            let Some((name, value)) = pair.split_once('=') else { continue };
+            let removed = header.contains("Max-Age=0") || value.is_empty();
+            if removed {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    /// The `Cookie` header to send, if any cookie is held.
+    #[must_use]
+    pub fn header(&self) -> Option<String> {
+        (!self.cookies.is_empty())
+            .then(|| self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; "))
+    }
+
+    /// A cookie's value.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    /// Sets a cookie by hand (to replay or tamper with one).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Sends a request with the jar's cookies and keeps the response's.
+    pub async fn send(&mut self, addr: SocketAddr, method: &str, path: &str, form: Option<&str>) -> Response {
+        let response = send(addr, method, path, self.header().as_deref(), form).await;
+        self.store(&response);
+        response
+    }
+}
+
+/// Serves `router` on a free loopback port until the test ends.
+///
+/// # Panics
+///
+/// When no port can be bound.
+pub async fn serve(router: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
