@@ -74,7 +74,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
         } else {
             unknown(
                 cx,
-                meta,
+                &meta,
                 "on a struct; expected `rename_all = \"...\"` or `crate = \"...\"`",
             )?;
         }
@@ -117,7 +117,7 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         } else {
             unknown(
                 cx,
-                meta,
+                &meta,
                 "on a field; expected `flash` or `rename = \"...\"`",
             )?;
         }
@@ -165,14 +165,14 @@ fn string_value(
 }
 
 /// Records an unknown attribute key at that key, and skips whatever value it has.
-fn unknown(cx: &Ctxt, meta: ParseNestedMeta, expected: &str) -> syn::Result<()> {
+fn unknown(cx: &Ctxt, meta: &ParseNestedMeta, expected: &str) -> syn::Result<()> {
     let path = &meta.path;
     let name = quote::quote!(#path).to_string().replace(' ', "");
     cx.error_spanned_by(
         &meta.path,
         format!("unknown session attribute `{name}` {expected}"),
     );
-    skip_value(&meta)
+    skip_value(meta)
 }
 
 /// Consumes the tokens of an item up to the next comma.

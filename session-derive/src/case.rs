@@ -35,7 +35,7 @@ impl RenameRule {
             .map(|(_, rule)| *rule)
     }
 
-    /// Applies the rule to a snake_case field name.
+    /// Applies the rule to a `snake_case` field name.
     pub fn apply(self, field: &str) -> String {
         match self {
             RenameRule::Lower | RenameRule::Snake => field.to_owned(),

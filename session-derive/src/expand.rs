@@ -75,24 +75,24 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
         #[automatically_derived]
         impl #krate::HasKey<#ident> for #value_enum {
             #[inline]
-            fn __key_ref(&self) -> #krate::__private::KeyRef {
-                #krate::__private::KeyRef::value(#krate::__private::KeyEnum::__index(*self))
+            fn __key_ref(self) -> #krate::__private::KeyRef {
+                #krate::__private::KeyRef::value(#krate::__private::KeyEnum::__index(self))
             }
         }
 
         #[automatically_derived]
         impl #krate::HasKey<#ident> for #flash_enum {
             #[inline]
-            fn __key_ref(&self) -> #krate::__private::KeyRef {
-                #krate::__private::KeyRef::flash(#krate::__private::KeyEnum::__index(*self))
+            fn __key_ref(self) -> #krate::__private::KeyRef {
+                #krate::__private::KeyRef::flash(#krate::__private::KeyEnum::__index(self))
             }
         }
 
         #[automatically_derived]
         impl #krate::UnsetKey<#ident> for #value_enum {
             #[inline]
-            fn __index(&self) -> usize {
-                #krate::__private::KeyEnum::__index(*self)
+            fn __index(self) -> usize {
+                #krate::__private::KeyEnum::__index(self)
             }
         }
     }

@@ -11,7 +11,7 @@ pub enum Error {
     Serialize {
         /// The stored name of the key whose value failed.
         key: String,
-        /// What serde_json reported.
+        /// What `serde_json` reported.
         source: serde_json::Error,
     },
     /// The `Set-Cookie` header would be longer than browsers accept; they would

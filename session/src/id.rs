@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 const ID_BYTES: usize = 18;
 
 /// A new session id: 144 bits from the OS-seeded CSPRNG (`rand`'s thread-local
-/// ChaCha generator, reseeded from the operating system), as 24 URL-safe
+/// `ChaCha` generator, reseeded from the operating system), as 24 URL-safe
 /// base64 characters (`A-Z a-z 0-9 - _`).
 #[must_use]
 pub fn new_session_id() -> String {

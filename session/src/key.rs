@@ -231,7 +231,7 @@ pub trait ValueKeyPassedToFlash {}
 )]
 pub trait UnsetKey<S> {
     #[doc(hidden)]
-    fn __index(&self) -> usize;
+    fn __index(self) -> usize;
 }
 
 impl<S, K, T> UnsetKey<S> for ValueKey<K, T>
@@ -239,7 +239,7 @@ where
     K: SameSchema<S>,
 {
     #[inline]
-    fn __index(&self) -> usize {
+    fn __index(self) -> usize {
         self.index
     }
 }
@@ -248,7 +248,7 @@ impl<S, K, T> UnsetKey<S> for FlashKey<K, T>
 where
     Self: FlashKeyPassedToUnset,
 {
-    fn __index(&self) -> usize {
+    fn __index(self) -> usize {
         self.index
     }
 }
@@ -270,14 +270,14 @@ pub trait FlashKeyPassedToUnset {}
 )]
 pub trait HasKey<S> {
     #[doc(hidden)]
-    fn __key_ref(&self) -> KeyRef;
+    fn __key_ref(self) -> KeyRef;
 }
 
 impl<S, K, T> HasKey<S> for ValueKey<K, T>
 where
     K: SameSchema<S>,
 {
-    fn __key_ref(&self) -> KeyRef {
+    fn __key_ref(self) -> KeyRef {
         KeyRef::value(self.index)
     }
 }
@@ -286,7 +286,7 @@ impl<S, K, T> HasKey<S> for FlashKey<K, T>
 where
     K: SameSchema<S>,
 {
-    fn __key_ref(&self) -> KeyRef {
+    fn __key_ref(self) -> KeyRef {
         KeyRef::flash(self.index)
     }
 }

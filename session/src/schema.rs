@@ -134,8 +134,8 @@ pub enum NoKeys<S> {
 }
 
 impl<S> NoKeys<S> {
-    fn never(&self) -> ! {
-        match *self {
+    fn never(self) -> ! {
+        match self {
             NoKeys::__Never(never, _) => match never {},
         }
     }
@@ -149,23 +149,23 @@ impl<S> Clone for NoKeys<S> {
 impl<S> Copy for NoKeys<S> {}
 impl<S> PartialEq for NoKeys<S> {
     fn eq(&self, _: &Self) -> bool {
-        self.never()
+        (*self).never()
     }
 }
 impl<S> Eq for NoKeys<S> {}
 impl<S> Hash for NoKeys<S> {
     fn hash<H: std::hash::Hasher>(&self, _: &mut H) {
-        self.never()
+        (*self).never()
     }
 }
 impl<S> fmt::Debug for NoKeys<S> {
     fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.never()
+        (*self).never()
     }
 }
 impl<S> fmt::Display for NoKeys<S> {
     fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.never()
+        (*self).never()
     }
 }
 impl<S> FromStr for NoKeys<S> {

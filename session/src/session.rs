@@ -95,7 +95,8 @@ impl<S: Schema> Session<S> {
     #[must_use]
     pub fn from_data(id: impl Into<String>, data: SessionData) -> Self {
         let id = id.into();
-        let text = serde_json::to_string(&data).unwrap_or_default();
+        let SessionData { values, flash } = data;
+        let text = serde_json::to_string(&(values, flash)).unwrap_or_default();
         Self::from_text(text, |text| {
             StoredData::parse(text).map(|data| (id.clone(), data))
         })
@@ -176,7 +177,7 @@ impl Layout {
             match position(S::__FLASH_KEYS, &name) {
                 Some(index) => {
                     layout.loaded_flash[index] =
-                        Slot::Loaded(Loaded::new(range_in(text, raw.get())))
+                        Slot::Loaded(Loaded::new(range_in(text, raw.get())));
                 }
                 None => layout.unknown_flash.push(name.into_owned()),
             }
@@ -482,6 +483,10 @@ impl<S: Schema, St: State> Session<S, St> {
     /// Destroys the session, consuming it: the [`DestroyedSession`] returned reads
     /// as empty, cannot be changed, and is deleted from its storage when saved
     /// (in axum, the session layer saves it when the handler returns).
+    #[allow(
+        clippy::must_use_candidate,
+        reason = "in axum handlers the destroyed session is dropped on purpose: the layer saves it"
+    )]
     pub fn destroy(mut self) -> DestroyedSession<S>
     where
         St: CanDestroy,

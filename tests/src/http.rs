@@ -42,15 +42,13 @@ impl Response {
 /// When the server cannot be reached or answers something that is not HTTP.
 pub async fn send(addr: SocketAddr, method: &str, path: &str, cookie: Option<&str>, form: Option<&str>) -> Response {
     let mut stream = TcpStream::connect(addr).await.expect("the server accepts connections");
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(cookie) = cookie {
-        request.push_str(&format!("Cookie: {cookie}\r\n"));
-    }
+    let cookie = cookie.map(|cookie| format!("Cookie: {cookie}\r\n")).unwrap_or_default();
+    let content_type = if form.is_some() { "Content-Type: application/x-www-form-urlencoded\r\n" } else { "" };
     let body = form.unwrap_or_default();
-    if form.is_some() {
-        request.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
-    }
-    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{cookie}{content_type}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();

@@ -24,7 +24,7 @@ enum HomeState<S: Schema> {
     /// A handler holds it.
     Lent,
     /// The handler dropped it.
-    Back(Returned<S>),
+    Back(Box<Returned<S>>),
     /// The response is done; anything arriving now is too late.
     Closed,
 }
@@ -43,7 +43,7 @@ pub(crate) enum Lend<S: Schema> {
 pub(crate) enum Finish<S: Schema> {
     Unused,
     KeptBeyondRequest,
-    Back(Returned<S>),
+    Back(Box<Returned<S>>),
 }
 
 impl<S: Schema> Home<S> {
@@ -62,11 +62,13 @@ impl<S: Schema> Home<S> {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, HomeState::Lent) {
             HomeState::Unused => Lend::Load,
-            HomeState::Back(Returned::Active(session)) => Lend::Again(session),
-            previous @ HomeState::Back(Returned::Destroyed(_)) => {
-                *state = previous;
-                Lend::Unavailable("the session was destroyed earlier in this request")
-            }
+            HomeState::Back(returned) => match *returned {
+                Returned::Active(session) => Lend::Again(session),
+                destroyed @ Returned::Destroyed(_) => {
+                    *state = HomeState::Back(Box::new(destroyed));
+                    Lend::Unavailable("the session was destroyed earlier in this request")
+                }
+            },
             HomeState::Lent => Lend::Unavailable(
                 "the session is already held by another extractor of this request",
             ),
@@ -94,7 +96,7 @@ impl<S: Schema> Home<S> {
         };
         let mut state = self.lock();
         if matches!(*state, HomeState::Lent) {
-            *state = HomeState::Back(returned);
+            *state = HomeState::Back(Box::new(returned));
         }
     }
 

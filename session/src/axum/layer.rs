@@ -213,7 +213,7 @@ impl<Sto: SessionStorage> Config<Sto> {
         if response.status().is_server_error() && !self.save_on_server_error {
             return response;
         }
-        let saved = match &returned {
+        let saved = match &*returned {
             Returned::Active(session) => self.storage.save(session).await,
             Returned::Destroyed(session) => self.storage.save(session).await,
         };

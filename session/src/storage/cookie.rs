@@ -49,7 +49,7 @@ impl SessionStorage for CookieStorage {
                 })
                 .ok()
             });
-        Ok(loaded.unwrap_or_else(Session::new))
+        Ok(loaded.unwrap_or_default())
     }
 
     async fn save<S: Schema, St: State>(

@@ -159,11 +159,11 @@ impl FsStorage {
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(Error::io(path, source)),
         };
-        if let Some(ttl) = self.options.ttl {
-            if fs::metadata(path).is_ok_and(|metadata| expired(&metadata, ttl)) {
-                remove_file(path)?;
-                return Ok(None);
-            }
+        if let Some(ttl) = self.options.ttl
+            && fs::metadata(path).is_ok_and(|metadata| expired(&metadata, ttl))
+        {
+            remove_file(path)?;
+            return Ok(None);
         }
         // A file that is not UTF-8 is not a session; it reads as absent.
         Ok(String::from_utf8(bytes).ok())

@@ -52,10 +52,10 @@ pub(crate) async fn read<S: Schema>(
     let Some(id) = cookie_value.filter(|id| !id.is_empty()) else {
         return Ok(Session::new());
     };
-    if let Some(json) = records.load(id).await? {
-        if let Ok(session) = Session::from_stored(id.to_owned(), json) {
-            return Ok(session);
-        }
+    if let Some(json) = records.load(id).await?
+        && let Ok(session) = Session::from_stored(id.to_owned(), json)
+    {
+        return Ok(session);
     }
     Ok(if options.use_unknown_ids {
         Session::with_id(id)
