@@ -60,7 +60,7 @@ fn request_cycle(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("request cycle");
     group.bench_function("cookie storage", |b| {
-        b.iter(|| black_box(cycle(&cookie, &storage, black_box(&header))))
+        b.iter(|| black_box(cycle(&cookie, &storage, black_box(&header))));
     });
     group.bench_function("memory storage", |b| {
         b.iter(|| black_box(cycle(&cookie, &memory, black_box(&memory_header))));
@@ -78,7 +78,7 @@ fn request_cycle(c: &mut Criterion) {
         )
     };
     group.bench_function("floor: 2x HMAC-SHA256", |b| {
-        b.iter(|| black_box(hmac_twice(black_box(signed.as_bytes()))))
+        b.iter(|| black_box(hmac_twice(black_box(signed.as_bytes()))));
     });
     group.bench_function("floor: 2x HMAC-SHA256 + JSON parse and write", |b| {
         b.iter(|| {

@@ -1,5 +1,5 @@
 //! Typed `get`/`set`/`data()` on a ten-key session, against a plain struct
-//! field read and against a `HashMap<String, serde_json::Value>` with serde_json
+//! field read and against a `HashMap<String, serde_json::Value>` with `serde_json`
 //! (de)serialization on each access, as string-keyed session crates do.
 
 use std::collections::HashMap;
@@ -49,10 +49,10 @@ fn get(c: &mut Criterion) {
     let map = map();
     let mut group = c.benchmark_group("get");
     group.bench_function("typed u32", |b| {
-        b.iter(|| black_box(black_box(&session).get(Bench::VISITS)))
+        b.iter(|| black_box(black_box(&session).get(Bench::VISITS)));
     });
     group.bench_function("struct field u32", |b| {
-        b.iter(|| black_box(&black_box(&plain).visits))
+        b.iter(|| black_box(&black_box(&plain).visits));
     });
     group.bench_function("map+serde_json u32", |b| {
         b.iter(|| {
@@ -65,10 +65,10 @@ fn get(c: &mut Criterion) {
         });
     });
     group.bench_function("typed String", |b| {
-        b.iter(|| black_box(black_box(&session).get(Bench::NAME)))
+        b.iter(|| black_box(black_box(&session).get(Bench::NAME)));
     });
     group.bench_function("struct field String", |b| {
-        b.iter(|| black_box(&black_box(&plain).name))
+        b.iter(|| black_box(&black_box(&plain).name));
     });
     group.bench_function("map+serde_json String", |b| {
         b.iter(|| {
@@ -87,7 +87,7 @@ fn set(c: &mut Criterion) {
     let mut group = c.benchmark_group("set");
     let mut session = loaded();
     group.bench_function("typed u32", |b| {
-        b.iter(|| session.set(Bench::VISITS, black_box(43)))
+        b.iter(|| session.set(Bench::VISITS, black_box(43)));
     });
     let mut map = map();
     group.bench_function("map+serde_json u32", |b| {
@@ -106,11 +106,11 @@ fn data(c: &mut Criterion) {
     let mut session = loaded();
     session.set(Bench::VISITS, 43);
     group.bench_function("typed data()", |b| {
-        b.iter(|| black_box(black_box(&session).data()))
+        b.iter(|| black_box(black_box(&session).data()));
     });
     let map = map();
     group.bench_function("map clone", |b| {
-        b.iter(|| black_box(black_box(&map).clone()))
+        b.iter(|| black_box(black_box(&map).clone()));
     });
     group.finish();
 }

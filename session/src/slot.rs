@@ -60,7 +60,10 @@ impl Loaded {
 
 impl Slot {
     /// The value as a `T`, for a read through a typed key.
-    #[allow(clippy::inline_always, reason = "measured: with plain `#[inline]` a typed get took 25% longer")]
+    #[allow(
+        clippy::inline_always,
+        reason = "measured: with plain `#[inline]` a typed get took 25% longer"
+    )]
     #[inline(always)]
     pub(crate) fn get<'a, T: SessionValue>(&'a self, source: &str) -> Option<&'a T> {
         match self {

@@ -50,7 +50,10 @@ impl Erased {
     }
 
     /// The value as a `T`, if it is one.
-    #[allow(clippy::inline_always, reason = "part of the typed get's hot path, see `Slot::get`")]
+    #[allow(
+        clippy::inline_always,
+        reason = "part of the typed get's hot path, see `Slot::get`"
+    )]
     #[inline(always)]
     pub(crate) fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         if self.type_id == TypeId::of::<T>() {

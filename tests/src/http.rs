@@ -22,7 +22,11 @@ impl Response {
     /// Every value of a header.
     #[must_use]
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The `Set-Cookie` header, if there is exactly one.
@@ -40,10 +44,24 @@ impl Response {
 /// # Panics
 ///
 /// When the server cannot be reached or answers something that is not HTTP.
-pub async fn send(addr: SocketAddr, method: &str, path: &str, cookie: Option<&str>, form: Option<&str>) -> Response {
-    let mut stream = TcpStream::connect(addr).await.expect("the server accepts connections");
-    let cookie = cookie.map(|cookie| format!("Cookie: {cookie}\r\n")).unwrap_or_default();
-    let content_type = if form.is_some() { "Content-Type: application/x-www-form-urlencoded\r\n" } else { "" };
+pub async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> Response {
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .expect("the server accepts connections");
+    let cookie = cookie
+        .map(|cookie| format!("Cookie: {cookie}\r\n"))
+        .unwrap_or_default();
+    let content_type = if form.is_some() {
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+    } else {
+        ""
+    };
     let body = form.unwrap_or_default();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{cookie}{content_type}Content-Length: {}\r\n\r\n{body}",
@@ -58,19 +76,35 @@ pub async fn send(addr: SocketAddr, method: &str, path: &str, cookie: Option<&st
 fn parse(raw: &str) -> Response {
     let (head, body) = raw.split_once("\r\n\r\n").expect("a complete response");
     let mut lines = head.split("\r\n");
-    let status = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).expect("a status line");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
     let headers = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
-    let chunked = raw.to_ascii_lowercase().contains("transfer-encoding: chunked");
-    Response { status, headers, body: if chunked { dechunk(body) } else { body.to_owned() } }
+    let chunked = raw
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    Response {
+        status,
+        headers,
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        },
+    }
 }
 
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         if size == 0 || rest.len() < size {
             break;
         }
@@ -92,7 +126,9 @@ impl Jar {
     pub fn store(&mut self, response: &Response) {
         for header in response.all("set-cookie") {
             let pair = header.split(';').next().unwrap_or_default();
-            let Some((name, value)) = pair.split_once('=') else { continue };
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
             let removed = header.contains("Max-Age=0") || value.is_empty();
             if removed {
                 self.cookies.remove(name);
@@ -105,8 +141,13 @@ impl Jar {
     /// The `Cookie` header to send, if any cookie is held.
     #[must_use]
     pub fn header(&self) -> Option<String> {
-        (!self.cookies.is_empty())
-            .then(|| self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; "))
+        (!self.cookies.is_empty()).then(|| {
+            self.cookies
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
     }
 
     /// A cookie's value.
@@ -121,7 +162,13 @@ impl Jar {
     }
 
     /// Sends a request with the jar's cookies and keeps the response's.
-    pub async fn send(&mut self, addr: SocketAddr, method: &str, path: &str, form: Option<&str>) -> Response {
+    pub async fn send(
+        &mut self,
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        form: Option<&str>,
+    ) -> Response {
         let response = send(addr, method, path, self.header().as_deref(), form).await;
         self.store(&response);
         response
@@ -134,7 +181,9 @@ impl Jar {
 ///
 /// When no port can be bound.
 pub async fn serve(router: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });
     addr

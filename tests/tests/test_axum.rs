@@ -56,7 +56,10 @@ fn router<Sto: SessionStorage + 'static>(layer: SessionLayer<App, Sto>) -> Route
 }
 
 async fn app() -> std::net::SocketAddr {
-    serve(router(SessionLayer::new(cookie(), MemoryStorage::new()).unwrap())).await
+    serve(router(
+        SessionLayer::new(cookie(), MemoryStorage::new()).unwrap(),
+    ))
+    .await
 }
 
 #[tokio::test]
@@ -67,7 +70,10 @@ async fn the_cookie_is_set_and_read_back() {
     assert!(first.body.starts_with("visits=1 "), "{}", first.body);
     let set_cookie = first.set_cookie().expect("a new session sets the cookie");
     assert!(set_cookie.starts_with("sid="));
-    assert!(set_cookie.contains("; HttpOnly"), "HttpOnly by default: {set_cookie}");
+    assert!(
+        set_cookie.contains("; HttpOnly"),
+        "HttpOnly by default: {set_cookie}"
+    );
     assert!(set_cookie.contains("SameSite=Lax"));
     let second = jar.send(addr, "GET", "/", None).await;
     assert!(second.body.starts_with("visits=2 "), "{}", second.body);
@@ -81,7 +87,11 @@ async fn flash_is_shown_exactly_once() {
     let login = jar.send(addr, "POST", "/login", Some("")).await;
     assert_eq!(login.status, 303);
     let shown = jar.send(addr, "GET", "/", None).await;
-    assert!(shown.body.contains("name=Ada notice=welcome"), "{}", shown.body);
+    assert!(
+        shown.body.contains("name=Ada notice=welcome"),
+        "{}",
+        shown.body
+    );
     let gone = jar.send(addr, "GET", "/", None).await;
     assert!(gone.body.ends_with("notice="), "{}", gone.body);
     assert!(gone.body.contains("name=Ada"));
@@ -99,7 +109,11 @@ async fn login_regenerates_the_id_and_kills_the_old_one() {
 
     // The old cookie now designates nothing: a fresh session.
     let replay = send(addr, "GET", "/", Some(&format!("sid={before}")), None).await;
-    assert!(replay.body.starts_with("visits=1 name= "), "{}", replay.body);
+    assert!(
+        replay.body.starts_with("visits=1 name= "),
+        "{}",
+        replay.body
+    );
 }
 
 #[tokio::test]
@@ -111,7 +125,9 @@ async fn logout_removes_the_cookie_and_the_session() {
     let logout = jar.send(addr, "POST", "/logout", Some("")).await;
     let removal = logout.set_cookie().unwrap();
     assert!(removal.starts_with("sid=;"), "{removal}");
-    assert!(removal.contains("Max-Age=0") && removal.contains("Expires=Thu, 01 Jan 1970 00:00:00 GMT"));
+    assert!(
+        removal.contains("Max-Age=0") && removal.contains("Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+    );
     assert_eq!(jar.get("sid"), None);
     let replay = send(addr, "GET", "/", Some(&format!("sid={old}")), None).await;
     assert!(replay.body.contains("name= "), "{}", replay.body);
@@ -143,7 +159,10 @@ struct Probe {
 }
 
 impl SessionStorage for Probe {
-    async fn read<S: session::Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
+    async fn read<S: session::Schema>(
+        &self,
+        cookie_value: Option<&str>,
+    ) -> Result<Session<S>, Error> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         if self.failing {
             return Err(Error::Backend("the backend is down".into()));
@@ -151,7 +170,10 @@ impl SessionStorage for Probe {
         self.inner.read(cookie_value).await
     }
 
-    async fn save<S: session::Schema, St: State>(&self, session: &Session<S, St>) -> Result<Option<String>, Error> {
+    async fn save<S: session::Schema, St: State>(
+        &self,
+        session: &Session<S, St>,
+    ) -> Result<Option<String>, Error> {
         self.saves.fetch_add(1, Ordering::SeqCst);
         self.inner.save(session).await
     }
@@ -160,43 +182,82 @@ impl SessionStorage for Probe {
 #[tokio::test]
 async fn handlers_without_a_session_cost_no_storage_call() {
     let probe = Arc::new(Probe::default());
-    let addr = serve(router(SessionLayer::new(cookie(), Arc::clone(&probe)).unwrap())).await;
+    let addr = serve(router(
+        SessionLayer::new(cookie(), Arc::clone(&probe)).unwrap(),
+    ))
+    .await;
     let mut jar = Jar::default();
     jar.send(addr, "GET", "/", None).await;
-    assert_eq!((probe.reads.load(Ordering::SeqCst), probe.saves.load(Ordering::SeqCst)), (1, 1));
+    assert_eq!(
+        (
+            probe.reads.load(Ordering::SeqCst),
+            probe.saves.load(Ordering::SeqCst)
+        ),
+        (1, 1)
+    );
     let plain = jar.send(addr, "GET", "/plain", None).await;
     assert_eq!(plain.body, "no session here");
     assert!(plain.set_cookie().is_none());
-    assert_eq!((probe.reads.load(Ordering::SeqCst), probe.saves.load(Ordering::SeqCst)), (1, 1));
+    assert_eq!(
+        (
+            probe.reads.load(Ordering::SeqCst),
+            probe.saves.load(Ordering::SeqCst)
+        ),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
 async fn a_storage_error_is_a_clean_500_and_configurable() {
-    let probe = Arc::new(Probe { failing: true, ..Probe::default() });
-    let addr = serve(router(SessionLayer::new(cookie(), Arc::clone(&probe)).unwrap())).await;
+    let probe = Arc::new(Probe {
+        failing: true,
+        ..Probe::default()
+    });
+    let addr = serve(router(
+        SessionLayer::new(cookie(), Arc::clone(&probe)).unwrap(),
+    ))
+    .await;
     let response = send(addr, "GET", "/", None, None).await;
     assert_eq!(response.status, 500);
-    assert!(!response.body.contains("backend is down"), "the cause is not revealed by default");
+    assert!(
+        !response.body.contains("backend is down"),
+        "the cause is not revealed by default"
+    );
 
     let layer = SessionLayer::new(cookie(), probe)
         .unwrap()
-        .on_error(|error| (StatusCode::SERVICE_UNAVAILABLE, format!("sessions unavailable: {error}")).into_response());
+        .on_error(|error| {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("sessions unavailable: {error}"),
+            )
+                .into_response()
+        });
     let addr = serve(router(layer)).await;
     let response = send(addr, "GET", "/", None, None).await;
     assert_eq!(response.status, 503);
-    assert!(response.body.starts_with("sessions unavailable"), "{}", response.body);
+    assert!(
+        response.body.starts_with("sessions unavailable"),
+        "{}",
+        response.body
+    );
 }
 
 #[tokio::test]
 async fn a_server_error_response_does_not_save_unless_asked() {
     let probe = Arc::new(Probe::default());
-    let addr = serve(router(SessionLayer::new(cookie(), Arc::clone(&probe)).unwrap())).await;
+    let addr = serve(router(
+        SessionLayer::new(cookie(), Arc::clone(&probe)).unwrap(),
+    ))
+    .await;
     let response = send(addr, "GET", "/fail", None, None).await;
     assert_eq!(response.status, 500);
     assert!(response.set_cookie().is_none());
     assert_eq!(probe.saves.load(Ordering::SeqCst), 0);
 
-    let layer = SessionLayer::new(cookie(), Arc::clone(&probe)).unwrap().save_on_server_error(true);
+    let layer = SessionLayer::new(cookie(), Arc::clone(&probe))
+        .unwrap()
+        .save_on_server_error(true);
     let addr = serve(router(layer)).await;
     let response = send(addr, "GET", "/fail", None, None).await;
     assert!(response.set_cookie().is_some());
@@ -224,7 +285,11 @@ async fn a_route_without_the_layer_gets_a_clear_500() {
     let addr = serve(Router::new().route("/", get(count))).await;
     let response = send(addr, "GET", "/", None, None).await;
     assert_eq!(response.status, 500);
-    assert!(response.body.contains("no SessionLayer<"), "{}", response.body);
+    assert!(
+        response.body.contains("no SessionLayer<"),
+        "{}",
+        response.body
+    );
 }
 
 #[tokio::test]
@@ -235,7 +300,13 @@ async fn two_extractors_in_one_request_share_the_session() {
         "ok".into()
     }
     let layer = SessionLayer::<App, _>::new(cookie(), MemoryStorage::new()).unwrap();
-    let addr = serve(Router::new().route("/", get(twice)).route("/read", get(count)).layer(layer)).await;
+    let addr = serve(
+        Router::new()
+            .route("/", get(twice))
+            .route("/read", get(count))
+            .layer(layer),
+    )
+    .await;
     let mut jar = Jar::default();
     jar.send(addr, "GET", "/", None).await;
     let read = jar.send(addr, "GET", "/read", None).await;

@@ -8,16 +8,16 @@ use session::{FsStorage, MemoryStorage, Session, SessionStorage};
 use session_tests::{App, Wide, block_on};
 
 const THREADS: usize = 8;
-const SESSIONS_PER_THREAD: u64 = 50;
+const SESSIONS_PER_THREAD: usize = 50;
 
-fn distinct_sessions<St: SessionStorage + 'static>(storage: Arc<St>) {
+fn distinct_sessions<St: SessionStorage + 'static>(storage: &Arc<St>) {
     let handles: Vec<_> = (0..THREADS as u64)
         .map(|thread| {
-            let storage = Arc::clone(&storage);
+            let storage = Arc::clone(storage);
             std::thread::spawn(move || {
                 block_on(async {
                     let mut ids = Vec::new();
-                    for n in 0..SESSIONS_PER_THREAD {
+                    for n in 0..SESSIONS_PER_THREAD as u64 {
                         let mut session: Session<App> = storage.read(None).await.unwrap();
                         session.set(App::USER_ID, thread * 1000 + n);
                         ids.push((
@@ -40,7 +40,7 @@ fn distinct_sessions<St: SessionStorage + 'static>(storage: Arc<St>) {
         .into_iter()
         .flat_map(|handle| handle.join().unwrap())
         .collect();
-    assert_eq!(all.len(), THREADS * SESSIONS_PER_THREAD as usize);
+    assert_eq!(all.len(), THREADS * SESSIONS_PER_THREAD);
     block_on(async {
         for (id, expected) in &all {
             let session: Session<App> = storage.read(Some(id)).await.unwrap();
@@ -52,18 +52,18 @@ fn distinct_sessions<St: SessionStorage + 'static>(storage: Arc<St>) {
 
 #[test]
 fn memory_storage_keeps_distinct_sessions_apart() {
-    distinct_sessions(Arc::new(MemoryStorage::new()));
+    distinct_sessions(&Arc::new(MemoryStorage::new()));
 }
 
 #[test]
 fn fs_storage_keeps_distinct_sessions_apart() {
     let dir = tempfile::tempdir().unwrap();
-    distinct_sessions(Arc::new(FsStorage::new(dir.path()).unwrap()));
+    distinct_sessions(&Arc::new(FsStorage::new(dir.path()).unwrap()));
 }
 
 /// Eight requests of one user load the same session, then save at once, each
 /// having set a different key: every key must be in the stored session.
-fn racing_requests_keep_every_change<St: SessionStorage + 'static>(storage: Arc<St>) {
+fn racing_requests_keep_every_change<St: SessionStorage + 'static>(storage: &Arc<St>) {
     for round in 0..20_u32 {
         let mut session: Session<Wide> = block_on(storage.read(None)).unwrap();
         session.set(Wide::K0, 0);
@@ -74,7 +74,7 @@ fn racing_requests_keep_every_change<St: SessionStorage + 'static>(storage: Arc<
             .enumerate()
             .map(|(index, key)| {
                 let (storage, barrier, id, key) =
-                    (Arc::clone(&storage), Arc::clone(&barrier), id.clone(), *key);
+                    (Arc::clone(storage), Arc::clone(&barrier), id.clone(), *key);
                 std::thread::spawn(move || {
                     block_on(async {
                         let mut session: Session<Wide> = storage.read(Some(&id)).await.unwrap();
@@ -101,13 +101,13 @@ fn racing_requests_keep_every_change<St: SessionStorage + 'static>(storage: Arc<
 
 #[test]
 fn memory_storage_merges_racing_requests() {
-    racing_requests_keep_every_change(Arc::new(MemoryStorage::new()));
+    racing_requests_keep_every_change(&Arc::new(MemoryStorage::new()));
 }
 
 #[test]
 fn fs_storage_merges_racing_requests() {
     let dir = tempfile::tempdir().unwrap();
-    racing_requests_keep_every_change(Arc::new(FsStorage::new(dir.path()).unwrap()));
+    racing_requests_keep_every_change(&Arc::new(FsStorage::new(dir.path()).unwrap()));
 }
 
 /// A request that destroys the session and one that changes it run at once:

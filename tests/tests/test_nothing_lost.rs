@@ -6,7 +6,8 @@ use session::{Session, SessionData};
 use session_tests::{App, AppValueKey};
 
 fn load(values: serde_json::Value, flash: serde_json::Value) -> Session<App> {
-    let data: SessionData = serde_json::from_value(json!([values, flash])).unwrap();
+    let data: SessionData =
+        serde_json::from_value(serde_json::Value::Array(vec![values, flash])).unwrap();
     Session::from_data("abc", data)
 }
 

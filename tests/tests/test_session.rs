@@ -5,7 +5,7 @@ use session::{Session, SessionData};
 use session_tests::{App, AppFlashKey, AppValueKey, Item};
 
 fn data(values: serde_json::Value, flash: serde_json::Value) -> SessionData {
-    serde_json::from_value(json!([values, flash])).unwrap()
+    serde_json::from_value(serde_json::Value::Array(vec![values, flash])).unwrap()
 }
 
 #[test]

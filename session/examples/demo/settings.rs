@@ -39,10 +39,10 @@ impl Settings {
                 "--storage" => {
                     storage = args
                         .next()
-                        .ok_or("--storage needs a value: cookie, memory, fs or redis")?
+                        .ok_or("--storage needs a value: cookie, memory, fs or redis")?;
                 }
                 other if other.starts_with("--storage=") => {
-                    storage = other["--storage=".len()..].to_owned()
+                    other["--storage=".len()..].clone_into(&mut storage);
                 }
                 "--help" | "-h" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown argument `{other}`\n{USAGE}")),

@@ -84,7 +84,10 @@ pub trait SessionStorage: Send + Sync {
 /// A shared storage is a storage: keep an `Arc` of it to use it beside the
 /// session layer (to sweep it, say).
 impl<T: SessionStorage> SessionStorage for std::sync::Arc<T> {
-    fn read<S: Schema>(&self, cookie_value: Option<&str>) -> impl Future<Output = Result<Session<S>, Error>> + Send {
+    fn read<S: Schema>(
+        &self,
+        cookie_value: Option<&str>,
+    ) -> impl Future<Output = Result<Session<S>, Error>> + Send {
         (**self).read(cookie_value)
     }
 
