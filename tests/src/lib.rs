@@ -1,6 +1,8 @@
 //! Shared schemas and helpers for the integration tests in `tests/`.
 
+pub mod flows;
 pub mod http;
+pub mod redis_server;
 
 use serde::{Deserialize, Serialize};
 use session::SessionSchema;

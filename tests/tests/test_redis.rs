@@ -1,0 +1,144 @@
+//! The Redis storage against a real, private `redis-server`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use session::{Error, RedisStorage, Session, SessionStorage};
+use session_tests::flows::{common_flow, id_based_flow};
+use session_tests::redis_server::RedisServer;
+use session_tests::{App, Wide};
+
+async fn raw(url: &str, args: &[&str]) -> redis::Value {
+    let client = redis::Client::open(url).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let mut command = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    command.query_async(&mut connection).await.unwrap()
+}
+
+#[tokio::test]
+async fn redis_storage_flows() {
+    let server = RedisServer::start();
+    let storage = RedisStorage::connect(&server.url()).await.unwrap();
+    common_flow(&storage).await;
+    id_based_flow(&storage, async |id| {
+        let session: Session<App> = storage.read(Some(id)).await.unwrap();
+        session.id() != id
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn records_are_json_under_the_prefixed_id_with_a_ttl() {
+    let server = RedisServer::start();
+    let storage = RedisStorage::connect(&server.url()).await.unwrap().ttl(Duration::from_secs(600));
+    let mut session: Session<App> = Session::new();
+    session.set(App::USER_ID, 7);
+    session.flash(App::NOTICE, "hi".into());
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let key = format!("session:{id}");
+    let stored = raw(&server.url(), &["GET", &key]).await;
+    assert_eq!(stored, redis::Value::BulkString(br#"[{"user_id":7},{"notice":"hi"}]"#.to_vec()));
+    let redis::Value::Int(ttl) = raw(&server.url(), &["TTL", &key]).await else { panic!("TTL is a number") };
+    assert!((590..=600).contains(&ttl), "{ttl}");
+
+    let prefixed = RedisStorage::connect(&server.url()).await.unwrap().prefix("app1:");
+    let id = prefixed.save(&session).await.unwrap().unwrap();
+    assert_ne!(raw(&server.url(), &["GET", &format!("app1:{id}")]).await, redis::Value::Nil);
+}
+
+#[tokio::test]
+async fn sessions_expire() {
+    let server = RedisServer::start();
+    let storage = RedisStorage::connect(&server.url()).await.unwrap().ttl(Duration::from_secs(1));
+    let mut session: Session<App> = Session::new();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let expired: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(expired.id(), id);
+}
+
+#[tokio::test]
+async fn losing_the_connection_is_an_error_and_the_storage_recovers() {
+    let mut server = RedisServer::start();
+    let storage = RedisStorage::connect(&server.url()).await.unwrap();
+    let mut session: Session<App> = Session::new();
+    session.set(App::USER_ID, 1);
+    storage.save(&session).await.unwrap();
+
+    server.kill();
+    let error = storage.read::<App>(Some("any")).await.unwrap_err();
+    assert!(matches!(error, Error::Backend(_)), "{error:?}");
+    assert!(std::error::Error::source(&error).is_some());
+
+    server.restart();
+    let mut recovered = false;
+    for _ in 0..100 {
+        if storage.save(&session).await.is_ok() {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "the storage reconnects once Redis is back");
+    let read: Session<App> = storage.read(Some(session.id())).await.unwrap();
+    assert_eq!(read.get(App::USER_ID), Some(&1));
+}
+
+#[tokio::test]
+async fn connecting_to_nothing_is_an_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let error = RedisStorage::connect(&format!("redis://127.0.0.1:{port}")).await.unwrap_err();
+    assert!(matches!(error, Error::Backend(_)));
+    assert!(RedisStorage::connect("not a url").await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_requests_keep_every_change() {
+    let server = RedisServer::start();
+    let storage = Arc::new(RedisStorage::connect(&server.url()).await.unwrap());
+    for round in 0..20_u32 {
+        let mut session: Session<Wide> = Session::new();
+        session.set(Wide::K0, 0);
+        let id = storage.save(&session).await.unwrap().unwrap();
+        let barrier = Arc::new(tokio::sync::Barrier::new(Wide::KEYS.len()));
+        let tasks: Vec<_> = Wide::KEYS
+            .iter()
+            .enumerate()
+            .map(|(index, key)| {
+                let (storage, barrier, id, key) = (Arc::clone(&storage), Arc::clone(&barrier), id.clone(), *key);
+                tokio::spawn(async move {
+                    let mut session: Session<Wide> = storage.read(Some(&id)).await.unwrap();
+                    session.set(key, round * 100 + u32::try_from(index).unwrap());
+                    barrier.wait().await;
+                    storage.save(&session).await.unwrap();
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let stored: Session<Wide> = storage.read(Some(&id)).await.unwrap();
+        for (index, key) in Wide::KEYS.iter().enumerate() {
+            assert_eq!(stored.get(*key), Some(&(round * 100 + u32::try_from(index).unwrap())), "k{index} lost");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_destroyed_session_is_not_revived() {
+    let server = RedisServer::start();
+    let storage = RedisStorage::connect(&server.url()).await.unwrap();
+    let mut session: Session<App> = Session::new();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let destroying: Session<App> = storage.read(Some(&id)).await.unwrap();
+    let mut changing: Session<App> = storage.read(Some(&id)).await.unwrap();
+    storage.save(&destroying.destroy()).await.unwrap();
+    changing.set(App::NAME, "late".into());
+    assert_eq!(storage.save(&changing).await.unwrap(), None);
+    assert_eq!(raw(&server.url(), &["EXISTS", &format!("session:{id}")]).await, redis::Value::Int(0));
+}
