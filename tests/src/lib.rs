@@ -132,3 +132,54 @@ impl Wide {
         Self::K7,
     ];
 }
+
+pub mod demo {
+    //! Runs the demo app as its own process.
+
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// A running demo process, killed when dropped.
+    pub struct Demo {
+        child: Child,
+        /// Where it listens.
+        pub addr: SocketAddr,
+    }
+
+    impl Demo {
+        /// Starts the demo binary `exe` (`env!("CARGO_BIN_EXE_demo")` in a test)
+        /// with `--storage <storage>` and the given environment, on a free
+        /// port, and waits until it accepts connections.
+        ///
+        /// # Panics
+        ///
+        /// When it does not start within twenty seconds.
+        #[must_use]
+        pub fn start(exe: &str, storage: &str, env: &[(&str, &str)]) -> Self {
+            let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let child = Command::new(exe)
+                .args(["--storage", storage])
+                .env("ADDR", addr.to_string())
+                .envs(env.iter().copied())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("the demo starts");
+            let demo = Demo { child, addr };
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
+                assert!(Instant::now() < deadline, "the demo did not start on {addr}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            demo
+        }
+    }
+
+    impl Drop for Demo {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

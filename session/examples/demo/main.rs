@@ -95,7 +95,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         StorageKind::Cookie => app(cookie, session::CookieStorage::new())?,
         StorageKind::Memory => app(cookie, session::MemoryStorage::new())?,
         StorageKind::Fs(dir) => app(cookie, session::FsStorage::new(dir)?)?,
-        #[cfg(feature = "redis")]
         StorageKind::Redis(url) => app(cookie, session::RedisStorage::connect(url).await?)?,
     };
     let listener = tokio::net::TcpListener::bind(&settings.addr).await?;

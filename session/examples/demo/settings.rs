@@ -8,7 +8,6 @@ pub enum StorageKind {
     Cookie,
     Memory,
     Fs(PathBuf),
-    #[cfg(feature = "redis")]
     Redis(String),
 }
 
@@ -18,7 +17,6 @@ impl fmt::Display for StorageKind {
             StorageKind::Cookie => f.write_str("cookie"),
             StorageKind::Memory => f.write_str("memory"),
             StorageKind::Fs(dir) => write!(f, "fs ({})", dir.display()),
-            #[cfg(feature = "redis")]
             StorageKind::Redis(url) => write!(f, "redis ({url})"),
         }
     }
@@ -55,7 +53,6 @@ impl Settings {
                 std::env::var_os("SESSION_DIR")
                     .map_or_else(|| std::env::temp_dir().join("session-demo"), PathBuf::from),
             ),
-            #[cfg(feature = "redis")]
             "redis" => StorageKind::Redis(
                 std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             ),
