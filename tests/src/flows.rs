@@ -92,4 +92,3 @@ pub async fn id_based_flow(storage: &impl SessionStorage, deleted: impl AsyncFnO
     assert_eq!(kept.id(), new);
     assert_ne!(newest, new);
 }
-

@@ -157,7 +157,10 @@ pub mod demo {
         /// When it does not start within twenty seconds.
         #[must_use]
         pub fn start(exe: &str, storage: &str, env: &[(&str, &str)]) -> Self {
-            let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             let child = Command::new(exe)
                 .args(["--storage", storage])
@@ -169,7 +172,10 @@ pub mod demo {
             let demo = Demo { child, addr };
             let deadline = Instant::now() + Duration::from_secs(20);
             while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-                assert!(Instant::now() < deadline, "the demo did not start on {addr}");
+                assert!(
+                    Instant::now() < deadline,
+                    "the demo did not start on {addr}"
+                );
                 std::thread::sleep(Duration::from_millis(50));
             }
             demo

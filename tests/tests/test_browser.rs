@@ -24,7 +24,11 @@ fn log_in_see_the_welcome_once_and_log_out_in_chromium() {
         .env("SCREENSHOT", &screenshot)
         .output()
         .expect("node runs");
-    assert!(output.status.success(), "browser.mjs failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "browser.mjs failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
 
     assert_eq!(
@@ -42,10 +46,19 @@ fn log_in_see_the_welcome_once_and_log_out_in_chromium() {
         "the welcome is shown once, the counter goes on"
     );
     let removal = seen["logoutSetCookie"].as_str().unwrap();
-    assert!(removal.starts_with("demo_session=;") && removal.contains("Max-Age=0"), "{removal}");
-    assert_eq!(seen["afterLogout"], json!({"visits": "You have visited this page 1 time.", "user": "Not logged in."}));
+    assert!(
+        removal.starts_with("demo_session=;") && removal.contains("Max-Age=0"),
+        "{removal}"
+    );
+    assert_eq!(
+        seen["afterLogout"],
+        json!({"visits": "You have visited this page 1 time.", "user": "Not logged in."})
+    );
     assert_eq!(seen["cookieReplaced"], json!(true));
-    assert_eq!((seen["beforeRemoval"].clone(), seen["afterRemoval"].clone()), (json!(true), json!(false)));
+    assert_eq!(
+        (seen["beforeRemoval"].clone(), seen["afterRemoval"].clone()),
+        (json!(true), json!(false))
+    );
 
     let png = std::fs::read(&screenshot).expect("a screenshot of the logged-in page");
     assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");

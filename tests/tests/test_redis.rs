@@ -33,26 +33,43 @@ async fn redis_storage_flows() {
 #[tokio::test]
 async fn records_are_json_under_the_prefixed_id_with_a_ttl() {
     let server = RedisServer::start();
-    let storage = RedisStorage::connect(&server.url()).await.unwrap().ttl(Duration::from_secs(600));
+    let storage = RedisStorage::connect(&server.url())
+        .await
+        .unwrap()
+        .ttl(Duration::from_secs(600));
     let mut session: Session<App> = Session::new();
     session.set(App::USER_ID, 7);
     session.flash(App::NOTICE, "hi".into());
     let id = storage.save(&session).await.unwrap().unwrap();
     let key = format!("session:{id}");
     let stored = raw(&server.url(), &["GET", &key]).await;
-    assert_eq!(stored, redis::Value::BulkString(br#"[{"user_id":7},{"notice":"hi"}]"#.to_vec()));
-    let redis::Value::Int(ttl) = raw(&server.url(), &["TTL", &key]).await else { panic!("TTL is a number") };
+    assert_eq!(
+        stored,
+        redis::Value::BulkString(br#"[{"user_id":7},{"notice":"hi"}]"#.to_vec())
+    );
+    let redis::Value::Int(ttl) = raw(&server.url(), &["TTL", &key]).await else {
+        panic!("TTL is a number")
+    };
     assert!((590..=600).contains(&ttl), "{ttl}");
 
-    let prefixed = RedisStorage::connect(&server.url()).await.unwrap().prefix("app1:");
+    let prefixed = RedisStorage::connect(&server.url())
+        .await
+        .unwrap()
+        .prefix("app1:");
     let id = prefixed.save(&session).await.unwrap().unwrap();
-    assert_ne!(raw(&server.url(), &["GET", &format!("app1:{id}")]).await, redis::Value::Nil);
+    assert_ne!(
+        raw(&server.url(), &["GET", &format!("app1:{id}")]).await,
+        redis::Value::Nil
+    );
 }
 
 #[tokio::test]
 async fn sessions_expire() {
     let server = RedisServer::start();
-    let storage = RedisStorage::connect(&server.url()).await.unwrap().ttl(Duration::from_secs(1));
+    let storage = RedisStorage::connect(&server.url())
+        .await
+        .unwrap()
+        .ttl(Duration::from_secs(1));
     let mut session: Session<App> = Session::new();
     session.set(App::USER_ID, 1);
     let id = storage.save(&session).await.unwrap().unwrap();
@@ -90,8 +107,14 @@ async fn losing_the_connection_is_an_error_and_the_storage_recovers() {
 
 #[tokio::test]
 async fn connecting_to_nothing_is_an_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let error = RedisStorage::connect(&format!("redis://127.0.0.1:{port}")).await.unwrap_err();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let error = RedisStorage::connect(&format!("redis://127.0.0.1:{port}"))
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Backend(_)));
     assert!(RedisStorage::connect("not a url").await.is_err());
 }
@@ -109,7 +132,8 @@ async fn racing_requests_keep_every_change() {
             .iter()
             .enumerate()
             .map(|(index, key)| {
-                let (storage, barrier, id, key) = (Arc::clone(&storage), Arc::clone(&barrier), id.clone(), *key);
+                let (storage, barrier, id, key) =
+                    (Arc::clone(&storage), Arc::clone(&barrier), id.clone(), *key);
                 tokio::spawn(async move {
                     let mut session: Session<Wide> = storage.read(Some(&id)).await.unwrap();
                     session.set(key, round * 100 + u32::try_from(index).unwrap());
@@ -123,7 +147,11 @@ async fn racing_requests_keep_every_change() {
         }
         let stored: Session<Wide> = storage.read(Some(&id)).await.unwrap();
         for (index, key) in Wide::KEYS.iter().enumerate() {
-            assert_eq!(stored.get(*key), Some(&(round * 100 + u32::try_from(index).unwrap())), "k{index} lost");
+            assert_eq!(
+                stored.get(*key),
+                Some(&(round * 100 + u32::try_from(index).unwrap())),
+                "k{index} lost"
+            );
         }
     }
 }
@@ -140,5 +168,8 @@ async fn a_destroyed_session_is_not_revived() {
     storage.save(&destroying.destroy()).await.unwrap();
     changing.set(App::NAME, "late".into());
     assert_eq!(storage.save(&changing).await.unwrap(), None);
-    assert_eq!(raw(&server.url(), &["EXISTS", &format!("session:{id}")]).await, redis::Value::Int(0));
+    assert_eq!(
+        raw(&server.url(), &["EXISTS", &format!("session:{id}")]).await,
+        redis::Value::Int(0)
+    );
 }

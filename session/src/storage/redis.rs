@@ -60,7 +60,10 @@ impl RedisStorage {
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
-        let connection = client.get_connection_manager_with_config(config).await.map_err(backend)?;
+        let connection = client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(backend)?;
         Ok(RedisStorage {
             connection,
             prefix: "session:".to_owned(),
@@ -102,7 +105,10 @@ impl RedisStorage {
 
 impl std::fmt::Debug for RedisStorage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStorage").field("prefix", &self.prefix).field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("RedisStorage")
+            .field("prefix", &self.prefix)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
@@ -151,7 +157,10 @@ impl SessionStorage for RedisStorage {
         id_based::read(self, self.options, cookie_value).await
     }
 
-    async fn save<S: Schema, St: State>(&self, session: &Session<S, St>) -> Result<Option<String>, Error> {
+    async fn save<S: Schema, St: State>(
+        &self,
+        session: &Session<S, St>,
+    ) -> Result<Option<String>, Error> {
         id_based::save(self, session).await
     }
 }
