@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use session::{Cookie, MemoryStorage, RedisStorage, Session, SessionData, SessionStorage};
 
 mod support;
@@ -57,18 +57,20 @@ fn stored() -> Session<Bench> {
     Session::from_data("0123456789abcdefghijklmn", data)
 }
 
-/// Saves through the merge path: the session was read from the storage.
-async fn merge_save(storage: &impl SessionStorage, id: &str) -> Option<String> {
+/// The session of a request that read it from `storage` and changed one value:
+/// saving it merges the change into the stored session.
+async fn read_and_changed(storage: &impl SessionStorage, id: &str) -> Session<Bench> {
     let mut session: Session<Bench> = storage.read(Some(id)).await.unwrap();
+    assert_eq!(session.id(), id);
     session.set(Bench::VISITS, 43);
-    storage.save(&session).await.unwrap()
+    session
 }
 
-/// Saves through the overwrite path: the same session, not read from the storage.
-async fn overwrite_save(storage: &impl SessionStorage) -> Option<String> {
+/// The same session built without the storage: saving it overwrites the record.
+fn built_and_changed() -> Session<Bench> {
     let mut session = stored();
     session.set(Bench::VISITS, 43);
-    storage.save(&session).await.unwrap()
+    session
 }
 
 fn storages(c: &mut Criterion) {
@@ -112,32 +114,48 @@ fn storages(c: &mut Criterion) {
             })
         });
     });
-    group.bench_function("read + merge save", |b| {
-        b.iter(|| runtime.block_on(merge_save(&redis, &id)))
-    });
-    group.bench_function("read + overwrite save", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                let _: Session<Bench> = redis.read(Some(&id)).await.unwrap();
-                overwrite_save(&redis).await
-            })
-        });
-    });
+    save_paths(&mut group, &runtime, &redis, &id);
     group.finish();
 
     let mut group = c.benchmark_group("memory");
-    group.bench_function("read + merge save", |b| {
-        b.iter(|| runtime.block_on(merge_save(&memory, &id)))
+    save_paths(&mut group, &runtime, &memory, &id);
+    group.finish();
+}
+
+/// Times one save of each path: merging into a record nobody changed since
+/// the read (the common case, one compare-and-set), merging into a record
+/// another request changed (read the latest, merge, compare-and-set), and a
+/// plain overwrite.
+fn save_paths(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    runtime: &tokio::runtime::Runtime,
+    storage: &impl SessionStorage,
+    id: &str,
+) {
+    group.bench_function("save, merged into an unchanged record", |b| {
+        b.iter_batched(
+            || runtime.block_on(read_and_changed(storage, id)),
+            |session| runtime.block_on(storage.save(&session)).unwrap(),
+            BatchSize::SmallInput,
+        );
     });
-    group.bench_function("read + overwrite save", |b| {
+    // Once saved, the record differs from what this session read, so each
+    // later save finds it changed and goes the long way.
+    let mut stale: Session<Bench> = runtime.block_on(storage.read(Some(id))).unwrap();
+    let visits = stale.get(Bench::VISITS).copied().unwrap_or_default();
+    stale.set(Bench::VISITS, visits + 1);
+    runtime.block_on(storage.save(&stale)).unwrap();
+    group.bench_function("save, merged into a changed record", |b| {
+        b.iter(|| runtime.block_on(storage.save(black_box(&stale))).unwrap());
+    });
+    let overwriting = built_and_changed();
+    group.bench_function("save, overwriting", |b| {
         b.iter(|| {
-            runtime.block_on(async {
-                let _: Session<Bench> = memory.read(Some(&id)).await.unwrap();
-                overwrite_save(&memory).await
-            })
+            runtime
+                .block_on(storage.save(black_box(&overwriting)))
+                .unwrap()
         });
     });
-    group.finish();
 }
 
 criterion_group!(benches, storages);

@@ -363,6 +363,11 @@ impl<S: Schema, St: State> Session<S, St> {
         Ok(())
     }
 
+    /// The stored text this session was loaded from (empty if it was not).
+    pub(crate) fn stored_text(&self) -> &str {
+        &self.source
+    }
+
     /// Whether saving updates the record this session was loaded from (rather
     /// than writing a new one): it was loaded from a storage and kept its id.
     pub(crate) fn updates_stored_record(&self) -> bool {
@@ -375,10 +380,6 @@ impl<S: Schema, St: State> Session<S, St> {
     /// request may have changed them), the flash values read here are dropped
     /// and the ones flashed here are added.
     pub(crate) fn merge_into(&self, latest: &str) -> Result<String, Error> {
-        if latest == self.source {
-            // Nothing changed since this request loaded it: no merge needed.
-            return self.data_json();
-        }
         let Ok(latest) = StoredData::parse(latest) else {
             return self.data_json();
         };

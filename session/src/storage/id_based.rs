@@ -102,6 +102,14 @@ async fn merge<S: Schema, St: State>(
     records: &impl Records,
     session: &Session<S, St>,
 ) -> Result<Option<String>, Error> {
+    // Most of the time nobody changed the record since this request read it:
+    // then the session's own data is the merge, written in one step.
+    if records
+        .replace(session.id(), session.stored_text(), session.data_json()?)
+        .await?
+    {
+        return Ok(Some(session.id().to_owned()));
+    }
     for _ in 0..MAX_MERGE_ATTEMPTS {
         let Some(latest) = records.load(session.id()).await? else {
             // Destroyed (or expired) since this request read it: leave it gone.
