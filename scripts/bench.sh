@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures everything BENCHMARKS.md reports, in one run, and prints the medians
 # and ratios: typed get/set/data() against a struct field and a string-keyed
-# map, and the request cycle against the reference packages on Node.js and
-# against the HMAC + JSON floor.
+# map; the request cycle against the reference packages on Node.js and
+# against the HMAC + JSON floor; the Redis request cycle; and merging saves
+# against plain overwrites. Needs node and redis-server (scripts/test.sh
+# installs both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +12,7 @@ if [[ ! -d tests/node/node_modules ]]; then
   npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 fi
 
-cargo bench -p session --bench typed_session --bench request_cycle -- --noplot "$@" >/dev/null
+cargo bench -p session --bench typed_session --bench request_cycle --bench storage_save -- --noplot "$@" >/dev/null
 node_json=$(cd tests/node && node reference-cycle.mjs)
 
 python3 - "$node_json" <<'PY'
@@ -44,6 +46,15 @@ for storage, key in [("cookie storage", "cookie_storage_ns"), ("memory storage",
     rows.append((f"request cycle, {storage}", cycle,
                  f"{node[key] / cycle:.0f}x the reference on Node.js {node['node']} ({ns(node[key])}), "
                  f"{cycle / floor:.2f}x the 2xHMAC+JSON floor ({ns(floor)}), {cycle / hmac:.2f}x 2xHMAC alone ({ns(hmac)})"))
+
+redis_cycle = median("redis", "request cycle")
+rows.append(("request cycle, Redis on loopback", redis_cycle, "read (GET) + save (one compare-and-set script)"))
+for backend in ["redis", "memory"]:
+    plain = median(backend, "save, overwriting")
+    for case in ["unchanged", "changed"]:
+        merged = median(backend, f"save, merged into an {case} record" if case == "unchanged" else f"save, merged into a {case} record")
+        rows.append((f"{backend} save, merged, record {case}", merged,
+                     f"{merged / plain:.2f}x a plain overwrite ({ns(plain)}), +{(merged / plain - 1) * 100:.0f}%"))
 
 width = max(len(name) for name, _, _ in rows)
 for name, value, ratio in rows:
