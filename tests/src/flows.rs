@@ -92,3 +92,73 @@ pub async fn id_based_flow(storage: &impl SessionStorage, deleted: impl AsyncFnO
     assert_eq!(kept.id(), new);
     assert_ne!(newest, new);
 }
+
+/// Eight requests of one user load the same session, then save at once, each
+/// having set a different key: every key must be in the stored session. Run
+/// on a multi-threaded runtime, so the saves really race.
+///
+/// # Panics
+///
+/// When a change is lost.
+pub async fn racing_requests_keep_every_change<St: SessionStorage + 'static>(
+    storage: std::sync::Arc<St>,
+) {
+    use crate::Wide;
+    use std::sync::Arc;
+
+    for round in 0..20_u32 {
+        let mut session: Session<Wide> = Session::new();
+        session.set(Wide::K0, 0);
+        let id = storage.save(&session).await.unwrap().unwrap();
+        let barrier = Arc::new(tokio::sync::Barrier::new(Wide::KEYS.len()));
+        let tasks: Vec<_> = Wide::KEYS
+            .iter()
+            .enumerate()
+            .map(|(index, key)| {
+                let (storage, barrier, id, key) =
+                    (Arc::clone(&storage), Arc::clone(&barrier), id.clone(), *key);
+                tokio::spawn(async move {
+                    let mut session: Session<Wide> = storage.read(Some(&id)).await.unwrap();
+                    session.set(key, round * 100 + u32::try_from(index).unwrap());
+                    barrier.wait().await;
+                    storage.save(&session).await.unwrap();
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let stored: Session<Wide> = storage.read(Some(&id)).await.unwrap();
+        for (index, key) in Wide::KEYS.iter().enumerate() {
+            assert_eq!(
+                stored.get(*key),
+                Some(&(round * 100 + u32::try_from(index).unwrap())),
+                "k{index} lost"
+            );
+        }
+    }
+}
+
+/// A request that destroys the session and one that changes it run at once:
+/// the change does not bring the session back (`exists` tells whether the
+/// storage still holds an id).
+///
+/// # Panics
+///
+/// When the destroyed session comes back.
+pub async fn destroyed_sessions_stay_destroyed(storage: &impl SessionStorage) {
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let destroying: Session<App> = storage.read(Some(&id)).await.unwrap();
+    let mut changing: Session<App> = storage.read(Some(&id)).await.unwrap();
+    storage.save(&destroying.destroy()).await.unwrap();
+    changing.set(App::NAME, "late".into());
+    assert_eq!(
+        storage.save(&changing).await.unwrap(),
+        None,
+        "no cookie for a session that is gone"
+    );
+    let after: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(after.id(), id, "the destroyed session was not revived");
+}

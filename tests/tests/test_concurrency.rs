@@ -2,10 +2,11 @@
 //! concurrent requests of one user that change different keys both keep their
 //! change.
 
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 use session::{FsStorage, MemoryStorage, Session, SessionStorage};
-use session_tests::{App, Wide, block_on};
+use session_tests::flows::{destroyed_sessions_stay_destroyed, racing_requests_keep_every_change};
+use session_tests::{App, block_on};
 
 const THREADS: usize = 8;
 const SESSIONS_PER_THREAD: usize = 50;
@@ -61,79 +62,24 @@ fn fs_storage_keeps_distinct_sessions_apart() {
     distinct_sessions(&Arc::new(FsStorage::new(dir.path()).unwrap()));
 }
 
-/// Eight requests of one user load the same session, then save at once, each
-/// having set a different key: every key must be in the stored session.
-fn racing_requests_keep_every_change<St: SessionStorage + 'static>(storage: &Arc<St>) {
-    for round in 0..20_u32 {
-        let mut session: Session<Wide> = block_on(storage.read(None)).unwrap();
-        session.set(Wide::K0, 0);
-        let id = block_on(storage.save(&session)).unwrap().unwrap();
-        let barrier = Arc::new(Barrier::new(Wide::KEYS.len()));
-        let handles: Vec<_> = Wide::KEYS
-            .iter()
-            .enumerate()
-            .map(|(index, key)| {
-                let (storage, barrier, id, key) =
-                    (Arc::clone(storage), Arc::clone(&barrier), id.clone(), *key);
-                std::thread::spawn(move || {
-                    block_on(async {
-                        let mut session: Session<Wide> = storage.read(Some(&id)).await.unwrap();
-                        session.set(key, round * 100 + u32::try_from(index).unwrap());
-                        barrier.wait();
-                        storage.save(&session).await.unwrap();
-                    });
-                })
-            })
-            .collect();
-        for handle in handles {
-            handle.join().unwrap();
-        }
-        let stored: Session<Wide> = block_on(storage.read(Some(&id))).unwrap();
-        for (index, key) in Wide::KEYS.iter().enumerate() {
-            assert_eq!(
-                stored.get(*key),
-                Some(&(round * 100 + u32::try_from(index).unwrap())),
-                "k{index} lost"
-            );
-        }
-    }
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_storage_merges_racing_requests() {
+    racing_requests_keep_every_change(Arc::new(MemoryStorage::new())).await;
 }
 
-#[test]
-fn memory_storage_merges_racing_requests() {
-    racing_requests_keep_every_change(&Arc::new(MemoryStorage::new()));
-}
-
-#[test]
-fn fs_storage_merges_racing_requests() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fs_storage_merges_racing_requests() {
     let dir = tempfile::tempdir().unwrap();
-    racing_requests_keep_every_change(&Arc::new(FsStorage::new(dir.path()).unwrap()));
+    racing_requests_keep_every_change(Arc::new(FsStorage::new(dir.path()).unwrap())).await;
 }
 
-/// A request that destroys the session and one that changes it run at once:
-/// the change does not bring the session back.
-fn destroyed_sessions_stay_destroyed<St: SessionStorage + 'static>(storage: &St) {
-    block_on(async {
-        let mut session: Session<App> = storage.read(None).await.unwrap();
-        session.set(App::USER_ID, 1);
-        let id = storage.save(&session).await.unwrap().unwrap();
-        let destroying: Session<App> = storage.read(Some(&id)).await.unwrap();
-        let mut changing: Session<App> = storage.read(Some(&id)).await.unwrap();
-        storage.save(&destroying.destroy()).await.unwrap();
-        changing.set(App::NAME, "late".into());
-        assert_eq!(storage.save(&changing).await.unwrap(), None);
-        let after: Session<App> = storage.read(Some(&id)).await.unwrap();
-        assert_ne!(after.id(), id, "the destroyed session was not revived");
-    });
+#[tokio::test]
+async fn memory_storage_does_not_revive_destroyed_sessions() {
+    destroyed_sessions_stay_destroyed(&MemoryStorage::new()).await;
 }
 
-#[test]
-fn memory_storage_does_not_revive_destroyed_sessions() {
-    destroyed_sessions_stay_destroyed(&MemoryStorage::new());
-}
-
-#[test]
-fn fs_storage_does_not_revive_destroyed_sessions() {
+#[tokio::test]
+async fn fs_storage_does_not_revive_destroyed_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    destroyed_sessions_stay_destroyed(&FsStorage::new(dir.path()).unwrap());
+    destroyed_sessions_stay_destroyed(&FsStorage::new(dir.path()).unwrap()).await;
 }

@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use session::{Error, RedisStorage, Session, SessionStorage};
-use session_tests::flows::{common_flow, id_based_flow};
+use session_tests::App;
+use session_tests::flows::{self, common_flow, id_based_flow};
 use session_tests::redis_server::RedisServer;
-use session_tests::{App, Wide};
 
 async fn raw(url: &str, args: &[&str]) -> redis::Value {
     let client = redis::Client::open(url).unwrap();
@@ -122,38 +122,10 @@ async fn connecting_to_nothing_is_an_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_requests_keep_every_change() {
     let server = RedisServer::start();
-    let storage = Arc::new(RedisStorage::connect(&server.url()).await.unwrap());
-    for round in 0..20_u32 {
-        let mut session: Session<Wide> = Session::new();
-        session.set(Wide::K0, 0);
-        let id = storage.save(&session).await.unwrap().unwrap();
-        let barrier = Arc::new(tokio::sync::Barrier::new(Wide::KEYS.len()));
-        let tasks: Vec<_> = Wide::KEYS
-            .iter()
-            .enumerate()
-            .map(|(index, key)| {
-                let (storage, barrier, id, key) =
-                    (Arc::clone(&storage), Arc::clone(&barrier), id.clone(), *key);
-                tokio::spawn(async move {
-                    let mut session: Session<Wide> = storage.read(Some(&id)).await.unwrap();
-                    session.set(key, round * 100 + u32::try_from(index).unwrap());
-                    barrier.wait().await;
-                    storage.save(&session).await.unwrap();
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap();
-        }
-        let stored: Session<Wide> = storage.read(Some(&id)).await.unwrap();
-        for (index, key) in Wide::KEYS.iter().enumerate() {
-            assert_eq!(
-                stored.get(*key),
-                Some(&(round * 100 + u32::try_from(index).unwrap())),
-                "k{index} lost"
-            );
-        }
-    }
+    flows::racing_requests_keep_every_change(Arc::new(
+        RedisStorage::connect(&server.url()).await.unwrap(),
+    ))
+    .await;
 }
 
 #[tokio::test]

@@ -7,13 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-use super::SessionStorage;
-use super::id_based::{self, Options, Records};
+use super::id_based::{Options, Records, id_based_storage};
 use crate::error::Error;
 use crate::id::new_session_id;
-use crate::schema::Schema;
-use crate::session::Session;
-use crate::state::State;
 
 /// Lock files that serialize the merging saves of sessions (by the first byte
 /// of the hashed id), across threads and processes.
@@ -64,14 +60,6 @@ impl FsStorage {
             root,
             options: Options::default(),
         })
-    }
-
-    /// Whether a session id sent by a client that the storage does not know is
-    /// used for the new session (default `false`).
-    #[must_use]
-    pub fn use_unknown_ids(mut self, use_unknown_ids: bool) -> Self {
-        self.options.use_unknown_ids = use_unknown_ids;
-        self
     }
 
     /// How long a session lives after its last save.
@@ -221,18 +209,7 @@ impl Records for FsStorage {
     }
 }
 
-impl SessionStorage for FsStorage {
-    async fn read<S: Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
-        id_based::read(self, self.options, cookie_value).await
-    }
-
-    async fn save<S: Schema, St: State>(
-        &self,
-        session: &Session<S, St>,
-    ) -> Result<Option<String>, Error> {
-        id_based::save(self, session).await
-    }
-}
+id_based_storage!(FsStorage);
 
 fn remove_file(path: &Path) -> Result<(), Error> {
     match fs::remove_file(path) {

@@ -128,3 +128,39 @@ async fn merge<S: Schema, St: State>(
         .into(),
     ))
 }
+
+/// The parts every id-based storage has in common: the `use_unknown_ids`
+/// setter, and `SessionStorage` through this module's flow. The storage type
+/// needs an `options: Options` field and a `Records` impl.
+macro_rules! id_based_storage {
+    ($storage:ty) => {
+        impl $storage {
+            /// Whether a session id sent by a client that the storage does not know
+            /// is used for the new session (default `false`: a fresh random id is
+            /// made, so a client cannot choose its own id).
+            #[must_use]
+            pub fn use_unknown_ids(mut self, use_unknown_ids: bool) -> Self {
+                self.options.use_unknown_ids = use_unknown_ids;
+                self
+            }
+        }
+
+        impl $crate::storage::SessionStorage for $storage {
+            async fn read<S: $crate::Schema>(
+                &self,
+                cookie_value: Option<&str>,
+            ) -> Result<$crate::Session<S>, $crate::Error> {
+                $crate::storage::id_based::read(self, self.options, cookie_value).await
+            }
+
+            async fn save<S: $crate::Schema, St: $crate::State>(
+                &self,
+                session: &$crate::Session<S, St>,
+            ) -> Result<Option<String>, $crate::Error> {
+                $crate::storage::id_based::save(self, session).await
+            }
+        }
+    };
+}
+
+pub(crate) use id_based_storage;

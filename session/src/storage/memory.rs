@@ -4,12 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::SessionStorage;
-use super::id_based::{self, Options, Records};
+use super::id_based::{Options, Records, id_based_storage};
 use crate::error::Error;
-use crate::schema::Schema;
-use crate::session::Session;
-use crate::state::State;
 
 /// Writes between two sweeps of expired sessions.
 const SWEEP_EVERY: usize = 1024;
@@ -50,15 +46,6 @@ impl MemoryStorage {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Whether a session id sent by a client that the storage does not know is
-    /// used for the new session (default `false`: a fresh random id is made, so
-    /// a client cannot choose its own id).
-    #[must_use]
-    pub fn use_unknown_ids(mut self, use_unknown_ids: bool) -> Self {
-        self.options.use_unknown_ids = use_unknown_ids;
-        self
     }
 
     /// How long a session lives after its last save.
@@ -148,15 +135,4 @@ impl Records for MemoryStorage {
     }
 }
 
-impl SessionStorage for MemoryStorage {
-    async fn read<S: Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
-        id_based::read(self, self.options, cookie_value).await
-    }
-
-    async fn save<S: Schema, St: State>(
-        &self,
-        session: &Session<S, St>,
-    ) -> Result<Option<String>, Error> {
-        id_based::save(self, session).await
-    }
-}
+id_based_storage!(MemoryStorage);

@@ -5,12 +5,8 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 
-use super::SessionStorage;
-use super::id_based::{self, Options, Records};
+use super::id_based::{Options, Records, id_based_storage};
 use crate::error::Error;
-use crate::schema::Schema;
-use crate::session::Session;
-use crate::state::State;
 
 /// Replaces a record only if it is still what the request loaded, in one step.
 /// KEYS[1]: the key; ARGV[1]: the expected JSON; ARGV[2]: the new JSON;
@@ -79,14 +75,6 @@ impl RedisStorage {
         self
     }
 
-    /// Whether a session id sent by a client that the storage does not know is
-    /// used for the new session (default `false`).
-    #[must_use]
-    pub fn use_unknown_ids(mut self, use_unknown_ids: bool) -> Self {
-        self.options.use_unknown_ids = use_unknown_ids;
-        self
-    }
-
     /// How long a session lives after its last save (whole seconds, at least one).
     #[must_use]
     pub fn ttl(mut self, ttl: Duration) -> Self {
@@ -152,15 +140,4 @@ impl Records for RedisStorage {
     }
 }
 
-impl SessionStorage for RedisStorage {
-    async fn read<S: Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
-        id_based::read(self, self.options, cookie_value).await
-    }
-
-    async fn save<S: Schema, St: State>(
-        &self,
-        session: &Session<S, St>,
-    ) -> Result<Option<String>, Error> {
-        id_based::save(self, session).await
-    }
-}
+id_based_storage!(RedisStorage);
