@@ -1,11 +1,11 @@
 //! The `#[derive(SessionSchema)]` macro of the [`session`](https://docs.rs/session) crate.
 //!
 //! Use it through `session::SessionSchema`; this crate's items are not meant to be
-//! named directly. The derive runs in passes: [`ast`] parses the input and its
-//! attributes into a model that keeps every span, [`valid`] checks the rules that
-//! involve several fields, and [`expand`] generates the code. Errors from every
-//! pass are collected by [`ctxt::Ctxt`] and reported together; on error only the
-//! errors and a stub impl ([`fallback`]) are emitted, so the user sees the real
+//! named directly. The derive runs in passes: `ast` parses the input and its
+//! attributes into a model that keeps every span, `valid` checks the rules that
+//! involve several fields, and `expand` generates the code. Errors from every
+//! pass are collected by `ctxt::Ctxt` and reported together; on error only the
+//! errors and a stub impl (`fallback`) are emitted, so the user sees the real
 //! problem and not a cascade of follow-on errors.
 
 mod ast;

@@ -1,0 +1,132 @@
+//! `Cookie` through its public API: reading a real `Cookie` header, writing
+//! `Set-Cookie`, signing and rotation, and the errors.
+
+use std::time::{Duration, SystemTime};
+
+use session::{Cookie, Error, SameSite};
+
+fn signed() -> Cookie {
+    Cookie::new("session").secrets(["secret"])
+}
+
+fn pair(set_cookie: &str) -> &str {
+    set_cookie.split(';').next().unwrap()
+}
+
+#[test]
+fn reads_its_cookie_among_several() {
+    let cookie = signed();
+    let value = pair(&cookie.serialize("hello").unwrap()).to_owned();
+    let header = format!("theme=dark;  {value} ; lang=en");
+    assert_eq!(cookie.parse(Some(&header)).as_deref(), Some("hello"));
+    assert_eq!(cookie.parse(Some("theme=dark; lang=en")), None);
+    assert_eq!(cookie.parse(None), None);
+    assert_eq!(cookie.parse(Some("")), None);
+}
+
+#[test]
+fn the_first_of_a_repeated_name_wins() {
+    let cookie = signed();
+    let first = pair(&cookie.serialize("first").unwrap()).to_owned();
+    let second = pair(&cookie.serialize("second").unwrap()).to_owned();
+    assert_eq!(
+        cookie.parse(Some(&format!("{first}; {second}"))).as_deref(),
+        Some("first")
+    );
+}
+
+#[test]
+fn quoted_values_are_unquoted() {
+    let cookie = Cookie::new("c");
+    // "aGk=" is base64 of "hi".
+    assert_eq!(cookie.parse(Some("c=\"aGk=\"")).as_deref(), Some("hi"));
+}
+
+#[test]
+fn unverifiable_or_undecodable_values_read_as_absent() {
+    let cookie = signed();
+    let forged = Cookie::new("session")
+        .secrets(["other"])
+        .serialize("hello")
+        .unwrap();
+    assert_eq!(cookie.parse(Some(pair(&forged))), None);
+    assert_eq!(cookie.parse(Some("session=not base64!")), None);
+    assert_eq!(Cookie::new("session").parse(Some("session=%%%")), None);
+    assert_eq!(
+        Cookie::new("session").parse(Some("session=/w==")),
+        None,
+        "not UTF-8"
+    );
+}
+
+#[test]
+fn secrets_rotate() {
+    let old = Cookie::new("s").secrets(["old"]);
+    let rotated = Cookie::new("s").secrets(["new", "old"]);
+    let written_before = old.serialize("v").unwrap();
+    assert_eq!(
+        rotated.parse(Some(pair(&written_before))).as_deref(),
+        Some("v")
+    );
+    let written_after = rotated.serialize("v").unwrap();
+    assert_eq!(
+        old.parse(Some(pair(&written_after))),
+        None,
+        "the first secret signs"
+    );
+}
+
+#[test]
+fn set_cookie_has_every_attribute() {
+    let cookie = Cookie::new("s")
+        .domain("example.com")
+        .path("/app")
+        .max_age(Duration::from_secs(60))
+        .expires(SystemTime::UNIX_EPOCH + Duration::from_secs(86_400))
+        .http_only(true)
+        .same_site(SameSite::None)
+        .secure(true);
+    assert_eq!(
+        cookie.serialize("v").unwrap(),
+        "s=dg==; Domain=example.com; Expires=Fri, 02 Jan 1970 00:00:00 GMT; HttpOnly; Max-Age=60; Path=/app; \
+         SameSite=None; Secure"
+    );
+    let partitioned = Cookie::new("s").partitioned(true).serialize("v").unwrap();
+    assert!(
+        partitioned.ends_with("; Partitioned; Path=/; SameSite=Lax; Secure"),
+        "{partitioned}"
+    );
+}
+
+#[test]
+fn a_removal_cookie_makes_browsers_drop_it() {
+    let removal = signed().http_only(true).serialize_removal().unwrap();
+    assert_eq!(
+        removal,
+        "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"
+    );
+}
+
+#[test]
+fn errors_say_what_is_wrong() {
+    let Err(Error::CookieTooLarge { size, limit }) = signed().serialize(&"x".repeat(3500)) else {
+        panic!("a 3500-byte value does not fit")
+    };
+    assert!(size > limit);
+    let message = signed()
+        .serialize(&"x".repeat(3500))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(&size.to_string()) && message.contains("4096"),
+        "{message}"
+    );
+
+    let error = Cookie::new("bad name").serialize("v").unwrap_err();
+    assert!(matches!(error, Error::InvalidCookie(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("not a valid cookie name"),
+        "{error}"
+    );
+    assert!(Cookie::new("s").path("/;evil").serialize("v").is_err());
+}
