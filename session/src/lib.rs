@@ -11,6 +11,7 @@ mod cookie;
 mod data;
 mod error;
 mod id;
+mod json_writer;
 mod key;
 mod schema;
 mod session;

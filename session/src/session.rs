@@ -8,6 +8,7 @@ use std::ops::Range;
 use crate::data::{SessionData, StoredData, range_in};
 use crate::error::Error;
 use crate::id::new_session_id;
+use crate::json_writer::JsonObjects;
 use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
 use crate::schema::{KeyDef, Schema};
 use crate::slot::{Loaded, Slot};
@@ -338,7 +339,7 @@ impl<S: Schema, St: State> Session<S, St> {
     pub(crate) fn cookie_json(&self) -> Result<String, Error> {
         let mut out = JsonObjects::with_prefix(&self.id);
         self.write_data(&mut out)?;
-        out.out.push(b'}');
+        out.end_cookie_record();
         Ok(out.finish())
     }
 
@@ -582,67 +583,4 @@ fn unfit<'a>(
         .zip(defs)
         .filter(move |(slot, def)| slot.holds_unfit_value(def, source))
         .map(|(_, def)| def.name)
-}
-
-/// Writes the JSON `[{...},{...}]` entry by entry.
-struct JsonObjects {
-    out: Vec<u8>,
-    first: bool,
-}
-
-impl JsonObjects {
-    fn new() -> Self {
-        let mut out = Vec::with_capacity(512);
-        out.extend_from_slice(b"[{");
-        JsonObjects { out, first: true }
-    }
-
-    /// Starts `{"i":<id>,"d":[{`.
-    fn with_prefix(id: &str) -> Self {
-        let mut out = Vec::with_capacity(512 + id.len());
-        out.extend_from_slice(b"{\"i\":");
-        // Writing a `&str` into a `Vec` cannot fail.
-        let _ = serde_json::to_writer(&mut out, id);
-        out.extend_from_slice(b",\"d\":[{");
-        JsonObjects { out, first: true }
-    }
-
-    /// Writes `"name":`, preceded by a comma unless it is the first entry.
-    fn name(&mut self, name: &str) {
-        if !std::mem::take(&mut self.first) {
-            self.out.push(b',');
-        }
-        // Writing a `&str` into a `Vec` cannot fail.
-        let _ = serde_json::to_writer(&mut self.out, name);
-        self.out.push(b':');
-    }
-
-    fn raw_entry(&mut self, name: &str, json: &str) {
-        self.name(name);
-        self.out.extend_from_slice(json.as_bytes());
-    }
-
-    fn value_entry(&mut self, name: &str, value: &Erased) -> Result<(), Error> {
-        self.name(name);
-        value
-            .write_json(&mut self.out)
-            .map_err(|source| Error::serialize(name, source))
-    }
-
-    /// Closes the values object and opens the flash object.
-    fn next_object(&mut self) {
-        self.out.extend_from_slice(b"},{");
-        self.first = true;
-    }
-
-    /// Closes the flash object and the array.
-    fn end_data(&mut self) {
-        self.out.extend_from_slice(b"}]");
-    }
-
-    fn finish(self) -> String {
-        // Only `&str`s and serde_json output were written: the bytes are UTF-8.
-        String::from_utf8(self.out)
-            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
-    }
 }

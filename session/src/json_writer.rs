@@ -1,0 +1,74 @@
+//! Writing stored data, `[values, flash]` or the cookie storage's
+//! `{"i": id, "d": [values, flash]}`, entry by entry: raw JSON copied as it was
+//! stored, new values serialized in place.
+
+use crate::error::Error;
+use crate::value::Erased;
+
+/// Writes the JSON `[{...},{...}]` entry by entry.
+pub(crate) struct JsonObjects {
+    out: Vec<u8>,
+    first: bool,
+}
+
+impl JsonObjects {
+    pub(crate) fn new() -> Self {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(b"[{");
+        JsonObjects { out, first: true }
+    }
+
+    /// Starts `{"i":<id>,"d":[{`.
+    pub(crate) fn with_prefix(id: &str) -> Self {
+        let mut out = Vec::with_capacity(512 + id.len());
+        out.extend_from_slice(b"{\"i\":");
+        // Writing a `&str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut out, id);
+        out.extend_from_slice(b",\"d\":[{");
+        JsonObjects { out, first: true }
+    }
+
+    /// Writes `"name":`, preceded by a comma unless it is the first entry.
+    fn name(&mut self, name: &str) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        // Writing a `&str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, name);
+        self.out.push(b':');
+    }
+
+    pub(crate) fn raw_entry(&mut self, name: &str, json: &str) {
+        self.name(name);
+        self.out.extend_from_slice(json.as_bytes());
+    }
+
+    pub(crate) fn value_entry(&mut self, name: &str, value: &Erased) -> Result<(), Error> {
+        self.name(name);
+        value
+            .write_json(&mut self.out)
+            .map_err(|source| Error::serialize(name, source))
+    }
+
+    /// Closes the values object and opens the flash object.
+    pub(crate) fn next_object(&mut self) {
+        self.out.extend_from_slice(b"},{");
+        self.first = true;
+    }
+
+    /// Closes the cookie storage's record, opened by [`with_prefix`](Self::with_prefix).
+    pub(crate) fn end_cookie_record(&mut self) {
+        self.out.push(b'}');
+    }
+
+    /// Closes the flash object and the array.
+    pub(crate) fn end_data(&mut self) {
+        self.out.extend_from_slice(b"}]");
+    }
+
+    pub(crate) fn finish(self) -> String {
+        // Only `&str`s and serde_json output were written: the bytes are UTF-8.
+        String::from_utf8(self.out)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    }
+}
