@@ -25,13 +25,17 @@ type ErrorResponse = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 /// A tower layer that gives handlers a typed [`Session<S>`](crate::Session),
 /// kept in `Sto`, and saves it after them. See the [module docs](crate::axum).
 pub struct SessionLayer<S, Sto> {
-    config: Arc<Config<Sto>>,
+    cookie: Cookie,
+    storage: Arc<Sto>,
+    save_on_server_error: bool,
+    on_error: ErrorResponse,
     marker: PhantomData<fn() -> S>,
 }
 
+/// What the services of one layer share.
 pub(crate) struct Config<Sto> {
     pub(crate) cookie: Cookie,
-    storage: Sto,
+    storage: Arc<Sto>,
     save_on_server_error: bool,
     on_error: ErrorResponse,
 }
@@ -53,14 +57,11 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         } else {
             cookie.http_only(true)
         };
-        let config = Config {
+        Ok(SessionLayer {
             cookie,
-            storage,
+            storage: Arc::new(storage),
             save_on_server_error: false,
             on_error: Arc::new(default_error_response),
-        };
-        Ok(SessionLayer {
-            config: Arc::new(config),
             marker: PhantomData,
         })
     }
@@ -69,7 +70,7 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
     /// `false`: a failed request leaves the stored session as it was).
     #[must_use]
     pub fn save_on_server_error(mut self, save: bool) -> Self {
-        self.config_mut().save_on_server_error = save;
+        self.save_on_server_error = save;
         self
     }
 
@@ -81,25 +82,24 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         mut self,
         response: impl Fn(&Error) -> Response + Send + Sync + 'static,
     ) -> Self {
-        self.config_mut().on_error = Arc::new(response);
+        self.on_error = Arc::new(response);
         self
     }
 
     /// The cookie the layer reads and writes.
     #[must_use]
     pub fn cookie(&self) -> &Cookie {
-        &self.config.cookie
-    }
-
-    fn config_mut(&mut self) -> &mut Config<Sto> {
-        Arc::get_mut(&mut self.config).expect("a layer is configured before it is cloned")
+        &self.cookie
     }
 }
 
 impl<S, Sto> Clone for SessionLayer<S, Sto> {
     fn clone(&self) -> Self {
         SessionLayer {
-            config: Arc::clone(&self.config),
+            cookie: self.cookie.clone(),
+            storage: Arc::clone(&self.storage),
+            save_on_server_error: self.save_on_server_error,
+            on_error: Arc::clone(&self.on_error),
             marker: PhantomData,
         }
     }
@@ -108,7 +108,8 @@ impl<S, Sto> Clone for SessionLayer<S, Sto> {
 impl<S, Sto> std::fmt::Debug for SessionLayer<S, Sto> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionLayer")
-            .field("cookie", &self.config.cookie)
+            .field("cookie", &self.cookie)
+            .field("save_on_server_error", &self.save_on_server_error)
             .finish_non_exhaustive()
     }
 }
@@ -125,9 +126,15 @@ impl<Inner, S: Schema, Sto> Layer<Inner> for SessionLayer<S, Sto> {
     type Service = SessionService<Inner, S, Sto>;
 
     fn layer(&self, inner: Inner) -> Self::Service {
+        let config = Config {
+            cookie: self.cookie.clone(),
+            storage: Arc::clone(&self.storage),
+            save_on_server_error: self.save_on_server_error,
+            on_error: Arc::clone(&self.on_error),
+        };
         SessionService {
             inner,
-            config: Arc::clone(&self.config),
+            config: Arc::new(config),
             marker: PhantomData,
         }
     }
