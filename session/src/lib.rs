@@ -43,4 +43,5 @@ pub use value::SessionValue;
 pub mod __private {
     pub use crate::key::{flash_key, value_key};
     pub use crate::schema::{Described, KeyDef, KeyEnum, KeyRef, NoKeys, key_def, unknown_key};
+    pub use crate::slot::{Slot, empty_slots};
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::str::FromStr;
 
+use crate::slot::Slot;
 use crate::value::{Erased, SessionValue, decode};
 
 /// A session schema: the keys a session holds, their stored names and types.
@@ -21,6 +22,18 @@ pub trait Schema: Sized + Send + Sync + 'static {
     const __VALUE_KEYS: &'static [KeyDef];
     #[doc(hidden)]
     const __FLASH_KEYS: &'static [KeyDef];
+
+    /// The slots of the value keys, held inline in the session: an array of
+    /// the schema's length, so a typed read needs no bounds check.
+    #[doc(hidden)]
+    type __ValueSlots: AsRef<[Slot]> + AsMut<[Slot]> + Send + Sync + 'static;
+    /// The slots of the flash keys loaded with a session.
+    #[doc(hidden)]
+    type __FlashSlots: AsRef<[Slot]> + AsMut<[Slot]> + Send + Sync + 'static;
+    #[doc(hidden)]
+    fn __value_slots() -> Self::__ValueSlots;
+    #[doc(hidden)]
+    fn __flash_slots() -> Self::__FlashSlots;
 }
 
 /// One key in a schema's table: its stored name and how to decode it.

@@ -11,7 +11,7 @@ use crate::id::new_session_id;
 use crate::json_writer::JsonObjects;
 use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
 use crate::schema::{KeyDef, Schema};
-use crate::slot::{Loaded, Slot};
+use crate::slot::Slot;
 use crate::state::{
     Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, Destroyed, State,
 };
@@ -61,8 +61,8 @@ pub struct Session<S: Schema, St: State = Active> {
     original_id: String,
     delete_id: Option<String>,
     dirty: bool,
-    values: Box<[Slot]>,
-    loaded_flash: Box<[Slot]>,
+    values: S::__ValueSlots,
+    loaded_flash: S::__FlashSlots,
     next_flash: Box<[Option<Erased>]>,
     unknown_values: Vec<(String, Range<usize>)>,
     unknown_flash: Vec<String>,
@@ -87,7 +87,7 @@ impl<S: Schema> Session<S> {
     /// A new, empty session with the given id.
     #[must_use]
     pub fn with_id(id: impl Into<String>) -> Self {
-        Self::from_parts(id.into(), String::new(), Layout::empty::<S>())
+        Self::from_parts(id.into(), String::new(), Layout::empty())
     }
 
     /// A session with the given id and initial data, as a storage loads one.
@@ -120,14 +120,14 @@ impl<S: Schema> Session<S> {
     ) -> Result<Self, E> {
         let (id, layout) = {
             let (id, data) = parse(&text)?;
-            (id, Layout::locate::<S>(&text, data))
+            (id, Layout::locate(&text, data))
         };
         Ok(Self::from_parts(id, text, layout))
     }
 
-    fn from_parts(id: String, source: String, layout: Layout) -> Self {
-        let dirty =
-            !layout.unknown_flash.is_empty() || layout.loaded_flash.iter().any(Slot::is_present);
+    fn from_parts(id: String, source: String, layout: Layout<S>) -> Self {
+        let dirty = !layout.unknown_flash.is_empty()
+            || layout.loaded_flash.as_ref().iter().any(Slot::is_present);
         Session {
             original_id: id.clone(),
             id,
@@ -148,37 +148,36 @@ impl<S: Schema> Session<S> {
 }
 
 /// Where each stored entry goes: a schema key's slot, or the unknown entries.
-struct Layout {
-    values: Box<[Slot]>,
-    loaded_flash: Box<[Slot]>,
+struct Layout<S: Schema> {
+    values: S::__ValueSlots,
+    loaded_flash: S::__FlashSlots,
     unknown_values: Vec<(String, Range<usize>)>,
     unknown_flash: Vec<String>,
 }
 
-impl Layout {
-    fn empty<S: Schema>() -> Self {
+impl<S: Schema> Layout<S> {
+    fn empty() -> Self {
         Layout {
-            values: empty_slots(S::__VALUE_KEYS.len()),
-            loaded_flash: empty_slots(S::__FLASH_KEYS.len()),
+            values: S::__value_slots(),
+            loaded_flash: S::__flash_slots(),
             unknown_values: Vec::new(),
             unknown_flash: Vec::new(),
         }
     }
 
-    fn locate<S: Schema>(text: &str, data: StoredData<'_>) -> Self {
-        let mut layout = Self::empty::<S>();
+    fn locate(text: &str, data: StoredData<'_>) -> Self {
+        let mut layout = Self::empty();
         for (name, raw) in data.values {
             let range = range_in(text, raw.get());
             match position(S::__VALUE_KEYS, &name) {
-                Some(index) => layout.values[index] = Slot::Loaded(Loaded::new(range)),
+                Some(index) => layout.values.as_mut()[index] = Slot::loaded(range),
                 None => layout.unknown_values.push((name.into_owned(), range)),
             }
         }
         for (name, raw) in data.flash {
             match position(S::__FLASH_KEYS, &name) {
                 Some(index) => {
-                    layout.loaded_flash[index] =
-                        Slot::Loaded(Loaded::new(range_in(text, raw.get())));
+                    layout.loaded_flash.as_mut()[index] = Slot::loaded(range_in(text, raw.get()));
                 }
                 None => layout.unknown_flash.push(name.into_owned()),
             }
@@ -229,9 +228,15 @@ impl<S: Schema, St: State> Session<S, St> {
         if St::DESTROYED {
             return 0;
         }
-        let values = self.values.iter().filter(|slot| slot.is_present()).count();
+        let values = self
+            .values
+            .as_ref()
+            .iter()
+            .filter(|slot| slot.is_present())
+            .count();
         let flash = self
             .loaded_flash
+            .as_ref()
             .iter()
             .filter(|slot| slot.is_present())
             .count();
@@ -253,9 +258,9 @@ impl<S: Schema, St: State> Session<S, St> {
         }
         let key = key.__key_ref();
         let slots = if key.flash {
-            &self.loaded_flash
+            self.loaded_flash.as_ref()
         } else {
-            &self.values
+            self.values.as_ref()
         };
         slots.get(key.index)?.get::<K::Value>(&self.source)
     }
@@ -269,9 +274,9 @@ impl<S: Schema, St: State> Session<S, St> {
         }
         let key = key.__key_ref();
         let (slots, defs) = if key.flash {
-            (&self.loaded_flash, S::__FLASH_KEYS)
+            (self.loaded_flash.as_ref(), S::__FLASH_KEYS)
         } else {
-            (&self.values, S::__VALUE_KEYS)
+            (self.values.as_ref(), S::__VALUE_KEYS)
         };
         match (slots.get(key.index), defs.get(key.index)) {
             (Some(slot), Some(def)) => slot.holds_fit_value(def, &self.source),
@@ -287,8 +292,8 @@ impl<S: Schema, St: State> Session<S, St> {
         if St::DESTROYED {
             return Vec::new();
         }
-        let values = unfit(&self.values, S::__VALUE_KEYS, &self.source);
-        let flash = unfit(&self.loaded_flash, S::__FLASH_KEYS, &self.source);
+        let values = unfit(self.values.as_ref(), S::__VALUE_KEYS, &self.source);
+        let flash = unfit(self.loaded_flash.as_ref(), S::__FLASH_KEYS, &self.source);
         values.chain(flash).collect()
     }
 
@@ -302,11 +307,11 @@ impl<S: Schema, St: State> Session<S, St> {
             return SessionData::default();
         }
         let mut data = SessionData::default();
-        for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
-            let value = match slot {
-                Slot::Loaded(loaded) => serde_json::from_str(loaded.json(&self.source)).ok(),
-                Slot::Set(value) => value.to_json_value().ok(),
-                Slot::Absent | Slot::Unset => None,
+        for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
+            let value = match (slot.set_value(), slot.loaded_json(&self.source)) {
+                (Some(value), _) => value.to_json_value().ok(),
+                (None, Some(json)) => serde_json::from_str(json).ok(),
+                (None, None) => None,
             };
             if let Some(value) = value {
                 data.values.insert(def.name.to_owned(), value);
@@ -345,11 +350,11 @@ impl<S: Schema, St: State> Session<S, St> {
 
     fn write_data(&self, out: &mut JsonObjects) -> Result<(), Error> {
         if !St::DESTROYED {
-            for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
-                match slot {
-                    Slot::Loaded(loaded) => out.raw_entry(def.name, loaded.json(&self.source)),
-                    Slot::Set(value) => out.value_entry(def.name, value)?,
-                    Slot::Absent | Slot::Unset => {}
+            for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
+                if let Some(value) = slot.set_value() {
+                    out.value_entry(def.name, value)?;
+                } else if let Some(json) = slot.loaded_json(&self.source) {
+                    out.raw_entry(def.name, json);
                 }
             }
             for (name, range) in &self.unknown_values {
@@ -385,7 +390,8 @@ impl<S: Schema, St: State> Session<S, St> {
             return self.data_json();
         };
         let changed = |name: &str| {
-            position(S::__VALUE_KEYS, name).is_some_and(|index| self.values[index].is_changed())
+            position(S::__VALUE_KEYS, name)
+                .is_some_and(|index| self.values.as_ref()[index].is_changed())
         };
         let mut out = JsonObjects::new();
         for (name, raw) in &latest.values {
@@ -393,8 +399,8 @@ impl<S: Schema, St: State> Session<S, St> {
                 out.raw_entry(name, raw.get());
             }
         }
-        for (slot, def) in self.values.iter().zip(S::__VALUE_KEYS) {
-            if let Slot::Set(value) = slot {
+        for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
+            if let Some(value) = slot.set_value() {
                 out.value_entry(def.name, value)?;
             }
         }
@@ -402,7 +408,8 @@ impl<S: Schema, St: State> Session<S, St> {
         let consumed = |name: &str| {
             self.unknown_flash.iter().any(|unknown| unknown == name)
                 || position(S::__FLASH_KEYS, name).is_some_and(|index| {
-                    self.loaded_flash[index].is_present() || self.next_flash[index].is_some()
+                    self.loaded_flash.as_ref()[index].is_present()
+                        || self.next_flash[index].is_some()
                 })
         };
         for (name, raw) in &latest.flash {
@@ -436,8 +443,8 @@ impl<S: Schema, St: State> Session<S, St> {
         K: SetKey<S>,
         K::Value: SessionValue,
     {
-        if let Some(slot) = self.values.get_mut(key.__index()) {
-            *slot = Slot::Set(Erased::new(value));
+        if let Some(slot) = self.values.as_mut().get_mut(key.__index()) {
+            *slot = Slot::set(Erased::new(value));
         }
         self.dirty = true;
     }
@@ -447,8 +454,8 @@ impl<S: Schema, St: State> Session<S, St> {
     where
         St: CanUnset,
     {
-        if let Some(slot) = self.values.get_mut(key.__index()) {
-            *slot = Slot::Unset;
+        if let Some(slot) = self.values.as_mut().get_mut(key.__index()) {
+            *slot = Slot::unset();
         }
         self.dirty = true;
     }
@@ -494,8 +501,8 @@ impl<S: Schema, St: State> Session<S, St> {
         St: CanDestroy,
     {
         let mut destroyed = self.take_as::<Destroyed>();
-        destroyed.values = Box::new([]);
-        destroyed.loaded_flash = Box::new([]);
+        destroyed.values = S::__value_slots();
+        destroyed.loaded_flash = S::__flash_slots();
         destroyed.next_flash = Box::new([]);
         destroyed.unknown_values = Vec::new();
         destroyed.unknown_flash = Vec::new();
@@ -514,8 +521,8 @@ impl<S: Schema, St: State> Session<S, St> {
             original_id: std::mem::take(&mut self.original_id),
             delete_id: self.delete_id.take(),
             dirty: self.dirty,
-            values: std::mem::take(&mut self.values),
-            loaded_flash: std::mem::take(&mut self.loaded_flash),
+            values: std::mem::replace(&mut self.values, S::__value_slots()),
+            loaded_flash: std::mem::replace(&mut self.loaded_flash, S::__flash_slots()),
             next_flash: std::mem::take(&mut self.next_flash),
             unknown_values: std::mem::take(&mut self.unknown_values),
             unknown_flash: std::mem::take(&mut self.unknown_flash),
@@ -550,6 +557,7 @@ impl<S: Schema, St: State> fmt::Debug for Session<S, St> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let held: Vec<&str> = self
             .values
+            .as_ref()
             .iter()
             .zip(S::__VALUE_KEYS)
             .filter(|(slot, _)| slot.is_present())
@@ -563,10 +571,6 @@ impl<S: Schema, St: State> fmt::Debug for Session<S, St> {
             .field("keys", &held)
             .finish_non_exhaustive()
     }
-}
-
-fn empty_slots(len: usize) -> Box<[Slot]> {
-    (0..len).map(|_| Slot::Absent).collect()
 }
 
 fn position(defs: &[KeyDef], name: &str) -> Option<usize> {

@@ -62,8 +62,10 @@
 //!
 //! A loaded session keeps each stored value as the JSON text it was stored as.
 //! The first `get` of a key decodes that text as the key's type and caches it;
-//! later reads return the cached value (`get` is an index, a match and a
-//! `TypeId` comparison). `set` stores the value itself; it is encoded when the
+//! later reads return the cached value. The derive sizes the session's slots
+//! to the schema (an array held inline in the session), so a `get` through a
+//! typed key reads a slot at a fixed offset: one check that the value is
+//! cached, one `TypeId` comparison, no bounds check and no hashing. `set` stores the value itself; it is encoded when the
 //! session is saved. Values never touched are written back as the exact text
 //! they were loaded as, which is also why values the schema does not know, or
 //! that do not fit a key's type, survive a round trip unchanged.
