@@ -12,16 +12,34 @@ if [[ ! -d tests/node/node_modules ]]; then
   npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 fi
 
-cargo bench -p session --bench typed_session --bench request_cycle --bench storage_save -- --noplot "$@" >/dev/null
-node_json=$(cd tests/node && node reference-cycle.mjs)
-
-python3 - "$node_json" <<'PY'
+# Several runs (RUNS, default 3): the figures are medians across runs of
+# criterion's per-run medians, as this machine's speed moves between runs.
+RUNS=${RUNS:-3}
+runs_dir=target/bench-runs
+rm -rf "$runs_dir" && mkdir -p "$runs_dir"
+for run in $(seq "$RUNS"); do
+  cargo bench -p session --bench typed_session --bench request_cycle --bench storage_save -- \
+    --noplot --warm-up-time 1 --measurement-time 3 "$@" >/dev/null 2>&1
+  python3 - "$runs_dir/criterion-$run.json" <<'PY'
 import json, pathlib, sys
+medians = {}
+for estimates in pathlib.Path("target/criterion").glob("*/*/new/estimates.json"):
+    group, name = estimates.parts[-4], estimates.parts[-3]
+    medians[f"{group}/{name}"] = json.loads(estimates.read_text())["median"]["point_estimate"]
+pathlib.Path(sys.argv[1]).write_text(json.dumps(medians))
+PY
+  (cd tests/node && node reference-cycle.mjs) > "$runs_dir/node-$run.json"
+  echo "run $run of $RUNS done" >&2
+done
 
-root = pathlib.Path("target/criterion")
+python3 - "$runs_dir" <<'PY'
+import json, pathlib, statistics, sys
+
+runs = pathlib.Path(sys.argv[1])
+criterion = [json.loads(path.read_text()) for path in sorted(runs.glob("criterion-*.json"))]
+nodes = [json.loads(path.read_text()) for path in sorted(runs.glob("node-*.json"))]
 def median(group, name):
-    path = root / group / name / "new" / "estimates.json"
-    return json.loads(path.read_text())["median"]["point_estimate"]
+    return statistics.median(run[f"{group}/{name}"] for run in criterion)
 
 def ns(value):
     return f"{value / 1000:.2f} µs" if value >= 1000 else f"{value:.2f} ns"
@@ -38,7 +56,8 @@ rows.append(("set u32: typed", typed, f"{mapped / typed:.2f}x faster than map+se
 typed = median("data", "typed data()"); mapped = median("data", "map clone")
 rows.append(("data(): typed", typed, f"{typed / mapped:.2f}x a clone of the map ({ns(mapped)})"))
 
-node = json.loads(sys.argv[1])
+node = {key: statistics.median(run[key] for run in nodes) for key in ["cookie_storage_ns", "memory_storage_ns"]}
+node["node"] = nodes[0]["node"]
 floor = median("request cycle", "floor_ 2x HMAC-SHA256 + JSON parse and write")
 hmac = median("request cycle", "floor_ 2x HMAC-SHA256")
 for storage, key in [("cookie storage", "cookie_storage_ns"), ("memory storage", "memory_storage_ns")]:
@@ -57,6 +76,15 @@ for backend in ["redis", "memory"]:
                      f"{merged / plain:.2f}x a plain overwrite ({ns(plain)}), +{(merged / plain - 1) * 100:.0f}%"))
 
 width = max(len(name) for name, _, _ in rows)
+print(f"medians of {len(criterion)} runs")
 for name, value, ratio in rows:
     print(f"{name:<{width}}  {ns(value):>10}  {ratio}")
+
+print("per run:")
+for run, measured in zip(criterion, nodes):
+    get_ratio = run["get/typed u32"] / run["get/struct field u32"]
+    map_ratio = run["get/map+serde_json u32"] / run["get/typed u32"]
+    cycle = run["request cycle/cookie storage"]
+    print(f"  get u32 {get_ratio:.2f}x field, {map_ratio:.1f}x map; cookie cycle {ns(cycle)}, "
+          f"{measured['cookie_storage_ns'] / cycle:.0f}x Node ({ns(measured['cookie_storage_ns'])})")
 PY

@@ -2,7 +2,8 @@
 //! text, decoded on first read), set in this request, or unset in this request.
 
 use std::ops::Range;
-use std::sync::OnceLock;
+
+use once_cell::sync::OnceCell;
 
 use crate::schema::KeyDef;
 use crate::value::{Erased, SessionValue, decode};
@@ -11,10 +12,12 @@ use crate::value::{Erased, SessionValue, decode};
 ///
 /// The value a read returns always sits in `cell`, whatever the kind, so the
 /// typed read is one check of the cell and one of the value's type: the cell
-/// is empty only for a loaded value not decoded yet.
+/// is empty only for a loaded value not decoded yet. (`once_cell`'s cell,
+/// unlike the standard library's, is built already filled without going
+/// through its synchronization, which keeps `set` cheap.)
 #[doc(hidden)]
 pub struct Slot {
-    cell: OnceLock<Option<Erased>>,
+    cell: OnceCell<Option<Erased>>,
     kind: Kind,
 }
 
@@ -41,28 +44,28 @@ pub fn empty_slots<const N: usize>() -> [Slot; N] {
 impl Slot {
     pub(crate) fn absent() -> Self {
         Slot {
-            cell: OnceLock::from(None),
+            cell: OnceCell::with_value(None),
             kind: Kind::Absent,
         }
     }
 
     pub(crate) fn loaded(range: Range<usize>) -> Self {
         Slot {
-            cell: OnceLock::new(),
+            cell: OnceCell::new(),
             kind: Kind::Loaded(range),
         }
     }
 
     pub(crate) fn set(value: Erased) -> Self {
         Slot {
-            cell: OnceLock::from(Some(value)),
+            cell: OnceCell::with_value(Some(value)),
             kind: Kind::Set,
         }
     }
 
     pub(crate) fn unset() -> Self {
         Slot {
-            cell: OnceLock::from(None),
+            cell: OnceCell::with_value(None),
             kind: Kind::Unset,
         }
     }

@@ -190,6 +190,7 @@ impl Cookie {
     }
 
     /// Whether `http_only` was given a value.
+    #[cfg(feature = "axum")]
     pub(crate) fn http_only_is_set(&self) -> bool {
         self.http_only.is_some()
     }
