@@ -12,7 +12,6 @@ pub fn expand(input: &DeriveInput, krate: &syn::Path, errors: &syn::Error) -> To
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #errors
-        #[allow(unreachable_code)]
         impl #impl_generics #krate::Schema for #ident #ty_generics #where_clause {
             type ValueKey = #krate::__private::NoKeys<Self>;
             type FlashKey = #krate::__private::NoKeys<Self>;

@@ -73,7 +73,7 @@ impl Slot {
     /// The value as a `T`, for a read through a typed key.
     #[allow(
         clippy::inline_always,
-        reason = "measured: with plain `#[inline]` a typed get took 25% longer"
+        reason = "the typed get's hot path: inlined, the key's constant index folds into a fixed offset"
     )]
     #[inline(always)]
     pub(crate) fn get<T: SessionValue>(&self, source: &str) -> Option<&T> {
