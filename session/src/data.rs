@@ -140,6 +140,13 @@ impl<'de> Deserialize<'de> for Name<'de> {
     }
 }
 
+/// The JSON text at `range` of the stored text, the inverse of [`range_in`].
+/// Ranges come from `range_in` on the same text, so the fallback is never
+/// used; it keeps a broken invariant from becoming a panic.
+pub(crate) fn json_at<'a>(text: &'a str, range: &std::ops::Range<usize>) -> &'a str {
+    text.get(range.clone()).unwrap_or("null")
+}
+
 /// Where `part`, a slice of `text`, lies in it.
 pub(crate) fn range_in(text: &str, part: &str) -> std::ops::Range<usize> {
     let start = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use std::ops::Range;
 
-use crate::data::{SessionData, StoredData, range_in};
+use crate::data::{SessionData, StoredData, json_at, range_in};
 use crate::error::Error;
 use crate::id::new_session_id;
 use crate::json_writer::JsonObjects;
@@ -318,9 +318,7 @@ impl<S: Schema, St: State> Session<S, St> {
             }
         }
         for (name, range) in &self.unknown_values {
-            if let Ok(value) =
-                serde_json::from_str(self.source.get(range.clone()).unwrap_or("null"))
-            {
+            if let Ok(value) = serde_json::from_str(json_at(&self.source, range)) {
                 data.values.insert(name.clone(), value);
             }
         }
@@ -358,7 +356,7 @@ impl<S: Schema, St: State> Session<S, St> {
                 }
             }
             for (name, range) in &self.unknown_values {
-                out.raw_entry(name, self.source.get(range.clone()).unwrap_or("null"));
+                out.raw_entry(name, json_at(&self.source, range));
             }
         }
         out.next_object();

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use once_cell::sync::OnceCell;
 
+use crate::data::json_at;
 use crate::schema::KeyDef;
 use crate::value::{Erased, SessionValue, decode};
 
@@ -104,7 +105,7 @@ impl Slot {
     /// The stored JSON text of a loaded value.
     pub(crate) fn loaded_json<'a>(&self, source: &'a str) -> Option<&'a str> {
         match &self.kind {
-            Kind::Loaded(range) => Some(source.get(range.clone()).unwrap_or("null")),
+            Kind::Loaded(range) => Some(json_at(source, range)),
             Kind::Absent | Kind::Set | Kind::Unset => None,
         }
     }
