@@ -18,7 +18,7 @@ RUNS=${RUNS:-3}
 runs_dir=target/bench-runs
 rm -rf "$runs_dir" && mkdir -p "$runs_dir"
 for run in $(seq "$RUNS"); do
-  cargo bench -p session --bench typed_session --bench request_cycle --bench storage_save -- \
+  cargo bench -p session-schema-bench --bench typed_session --bench request_cycle --bench storage_save -- \
     --noplot --warm-up-time 1 --measurement-time 3 "$@" >/dev/null 2>&1
   python3 - "$runs_dir/criterion-$run.json" <<'PY'
 import json, pathlib, sys

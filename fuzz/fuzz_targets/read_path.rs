@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use session::{Cookie, CookieStorage, FsStorage, Session, SessionSchema, SessionStorage};
+use session_schema::{Cookie, CookieStorage, FsStorage, Session, SessionSchema, SessionStorage};
 
 #[derive(SessionSchema)]
 struct App {

@@ -15,7 +15,7 @@ use crate::ctxt::Ctxt;
 pub struct ContainerAttrs {
     /// How field names become stored names, unless a field is renamed.
     pub rename_all: Option<RenameRule>,
-    /// The path of the `session` crate, for re-exports.
+    /// The path of the `session-schema` crate, for re-exports.
     pub krate: Option<syn::Path>,
 }
 
@@ -55,7 +55,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
                 ),
             }
         } else if meta.path.is_ident("crate") {
-            let Some(lit) = string_value(cx, &meta, "crate", "my_app::session")? else {
+            let Some(lit) = string_value(cx, &meta, "crate", "my_app::sessions")? else {
                 return Ok(());
             };
             if out.krate.is_some() {
@@ -66,7 +66,7 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
                 Err(_) => cx.error_spanned_by(
                     &lit,
                     format!(
-                        "`crate` must be a path such as \"my_app::session\", not \"{}\"",
+                        "`crate` must be a path such as \"my_app::sessions\", not \"{}\"",
                         lit.value()
                     ),
                 ),

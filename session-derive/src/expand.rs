@@ -1,5 +1,5 @@
 //! Code generation: key consts, the two key enums and the `Schema` impl.
-//! Everything else lives in generic runtime code of the `session` crate.
+//! Everything else lives in generic runtime code of the `session-schema` crate.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -21,7 +21,7 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
     let krate = input
         .as_ref()
         .and_then(|input| input.attrs.krate.clone())
-        .unwrap_or_else(|| syn::parse_quote!(::session));
+        .unwrap_or_else(|| syn::parse_quote!(::session_schema));
     match (cx.check(), input) {
         (Ok(()), Some(input)) => expand(&input, &krate),
         (Err(errors), _) if !node.generics.params.is_empty() => errors.to_compile_error(),

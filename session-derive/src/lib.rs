@@ -1,7 +1,8 @@
-//! The `#[derive(SessionSchema)]` macro of the [`session`](https://docs.rs/session) crate.
+//! The `#[derive(SessionSchema)]` macro of the
+//! [`session-schema`](https://docs.rs/session-schema) crate.
 //!
-//! Use it through `session::SessionSchema`; this crate's items are not meant to be
-//! named directly. The derive runs in passes: `ast` parses the input and its
+//! Use it through `session_schema::SessionSchema`; this crate's items are not
+//! meant to be named directly. The derive runs in passes: `ast` parses the input and its
 //! attributes into a model that keeps every span, `valid` checks the rules that
 //! involve several fields, and `expand` generates the code. Errors from every
 //! pass are collected by `ctxt::Ctxt` and reported together; on error only the
@@ -19,9 +20,9 @@ mod valid;
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
-/// Derives `session::Schema` for a struct with named fields: typed key handles
-/// (`App::USER_ID`), the key enums `AppValueKey` and `AppFlashKey`, and the
-/// schema impl. See the `session` crate for the attributes.
+/// Derives `session_schema::Schema` for a struct with named fields: typed key
+/// handles (`App::USER_ID`), the key enums `AppValueKey` and `AppFlashKey`, and
+/// the schema impl. See the `session-schema` crate for the attributes.
 #[proc_macro_derive(SessionSchema, attributes(session))]
 pub fn derive_session_schema(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

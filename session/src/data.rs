@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 /// of the reference implementation.
 ///
 /// ```
-/// use session::SessionData;
+/// use session_schema::SessionData;
 ///
 /// let mut data = SessionData::default();
 /// data.values.insert("user_id".into(), 7.into());

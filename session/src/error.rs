@@ -85,6 +85,21 @@ impl fmt::Display for Error {
     }
 }
 
+/// An error and its causes, as one line: `outer: cause: root cause`. For logs.
+pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -96,5 +111,20 @@ impl std::error::Error for Error {
             | Error::UnsignedCookie
             | Error::NotADirectory(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chain_names_every_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let error = Error::io("/var/sessions/ab", io);
+        assert_eq!(
+            Chain(&error).to_string(),
+            "session storage I/O failed on /var/sessions/ab: denied"
+        );
     }
 }

@@ -16,6 +16,32 @@ pub fn new_session_id() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// How many characters of an id logs and `Debug` output show: 4 characters
+/// are 24 of the id's 144 bits, enough to tell sessions apart in a log and
+/// far too few to use or guess the id.
+const SHOWN_ID_CHARS: usize = 4;
+
+/// An id as logs and `Debug` output show it: its first few characters and an
+/// ellipsis, never the whole id.
+pub(crate) struct Redacted<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let end = self
+            .0
+            .char_indices()
+            .nth(SHOWN_ID_CHARS)
+            .map_or(self.0.len(), |(index, _)| index);
+        write!(f, "{}…", &self.0[..end])
+    }
+}
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +58,15 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    #[test]
+    fn redacted_ids_show_a_short_prefix_only() {
+        let id = new_session_id();
+        let shown = Redacted(&id).to_string();
+        assert_eq!(shown, format!("{}…", &id[..4]));
+        assert!(!shown.contains(&id[..5]));
+        assert_eq!(Redacted("ab").to_string(), "ab…");
+        assert_eq!(Redacted("ééééé").to_string(), "éééé…");
     }
 }

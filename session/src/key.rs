@@ -175,7 +175,8 @@ where
 #[diagnostic::on_unimplemented(
     message = "cannot `set` a flash key; use `flash()` to set it",
     label = "`{Self}` is a flash key",
-    note = "a flash key holds a value for the next request only: `session.flash(key, value)` stores it"
+    note = "a flash key holds a value for the next request only: `session.flash(key, value)` stores it; \
+            `set`, `update` and `get_mut` take value keys"
 )]
 pub trait FlashKeyPassedToSet {}
 

@@ -1,11 +1,106 @@
-#![doc = include_str!("../../README.md")]
+//! Typed HTTP sessions whose misuse does not compile.
 //!
-//! # Where to read on
+//! A web app keeps per-user data across requests: who is logged in, a cart, a
+//! one-time "saved!" message. With this crate you describe that data as a
+//! struct, and the compiler checks every access: a value of the wrong type, a
+//! flash key used as a value key, a key of another schema, or a change to a
+//! destroyed session is a compile error that says what is wrong.
 //!
-//! - [`typestate`]: how the compiler keeps sessions and keys in line.
-//! - [`Session`]: every operation, with the reference semantics.
+//! ```
+//! use session_schema::{Cookie, CookieStorage, Session, SessionSchema, SessionStorage};
+//!
+//! #[derive(SessionSchema)]
+//! struct App {
+//!     user_id: u64,
+//!     #[session(flash)]
+//!     notice: String,
+//! }
+//!
+//! # async fn handle(cookie_header: Option<&str>) -> Result<Option<String>, session_schema::Error> {
+//! let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+//! let storage = CookieStorage::new();
+//!
+//! let mut session: Session<App> = storage.read(cookie.parse(cookie_header).as_deref()).await?;
+//! if session.get(App::USER_ID).is_none() {
+//!     session.regenerate_id(true);
+//!     session.set(App::USER_ID, 42);
+//!     session.flash(App::NOTICE, "Welcome!".to_owned());
+//! }
+//! // `session.set(App::NOTICE, ..)` would not compile: a flash key is set with `flash()`.
+//! let set_cookie = match storage.save(&session).await? {
+//!     Some(value) if value.is_empty() => Some(cookie.serialize_removal()?),
+//!     Some(value) => Some(cookie.serialize(&value)?),
+//!     None => None,
+//! };
+//! # Ok(set_cookie)
+//! # }
+//! ```
+//!
+//! Most apps do not call the storage themselves: a web framework integration
+//! reads the session before the handler and saves it after. With axum (feature
+//! `axum`), see [`axum`].
+//!
+//! # The schema
+//!
+//! `#[derive(SessionSchema)]` on a struct with named fields makes each field a
+//! key. `App::USER_ID` is a [`ValueKey<App, u64>`](ValueKey), and a field marked
+//! `#[session(flash)]` gives a [`FlashKey`]: a value kept for the next request
+//! only. Every key is optional in a session (absent until set), so fields are
+//! written `u64`, not `Option<u64>`. The derive also generates two enums,
+//! `AppValueKey` and `AppFlashKey`, with `ALL`, `name()`, `Display` and
+//! `FromStr`, for code that handles keys by name.
+//!
+//! | attribute | on | effect |
+//! | --- | --- | --- |
+//! | `#[session(flash)]` | field | a flash key |
+//! | `#[session(rename = "cart-items")]` | field | the name the value is stored under |
+//! | `#[session(rename_all = "camelCase")]` | struct | serde's case names for every stored name |
+//! | `#[session(crate = "my_app::sessions")]` | struct | the path of this crate, when it is re-exported |
+//!
+//! # The session
+//!
+//! [`Session<App>`](Session) follows the reference API (`get`, `has`, `set`,
+//! `unset`, `flash`, `regenerate_id`, `destroy`), with one twist:
+//! [`destroy`](Session::destroy) consumes the session and returns a
+//! [`DestroyedSession`], which reads as empty and cannot be changed. The
+//! [`typestate`] module explains how the compiler enforces this.
+//!
+//! Stored values the schema does not know, and stored values that do not fit
+//! their field's type, are kept and written back unchanged: two services with
+//! different schemas can share sessions without losing each other's data.
+//!
+//! # Storages
+//!
+//! A [`SessionStorage`] turns a cookie value into a session and back:
+//!
+//! - [`CookieStorage`]: the whole session in the signed cookie;
+//! - [`MemoryStorage`]: in this process;
+//! - [`FsStorage`]: one file per session in a directory;
+//! - `RedisStorage` (feature `redis`): in Redis, shared by every instance.
+//!
+//! The data format is the one of the reference implementation
+//! (`@remix-run/session` and `@remix-run/cookie`), so a Rust service and a
+//! Node.js service with the same secret share sessions.
+//!
+//! # Feature flags
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `axum` | [`axum::SessionLayer`] and `Session<App>` as a handler argument |
+//! | `redis` | `RedisStorage` |
+//!
+//! No feature is on by default.
+//!
+//! # Logging
+//!
+//! The crate emits [`tracing`](https://docs.rs/tracing) events: storage errors
+//! with their cause (`error`), cookies that fail to verify (`debug`), merges
+//! that had to retry (`debug`). Session ids appear only as a short prefix, and
+//! values and secrets never do.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 mod cookie;
 mod data;
@@ -31,8 +126,10 @@ pub use key::{
 };
 pub use schema::{Schema, UnknownKey};
 pub use session::{DestroyedSession, Session};
-pub use session_derive::SessionSchema;
-pub use state::{Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, Destroyed, State};
+pub use session_schema_derive::SessionSchema;
+pub use state::{
+    Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed, State,
+};
 #[cfg(feature = "redis")]
 pub use storage::RedisStorage;
 pub use storage::{CookieStorage, FsStorage, MemoryStorage, SessionStorage};

@@ -13,7 +13,7 @@ use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
 use crate::schema::{KeyDef, Schema};
 use crate::slot::Slot;
 use crate::state::{
-    Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, Destroyed, State,
+    Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed, State,
 };
 use crate::value::{Erased, SessionValue};
 
@@ -29,7 +29,7 @@ use crate::value::{Erased, SessionValue};
 ///   deletes it.
 ///
 /// ```
-/// use session::{Session, SessionSchema};
+/// use session_schema::{Session, SessionSchema};
 ///
 /// #[derive(SessionSchema)]
 /// struct App {
@@ -447,6 +447,79 @@ impl<S: Schema, St: State> Session<S, St> {
         self.dirty = true;
     }
 
+    /// The value of a value key, to change in place: `None` when the key is
+    /// absent or its stored value does not fit the key's type. A value
+    /// reached this way counts as set in this request (the session becomes
+    /// dirty and saving writes the value back), whether or not it is changed.
+    ///
+    /// ```
+    /// # use session_schema::{Session, SessionSchema};
+    /// #[derive(SessionSchema)]
+    /// struct App {
+    ///     cart: Vec<String>,
+    /// }
+    ///
+    /// let mut session = Session::<App>::new();
+    /// assert!(session.get_mut(App::CART).is_none());
+    /// session.set(App::CART, vec!["tea".to_owned()]);
+    /// if let Some(cart) = session.get_mut(App::CART) {
+    ///     cart.push("cake".to_owned());
+    /// }
+    /// assert_eq!(session.get(App::CART).map(Vec::len), Some(2));
+    /// ```
+    ///
+    /// Same rules as [`set`](Self::set): it does not compile with a flash key,
+    /// a key of another schema, or on a destroyed session.
+    pub fn get_mut<K>(&mut self, key: K) -> Option<&mut K::Value>
+    where
+        St: CanUpdate,
+        K: SetKey<S>,
+        K::Value: SessionValue,
+    {
+        let slot = self.values.as_mut().get_mut(key.__index())?;
+        let value = slot.get_mut::<K::Value>(&self.source)?;
+        self.dirty = true;
+        Some(value)
+    }
+
+    /// Changes the value of a value key in place, starting from
+    /// `Default::default()` when the key is absent or its stored value does
+    /// not fit. No clone of the stored value is needed:
+    ///
+    /// ```
+    /// # use session_schema::{Session, SessionSchema};
+    /// #[derive(SessionSchema)]
+    /// struct App {
+    ///     visits: u32,
+    ///     cart: Vec<String>,
+    /// }
+    ///
+    /// let mut session = Session::<App>::new();
+    /// session.update(App::CART, |cart| cart.push("tea".to_owned()));
+    /// session.update(App::VISITS, |visits| *visits += 1);
+    /// assert_eq!(session.get(App::VISITS), Some(&1));
+    /// assert_eq!(session.get(App::CART), Some(&vec!["tea".to_owned()]));
+    /// ```
+    ///
+    /// Same rules as [`set`](Self::set).
+    pub fn update<K>(&mut self, key: K, change: impl FnOnce(&mut K::Value))
+    where
+        St: CanUpdate,
+        K: SetKey<S>,
+        K::Value: SessionValue + Default,
+    {
+        let Some(slot) = self.values.as_mut().get_mut(key.__index()) else {
+            return;
+        };
+        if slot.get_mut::<K::Value>(&self.source).is_none() {
+            *slot = Slot::set(Erased::new(K::Value::default()));
+        }
+        if let Some(value) = slot.get_mut::<K::Value>(&self.source) {
+            change(value);
+            self.dirty = true;
+        }
+    }
+
     /// Removes a value key: a typed key or a variant of the value key enum.
     pub fn unset(&mut self, key: impl UnsetKey<S>)
     where
@@ -551,7 +624,8 @@ impl<S: Schema, St: State> Drop for Session<S, St> {
 }
 
 impl<S: Schema, St: State> fmt::Debug for Session<S, St> {
-    /// Shows the id and state, and the names of the keys held, never the values.
+    /// Shows the start of the id, the state, and the names of the keys held;
+    /// never the whole id (it is a credential) nor the values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let held: Vec<&str> = self
             .values
@@ -563,7 +637,7 @@ impl<S: Schema, St: State> fmt::Debug for Session<S, St> {
             .chain(self.unknown_values.iter().map(|(name, _)| name.as_str()))
             .collect();
         f.debug_struct("Session")
-            .field("id", &self.id)
+            .field("id", &crate::id::Redacted(&self.id))
             .field("destroyed", &St::DESTROYED)
             .field("dirty", &self.dirty)
             .field("keys", &held)

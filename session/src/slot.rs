@@ -95,6 +95,20 @@ impl Slot {
             .downcast_ref()
     }
 
+    /// The value as a mutable `T`, for a change in place: a loaded value is
+    /// decoded and becomes a value set in this request. `None` (and the slot
+    /// unchanged) when nothing is held or the stored value does not fit `T`.
+    pub(crate) fn get_mut<T: SessionValue>(&mut self, source: &str) -> Option<&mut T> {
+        if matches!(self.kind, Kind::Loaded(_)) {
+            self.get::<T>(source)?;
+            self.kind = Kind::Set;
+        }
+        match self.kind {
+            Kind::Set => self.cell.get_mut()?.as_mut()?.downcast_mut(),
+            Kind::Absent | Kind::Loaded(_) | Kind::Unset => None,
+        }
+    }
+
     /// The value, decoding a loaded one as the key's type on first use.
     fn value(&self, def: &KeyDef, source: &str) -> Option<&Erased> {
         self.cell

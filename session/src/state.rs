@@ -46,6 +46,16 @@ impl State for Destroyed {
 pub trait CanSet: State {}
 impl CanSet for Active {}
 
+/// Implemented by the states that allow [`Session::update`](crate::Session::update)
+/// and [`Session::get_mut`](crate::Session::get_mut).
+#[diagnostic::on_unimplemented(
+    message = "cannot change a value of a destroyed session (`update`, `get_mut`)",
+    label = "this session was destroyed",
+    note = "`destroy()` ends the session for good; change values before destroying it, or start a new `Session`"
+)]
+pub trait CanUpdate: State {}
+impl CanUpdate for Active {}
+
 /// Implemented by the states that allow [`Session::unset`](crate::Session::unset).
 #[diagnostic::on_unimplemented(
     message = "cannot `unset` on a destroyed session",

@@ -68,6 +68,18 @@ impl Erased {
         }
     }
 
+    /// The value as a mutable `T`, if it is one.
+    pub(crate) fn downcast_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        if self.type_id == TypeId::of::<T>() {
+            let ptr: *mut dyn StoredValue = &mut *self.value;
+            // SAFETY: as in `downcast_ref`: the box holds a `T`, and the
+            // pointer comes from a unique borrow of it.
+            Some(unsafe { &mut *ptr.cast::<T>() })
+        } else {
+            None
+        }
+    }
+
     /// Appends the value's JSON to `out`.
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         self.value.write_json(out)
@@ -95,6 +107,14 @@ mod tests {
         assert_eq!(erased.downcast_ref::<u32>(), None);
         let erased = Erased::new(vec![String::from("a")]);
         assert_eq!(erased.downcast_ref::<Vec<String>>().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn downcast_mut_changes_the_value_in_place() {
+        let mut erased = Erased::new(vec![1_u8]);
+        erased.downcast_mut::<Vec<u8>>().unwrap().push(2);
+        assert_eq!(erased.downcast_ref::<Vec<u8>>(), Some(&vec![1, 2]));
+        assert!(erased.downcast_mut::<Vec<u16>>().is_none());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Flows every storage must pass, shared by the storage tests.
 
-use session::{Session, SessionStorage};
+use session_schema::{Session, SessionStorage};
 
 use crate::App;
 

@@ -1,11 +1,17 @@
 //! Shared schemas and helpers for the integration tests in `tests/`.
 
+/// The README's Rust examples, compiled and run as doctests (the axum app is
+/// compiled only: it serves forever).
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub mod flows;
 pub mod http;
 pub mod redis_server;
 
 use serde::{Deserialize, Serialize};
-use session::SessionSchema;
+use session_schema::SessionSchema;
 
 /// An item in a cart: a value with structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,7 +127,7 @@ pub struct Wide {
 
 impl Wide {
     /// The key handles, by number.
-    pub const KEYS: [session::ValueKey<Wide, u32>; 8] = [
+    pub const KEYS: [session_schema::ValueKey<Wide, u32>; 8] = [
         Self::K0,
         Self::K1,
         Self::K2,

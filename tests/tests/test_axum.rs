@@ -7,8 +7,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use session::axum::SessionLayer;
-use session::{Cookie, Error, MemoryStorage, Session, SessionStorage, State};
+use session_schema::axum::SessionLayer;
+use session_schema::{Cookie, Error, MemoryStorage, Session, SessionStorage, State};
 use session_tests::App;
 use session_tests::http::{Jar, send, serve};
 
@@ -159,7 +159,7 @@ struct Probe {
 }
 
 impl SessionStorage for Probe {
-    async fn read<S: session::Schema>(
+    async fn read<S: session_schema::Schema>(
         &self,
         cookie_value: Option<&str>,
     ) -> Result<Session<S>, Error> {
@@ -170,7 +170,7 @@ impl SessionStorage for Probe {
         self.inner.read(cookie_value).await
     }
 
-    async fn save<S: session::Schema, St: State>(
+    async fn save<S: session_schema::Schema, St: State>(
         &self,
         session: &Session<S, St>,
     ) -> Result<Option<String>, Error> {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use session::{FsStorage, MemoryStorage, Session, SessionStorage};
+use session_schema::{FsStorage, MemoryStorage, Session, SessionStorage};
 use session_tests::flows::{destroyed_sessions_stay_destroyed, racing_requests_keep_every_change};
 use session_tests::{App, block_on};
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use session::{Cookie, Error, SameSite};
+use session_schema::{Cookie, Error, SameSite};
 
 fn signed() -> Cookie {
     Cookie::new("session").secrets(["secret"])

@@ -1,7 +1,7 @@
 //! Flash values: set for the next request only, readable there, then gone.
 
 use serde_json::json;
-use session::{Session, SessionData};
+use session_schema::{Session, SessionData};
 use session_tests::{App, AppFlashKey};
 
 #[test]

@@ -2,7 +2,7 @@
 //! same secrets share sessions: through the cookie and through one directory.
 
 use serde_json::{Value, json};
-use session::{Cookie, CookieStorage, FsStorage, Session, SessionStorage};
+use session_schema::{Cookie, CookieStorage, FsStorage, Session, SessionStorage};
 use session_tests::reference::{cookie_pair, run};
 use session_tests::{App, Item};
 

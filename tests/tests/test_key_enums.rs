@@ -1,6 +1,6 @@
 //! The generated key enums and typed key handles.
 
-use session::{Session, UnknownKey};
+use session_schema::{Session, UnknownKey};
 use session_tests::{App, AppFlashKey, AppValueKey};
 
 #[test]

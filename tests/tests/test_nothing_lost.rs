@@ -2,7 +2,7 @@
 //! survives a round trip unchanged.
 
 use serde_json::json;
-use session::{Session, SessionData};
+use session_schema::{Session, SessionData};
 use session_tests::{App, AppValueKey};
 
 fn load(values: serde_json::Value, flash: serde_json::Value) -> Session<App> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use serde_json::json;
-use session::{Cookie, CookieStorage, FsStorage, MemoryStorage, Session, SessionStorage};
+use session_schema::{Cookie, CookieStorage, FsStorage, MemoryStorage, Session, SessionStorage};
 use session_tests::{App, Item, block_on};
 
 #[derive(Debug, Clone)]
@@ -39,11 +39,11 @@ fn contents() -> impl Strategy<Value = Contents> {
 }
 
 fn build(contents: &Contents) -> Session<App> {
-    let mut data = session::SessionData::default();
+    let mut data = session_schema::SessionData::default();
     for (name, value) in &contents.unknown {
         data.values.insert(name.clone(), json!(value));
     }
-    let mut session = Session::<App>::from_data(session::new_session_id(), data);
+    let mut session = Session::<App>::from_data(session_schema::new_session_id(), data);
     if let Some(user_id) = contents.user_id {
         session.set(App::USER_ID, user_id);
     }

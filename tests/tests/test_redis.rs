@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use session::{Error, RedisStorage, Session, SessionStorage};
+use session_schema::{Error, RedisStorage, Session, SessionStorage};
 use session_tests::App;
 use session_tests::flows::{self, common_flow, id_based_flow};
 use session_tests::redis_server::RedisServer;

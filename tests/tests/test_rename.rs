@@ -1,7 +1,7 @@
 //! `rename` and `rename_all`.
 
 use serde_json::json;
-use session::{Session, SessionSchema};
+use session_schema::{Session, SessionSchema};
 
 #[derive(SessionSchema)]
 #[session(rename_all = "camelCase")]

@@ -1,7 +1,7 @@
 //! The `Session` behaviour of the reference implementation, case by case.
 
 use serde_json::json;
-use session::{Session, SessionData};
+use session_schema::{Session, SessionData};
 use session_tests::{App, AppFlashKey, AppValueKey, Item};
 
 fn data(values: serde_json::Value, flash: serde_json::Value) -> SessionData {

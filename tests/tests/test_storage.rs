@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use session::{CookieStorage, Error, FsStorage, MemoryStorage, Session, SessionStorage};
+use session_schema::{CookieStorage, Error, FsStorage, MemoryStorage, Session, SessionStorage};
 use session_tests::App;
 use session_tests::flows::{common_flow, id_based_flow};
 

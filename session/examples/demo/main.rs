@@ -1,9 +1,9 @@
 //! The demo app: a visit counter, a login form, a one-time welcome message.
 //!
 //! ```text
-//! cargo run -p session --example demo                      # memory storage, 127.0.0.1:3000
-//! cargo run -p session --example demo -- --storage cookie  # or fs, or redis (with REDIS_URL)
-//! ADDR=127.0.0.1:8080 cargo run -p session --example demo
+//! cargo run -p session-schema --example demo                      # memory storage, 127.0.0.1:3000
+//! cargo run -p session-schema --example demo -- --storage cookie  # or fs, or redis (with REDIS_URL)
+//! ADDR=127.0.0.1:8080 cargo run -p session-schema --example demo
 //! ```
 //!
 //! Environment: `ADDR` (listen address), `SESSION_SECRET` (cookie secret;
@@ -18,10 +18,10 @@ use axum::Router;
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use session::axum::SessionLayer;
-use session::{Cookie, Session, SessionSchema, SessionStorage};
+use session_schema::axum::SessionLayer;
+use session_schema::{Cookie, Session, SessionSchema, SessionStorage};
 
-use settings::{Settings, StorageKind};
+use settings::{NoStart, Settings, StorageKind};
 
 /// What the demo keeps per visitor.
 #[derive(SessionSchema)]
@@ -37,6 +37,8 @@ pub struct Demo {
 
 #[derive(Deserialize)]
 struct Login {
+    /// Missing from the form reads as empty, which gets its own message.
+    #[serde(default)]
     name: String,
 }
 
@@ -71,7 +73,7 @@ async fn logout(session: Session<Demo>) -> Redirect {
 fn app<Sto: SessionStorage + 'static>(
     cookie: Cookie,
     storage: Sto,
-) -> Result<Router, session::Error> {
+) -> Result<Router, session_schema::Error> {
     let layer = SessionLayer::<Demo, _>::new(cookie, storage)?;
     Ok(Router::new()
         .route("/", get(home))
@@ -82,6 +84,11 @@ fn app<Sto: SessionStorage + 'static>(
 
 #[tokio::main]
 async fn main() {
+    // The library's events (storage errors, refused cookies) go to stderr.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .with_writer(std::io::stderr)
+        .init();
     if let Err(error) = run().await {
         eprintln!("demo: {error}");
         std::process::exit(1);
@@ -89,13 +96,20 @@ async fn main() {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_env()?;
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(NoStart::Help) => {
+            println!("{}", settings::USAGE);
+            return Ok(());
+        }
+        Err(NoStart::Invalid(reason)) => return Err(reason.into()),
+    };
     let cookie = Cookie::new("demo_session").secrets([settings.secret.as_str()]);
     let router = match &settings.storage {
-        StorageKind::Cookie => app(cookie, session::CookieStorage::new())?,
-        StorageKind::Memory => app(cookie, session::MemoryStorage::new())?,
-        StorageKind::Fs(dir) => app(cookie, session::FsStorage::new(dir)?)?,
-        StorageKind::Redis(url) => app(cookie, session::RedisStorage::connect(url).await?)?,
+        StorageKind::Cookie => app(cookie, session_schema::CookieStorage::new())?,
+        StorageKind::Memory => app(cookie, session_schema::MemoryStorage::new())?,
+        StorageKind::Fs(dir) => app(cookie, session_schema::FsStorage::new(dir)?)?,
+        StorageKind::Redis(url) => app(cookie, session_schema::RedisStorage::connect(url).await?)?,
     };
     let listener = tokio::net::TcpListener::bind(&settings.addr).await?;
     println!(

@@ -10,6 +10,7 @@ use http::request::Parts;
 
 use super::home::Lend;
 use super::layer::RequestSession;
+use crate::error::Chain;
 use crate::schema::Schema;
 use crate::session::Session;
 
@@ -21,20 +22,32 @@ impl<S: Schema, AppState: Send + Sync> FromRequestParts<AppState> for Session<S>
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Response> {
         let Some(request) = parts.extensions.get::<RequestSession<S>>().cloned() else {
+            let schema = std::any::type_name::<S>();
+            tracing::error!(
+                schema,
+                path = %parts.uri.path(),
+                "a handler takes a Session, but no SessionLayer of this schema is installed on its route"
+            );
             return Err(internal_error(&format!(
-                "no SessionLayer<{}, _> is installed for this route",
-                std::any::type_name::<S>()
+                "no SessionLayer<{schema}, _> is installed for this route"
             )));
         };
         let mut session = match request.home.lend() {
             Lend::Again(session) => session,
-            Lend::Unavailable(reason) => return Err(internal_error(reason)),
+            Lend::Unavailable(reason) => {
+                tracing::error!(reason, "a handler asked for a session it cannot have");
+                return Err(internal_error(reason));
+            }
             Lend::Load => {
                 let header = cookie_header(parts);
                 let value = request.loader.cookie().parse(header.as_deref());
                 match request.loader.read(value).await {
                     Ok(session) => session,
                     Err(error) => {
+                        tracing::error!(
+                            error = %Chain(&error),
+                            "the session could not be loaded from its storage"
+                        );
                         request.home.cancel_lend();
                         return Err(request.loader.error_response(&error));
                     }

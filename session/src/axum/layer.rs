@@ -14,7 +14,7 @@ use tower_service::Service;
 
 use super::home::{Finish, Home, Returned};
 use crate::cookie::Cookie;
-use crate::error::Error;
+use crate::error::{Chain, Error};
 use crate::schema::Schema;
 use crate::session::Session;
 use crate::storage::SessionStorage;
@@ -209,8 +209,7 @@ impl<Sto: SessionStorage> Config<Sto> {
         let returned = match home.finish() {
             Finish::Unused => return response,
             Finish::KeptBeyondRequest => {
-                debug_assert!(
-                    false,
+                tracing::warn!(
                     "a session was kept beyond its request (moved into a task?); its changes are not saved"
                 );
                 return response;
@@ -239,7 +238,13 @@ impl<Sto: SessionStorage> Config<Sto> {
                 response.headers_mut().append(SET_COOKIE, header);
                 response
             }
-            Err(error) => (self.on_error)(&error),
+            Err(error) => {
+                tracing::error!(
+                    error = %Chain(&error),
+                    "the session could not be saved; answering with the error response"
+                );
+                (self.on_error)(&error)
+            }
         }
     }
 }

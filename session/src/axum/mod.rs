@@ -3,8 +3,8 @@
 //!
 //! ```no_run
 //! use axum::{Router, response::Redirect, routing::{get, post}};
-//! use session::axum::SessionLayer;
-//! use session::{Cookie, MemoryStorage, Session, SessionSchema};
+//! use session_schema::axum::SessionLayer;
+//! use session_schema::{Cookie, MemoryStorage, Session, SessionSchema};
 //!
 //! #[derive(SessionSchema)]
 //! struct App {

@@ -48,7 +48,7 @@ impl SameSite {
 ///
 /// ```
 /// use std::time::Duration;
-/// use session::{Cookie, SameSite};
+/// use session_schema::{Cookie, SameSite};
 ///
 /// let cookie = Cookie::new("session")
 ///     .secrets(["new secret", "old secret"])
@@ -204,11 +204,20 @@ impl Cookie {
         if raw.is_empty() {
             return Some(String::new());
         }
-        if self.signers.is_empty() {
-            codec::decode(&raw)
+        let verified = if self.signers.is_empty() {
+            Some(&*raw)
         } else {
-            codec::decode(signing::unsign(&raw, &self.signers)?)
+            signing::unsign(&raw, &self.signers)
+        };
+        let Some(verified) = verified else {
+            tracing::debug!(cookie = %self.name, "cookie refused: its signature does not verify");
+            return None;
+        };
+        let decoded = codec::decode(verified);
+        if decoded.is_none() {
+            tracing::debug!(cookie = %self.name, "cookie refused: not base64 of UTF-8 text");
         }
+        decoded
     }
 
     /// The `Set-Cookie` header value that stores `value` in this cookie.

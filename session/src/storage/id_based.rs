@@ -5,6 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::id::Redacted;
 use crate::schema::Schema;
 use crate::session::Session;
 use crate::state::State;
@@ -110,7 +111,12 @@ async fn merge<S: Schema, St: State>(
     {
         return Ok(Some(session.id().to_owned()));
     }
-    for _ in 0..MAX_MERGE_ATTEMPTS {
+    for attempt in 1..=MAX_MERGE_ATTEMPTS {
+        tracing::debug!(
+            session = %Redacted(session.id()),
+            attempt,
+            "the stored session changed since this request read it; merging this request's changes"
+        );
         let Some(latest) = records.load(session.id()).await? else {
             // Destroyed (or expired) since this request read it: leave it gone.
             return Ok(None);
@@ -123,7 +129,7 @@ async fn merge<S: Schema, St: State>(
     Err(Error::Backend(
         format!(
             "session {} changed {MAX_MERGE_ATTEMPTS} times while this request saved it",
-            session.id()
+            Redacted(session.id())
         )
         .into(),
     ))

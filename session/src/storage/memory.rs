@@ -17,19 +17,18 @@ const SWEEP_EVERY: usize = 1024;
 /// With a [`ttl`](Self::ttl), a session expires that long after its last
 /// save; expired sessions read as absent and are swept out as the storage is
 /// written to, so memory does not grow without bound.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryStorage {
     options: Options,
     state: Mutex<Inner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Inner {
     records: HashMap<String, Record>,
     writes_since_sweep: usize,
 }
 
-#[derive(Debug)]
 struct Record {
     json: String,
     expires_at: Option<Instant>,
@@ -97,6 +96,16 @@ impl MemoryStorage {
             state.records.retain(|_, record| record.live(now));
             state.writes_since_sweep = 0;
         }
+    }
+}
+
+impl std::fmt::Debug for MemoryStorage {
+    /// Shows the options and how many sessions are held; never an id or a value.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStorage")
+            .field("options", &self.options)
+            .field("sessions", &self.len())
+            .finish_non_exhaustive()
     }
 }
 

@@ -30,7 +30,7 @@ pub use redis::RedisStorage;
 /// futures are `Send`, so they run on any executor and inside axum.
 ///
 /// ```
-/// use session::{MemoryStorage, Session, SessionSchema, SessionStorage};
+/// use session_schema::{MemoryStorage, Session, SessionSchema, SessionStorage};
 ///
 /// #[derive(SessionSchema)]
 /// struct App {
@@ -47,7 +47,7 @@ pub use redis::RedisStorage;
 /// // Next request: the cookie brings the id back.
 /// let session: Session<App> = storage.read(Some(&cookie_value)).await?;
 /// assert_eq!(session.get(App::VISITS), Some(&1));
-/// # Ok::<(), session::Error>(())
+/// # Ok::<(), session_schema::Error>(())
 /// # }).unwrap();
 /// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     let mut f = std::pin::pin!(f);

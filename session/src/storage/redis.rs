@@ -36,6 +36,7 @@ return 1
 /// away, calls fail with [`Error::Backend`] and the storage reconnects by
 /// itself when Redis is back. It needs a Tokio runtime.
 #[derive(Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub struct RedisStorage {
     connection: ConnectionManager,
     prefix: String,

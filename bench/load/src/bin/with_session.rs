@@ -3,8 +3,8 @@
 
 use axum::Router;
 use axum::routing::get;
-use session::axum::SessionLayer;
-use session::{Cookie, MemoryStorage, Session, SessionSchema};
+use session_schema::axum::SessionLayer;
+use session_schema::{Cookie, MemoryStorage, Session, SessionSchema};
 
 #[derive(SessionSchema)]
 struct Visit {

@@ -1,5 +1,5 @@
 use axum::response::Redirect;
-use session::{Session, SessionSchema};
+use session_schema::{Session, SessionSchema};
 
 #[derive(SessionSchema)]
 struct App {

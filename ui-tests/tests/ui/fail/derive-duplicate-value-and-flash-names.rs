@@ -1,4 +1,4 @@
-use session::SessionSchema;
+use session_schema::SessionSchema;
 
 #[derive(SessionSchema)]
 struct App {

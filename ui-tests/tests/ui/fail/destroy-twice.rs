@@ -1,4 +1,4 @@
-use session::{Session, SessionSchema};
+use session_schema::{Session, SessionSchema};
 
 #[derive(SessionSchema)]
 struct App {

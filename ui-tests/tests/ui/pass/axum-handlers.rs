@@ -1,8 +1,8 @@
 use axum::Router;
 use axum::response::Redirect;
 use axum::routing::{get, post};
-use session::axum::SessionLayer;
-use session::{Cookie, MemoryStorage, Session, SessionSchema};
+use session_schema::axum::SessionLayer;
+use session_schema::{Cookie, MemoryStorage, Session, SessionSchema};
 
 #[derive(SessionSchema)]
 struct App {

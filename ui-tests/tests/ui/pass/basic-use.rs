@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use session::{Session, SessionSchema};
+use session_schema::{Session, SessionSchema};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Item {

@@ -1,5 +1,5 @@
 mod web {
-    pub use session as sessions;
+    pub use session_schema as sessions;
 }
 
 use web::sessions::SessionSchema;

@@ -1,5 +1,5 @@
 mod schema {
-    use session::SessionSchema;
+    use session_schema::SessionSchema;
 
     #[derive(SessionSchema)]
     pub struct App {
@@ -13,7 +13,7 @@ mod schema {
 }
 
 fn main() {
-    let mut session = session::Session::<schema::App>::new();
+    let mut session = session_schema::Session::<schema::App>::new();
     session.set(schema::App::USER_ID, 1);
     let _ = schema::AppValueKey::ALL;
     let _ = schema::Internal::COUNT;

@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::Value;
-use session::{Session, SessionData};
+use session_schema::{Session, SessionData};
 
 mod support;
 use support::{Bench, Item, Plain, STORED};

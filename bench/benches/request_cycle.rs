@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
-use session::{Cookie, CookieStorage, MemoryStorage, Session, SessionData, SessionStorage};
+use session_schema::{Cookie, CookieStorage, MemoryStorage, Session, SessionData, SessionStorage};
 use sha2::Sha256;
 
 mod support;

@@ -1,7 +1,7 @@
 //! The schema and data the benches share: ten keys, about 450 bytes stored.
 
 use serde::{Deserialize, Serialize};
-use session::SessionSchema;
+use session_schema::SessionSchema;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Item {

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use session::{Cookie, MemoryStorage, RedisStorage, Session, SessionData, SessionStorage};
+use session_schema::{Cookie, MemoryStorage, RedisStorage, Session, SessionData, SessionStorage};
 
 mod support;
 use support::{Bench, STORED};

@@ -1,0 +1,15 @@
+use session_schema::{Session, SessionSchema};
+
+#[derive(SessionSchema)]
+struct App {
+    user_id: u64,
+    #[session(flash)]
+    notice: String,
+}
+
+fn main() {
+    let mut session = Session::<App>::new();
+    if let Some(notice) = session.get_mut(App::NOTICE) {
+        notice.push('!');
+    }
+}
