@@ -16,7 +16,7 @@ use support::{Bench, STORED, block_on};
 
 fn cookie() -> Cookie {
     Cookie::new("session")
-        .secrets(["a sufficiently long secret"])
+        .secrets(["a sufficiently long secret, 32 bytes"])
         .http_only(true)
 }
 

@@ -93,7 +93,7 @@ fn storages(c: &mut Criterion) {
         redis.save(&session).await.unwrap().unwrap()
     });
 
-    let cookie = Cookie::new("session").secrets(["a sufficiently long secret"]);
+    let cookie = Cookie::new("session").secrets(["a sufficiently long secret, 32 bytes"]);
     let header = cookie
         .serialize(&id)
         .unwrap()

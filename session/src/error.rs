@@ -22,11 +22,21 @@ pub enum Error {
         /// The largest length accepted.
         limit: usize,
     },
-    /// A cookie name or attribute would break the `Set-Cookie` header.
+    /// A cookie name or attribute would break the `Set-Cookie` header, or
+    /// breaks the rules of its name's `__Secure-` or `__Host-` prefix.
     InvalidCookie(String),
-    /// The session layer was given a cookie without secrets. A session cookie
-    /// must be signed: without a signature a client can forge it.
-    UnsignedCookie,
+    /// A signed cookie has no secret, or an empty one: it cannot sign, and
+    /// nothing verifies against it.
+    EmptySecret,
+    /// A session layer was given a cookie whose shortest secret is shorter
+    /// than it accepts. Use a long random secret, or allow short ones with
+    /// [`Cookie::allow_short_secrets`](crate::Cookie::allow_short_secrets).
+    ShortSecret {
+        /// The length of the shortest secret, in bytes.
+        length: usize,
+        /// The shortest length accepted, in bytes.
+        minimum: usize,
+    },
     /// A file-system operation of [`FsStorage`](crate::FsStorage) failed.
     Io {
         /// The file or directory concerned.
@@ -68,9 +78,16 @@ impl fmt::Display for Error {
                  store less in the cookie or use a server-side storage"
             ),
             Error::InvalidCookie(reason) => write!(f, "invalid cookie: {reason}"),
-            Error::UnsignedCookie => f.write_str(
-                "the session cookie must be signed: give it secrets with `Cookie::secrets`, \
-                 or a client could forge its session",
+            Error::EmptySecret => f.write_str(
+                "the cookie has no secret, or an empty one: an empty secret signs nothing, \
+                 so anyone could forge the cookie; give it a long random secret",
+            ),
+            Error::ShortSecret { length, minimum } => write!(
+                f,
+                "a cookie secret is {length} bytes long; a session cookie needs secrets of at least \
+                 {minimum} random bytes, or anyone who sees a cookie can guess the secret offline \
+                 (to share sessions with an app whose secret is shorter, call \
+                 `allow_short_secrets()` on the cookie)"
             ),
             Error::Io { path, .. } => write!(f, "session storage I/O failed on {}", path.display()),
             Error::NotADirectory(path) => {
@@ -86,6 +103,10 @@ impl fmt::Display for Error {
 }
 
 /// An error and its causes, as one line: `outer: cause: root cause`. For logs.
+#[cfg_attr(
+    not(feature = "axum"),
+    allow(dead_code, reason = "the web framework integrations log storage errors")
+)]
 pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
 
 impl fmt::Display for Chain<'_> {
@@ -108,7 +129,8 @@ impl std::error::Error for Error {
             Error::Backend(source) => Some(&**source),
             Error::CookieTooLarge { .. }
             | Error::InvalidCookie(_)
-            | Error::UnsignedCookie
+            | Error::EmptySecret
+            | Error::ShortSecret { .. }
             | Error::NotADirectory(_) => None,
         }
     }

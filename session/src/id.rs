@@ -2,17 +2,30 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::TryRng as _;
+use rand::rngs::SysRng;
 
 /// Random bytes in an id: 144 bits, more than the 128 that make guessing hopeless.
 const ID_BYTES: usize = 18;
 
-/// A new session id: 144 bits from the OS-seeded CSPRNG (`rand`'s thread-local
-/// `ChaCha` generator, reseeded from the operating system), as 24 URL-safe
+/// A new session id: 144 bits from the operating system's random number
+/// generator (`getrandom`, through `rand::rngs::SysRng`), as 24 URL-safe
 /// base64 characters (`A-Z a-z 0-9 - _`).
+///
+/// Each id is read from the operating system directly, with no generator
+/// state in the process, so a parent and its `fork()`ed child never produce
+/// the same ids.
+///
+/// # Panics
+///
+/// When the operating system cannot provide random bytes, which a session id
+/// cannot do without: a guessable id would be worse than no session.
 #[must_use]
 pub fn new_session_id() -> String {
     let mut bytes = [0u8; ID_BYTES];
-    rand::fill(&mut bytes[..]);
+    if let Err(error) = SysRng.try_fill_bytes(&mut bytes) {
+        panic!("the operating system's random number generator failed: {error}");
+    }
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

@@ -105,7 +105,10 @@ pub mod axum;
 mod cookie;
 mod data;
 mod error;
+mod handoff;
 mod id;
+#[cfg(feature = "axum")]
+mod integration;
 mod json_writer;
 mod key;
 mod schema;
@@ -116,7 +119,7 @@ mod storage;
 pub mod typestate;
 mod value;
 
-pub use cookie::{Cookie, SameSite};
+pub use cookie::{Cookie, MIN_SECRET_LEN, Protected, Protection, SameSite, Signed, Unsigned};
 pub use data::SessionData;
 pub use error::Error;
 pub use id::new_session_id;

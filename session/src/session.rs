@@ -4,9 +4,11 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::data::{SessionData, StoredData, json_at, range_in};
 use crate::error::Error;
+use crate::handoff::Home;
 use crate::id::new_session_id;
 use crate::json_writer::JsonObjects;
 use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
@@ -68,8 +70,8 @@ pub struct Session<S: Schema, St: State = Active> {
     unknown_flash: Vec<String>,
     source: String,
     stored: bool,
-    #[cfg(feature = "axum")]
-    home: Option<std::sync::Arc<crate::axum::Home<S>>>,
+    /// Where the session returns when dropped, if a web framework lent it out.
+    home: Option<Arc<Home<S>>>,
     marker: PhantomData<fn() -> (S, St)>,
 }
 
@@ -140,7 +142,6 @@ impl<S: Schema> Session<S> {
             unknown_flash: layout.unknown_flash,
             source,
             stored: false,
-            #[cfg(feature = "axum")]
             home: None,
             marker: PhantomData,
         }
@@ -365,6 +366,18 @@ impl<S: Schema, St: State> Session<S, St> {
         }
         out.end_data();
         Ok(())
+    }
+
+    /// Every id this session may be stored under: its id, the id it was
+    /// loaded with, and [`delete_id`](Self::delete_id), each once.
+    pub(crate) fn stored_ids(&self) -> impl Iterator<Item = &str> {
+        let id = self.id.as_str();
+        let original = Some(self.original_id.as_str()).filter(|original| *original != id);
+        let delete = self
+            .delete_id
+            .as_deref()
+            .filter(|delete| *delete != id && Some(*delete) != original);
+        std::iter::once(id).chain(original).chain(delete)
     }
 
     /// The stored text this session was loaded from (empty if it was not).
@@ -599,7 +612,6 @@ impl<S: Schema, St: State> Session<S, St> {
             unknown_flash: std::mem::take(&mut self.unknown_flash),
             source: std::mem::take(&mut self.source),
             stored: self.stored,
-            #[cfg(feature = "axum")]
             home: self.home.take(),
             marker: PhantomData,
         }
@@ -607,14 +619,13 @@ impl<S: Schema, St: State> Session<S, St> {
 
     /// Gives the session a home to go back to when it is dropped.
     #[cfg(feature = "axum")]
-    pub(crate) fn set_home(&mut self, home: std::sync::Arc<crate::axum::Home<S>>) {
+    pub(crate) fn set_home(&mut self, home: Arc<Home<S>>) {
         self.home = Some(home);
     }
 }
 
-/// In axum, a session handed to a handler goes back to its request when the
-/// handler drops it, so the session layer can save it.
-#[cfg(feature = "axum")]
+/// A session lent to a handler by a web framework integration goes back to
+/// its request when the handler drops it, so the integration can save it.
 impl<S: Schema, St: State> Drop for Session<S, St> {
     fn drop(&mut self) {
         if let Some(home) = self.home.take() {

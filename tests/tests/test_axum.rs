@@ -12,8 +12,10 @@ use session_schema::{Cookie, Error, MemoryStorage, Session, SessionStorage, Stat
 use session_tests::App;
 use session_tests::http::{Jar, send, serve};
 
+const SECRET: &str = "a test secret of at least thirty-two bytes";
+
 fn cookie() -> Cookie {
-    Cookie::new("sid").secrets(["test secret"])
+    Cookie::new("sid").secrets([SECRET])
 }
 
 async fn count(mut session: Session<App>) -> String {
@@ -264,17 +266,42 @@ async fn a_server_error_response_does_not_save_unless_asked() {
     assert_eq!(probe.saves.load(Ordering::SeqCst), 1);
 }
 
+fn layer_error(cookie: Cookie) -> Option<Error> {
+    SessionLayer::<App, _>::new(cookie, MemoryStorage::new()).err()
+}
+
 #[test]
-fn an_unsigned_cookie_is_refused() {
-    let error = SessionLayer::<App, _>::new(Cookie::new("sid"), MemoryStorage::new()).unwrap_err();
-    assert!(matches!(error, Error::UnsignedCookie));
-    assert!(error.to_string().contains("must be signed"), "{error}");
+fn short_secrets_are_refused_unless_allowed() {
+    let short = Cookie::new("sid").secrets([SECRET, "node-secret"]);
+    let error = layer_error(short.clone()).expect("a short secret is refused");
+    assert!(
+        matches!(error, Error::ShortSecret { length: 11, minimum: 32 }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("11 bytes") && message.contains("allow_short_secrets()"),
+        "{message}"
+    );
+    assert!(layer_error(short.allow_short_secrets()).is_none());
+}
+
+#[test]
+fn empty_secrets_are_refused_even_when_short_ones_are_allowed() {
+    for cookie in [
+        Cookie::new("sid").secrets([""]),
+        Cookie::new("sid").secrets(Vec::<String>::new()),
+        Cookie::new("sid").secrets([SECRET, ""]),
+    ] {
+        let error = layer_error(cookie.allow_short_secrets()).expect("an empty secret is refused");
+        assert!(matches!(error, Error::EmptySecret), "{error:?}");
+        assert!(error.to_string().contains("signs nothing"), "{error}");
+    }
 }
 
 #[tokio::test]
 async fn http_only_can_be_turned_off_explicitly() {
     let layer = SessionLayer::new(cookie().http_only(false), MemoryStorage::new()).unwrap();
-    assert!(!layer.cookie().is_http_only());
     let addr = serve(router(layer)).await;
     let response = send(addr, "GET", "/", None, None).await;
     assert!(!response.set_cookie().unwrap().contains("HttpOnly"));

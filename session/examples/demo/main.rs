@@ -21,7 +21,7 @@ use serde::Deserialize;
 use session_schema::axum::SessionLayer;
 use session_schema::{Cookie, Session, SessionSchema, SessionStorage};
 
-use settings::{NoStart, Settings, StorageKind};
+use settings::{NoStart, Secret, Settings, StorageKind};
 
 /// What the demo keeps per visitor.
 #[derive(SessionSchema)]
@@ -104,6 +104,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(NoStart::Invalid(reason)) => return Err(reason.into()),
     };
+    if let Secret::Random(_) = settings.secret {
+        println!(
+            "demo: SESSION_SECRET is not set, so the cookie secret is a random one made now; \
+             sessions end when the demo stops"
+        );
+    }
     let cookie = Cookie::new("demo_session").secrets([settings.secret.as_str()]);
     let router = match &settings.storage {
         StorageKind::Cookie => app(cookie, session_schema::CookieStorage::new())?,

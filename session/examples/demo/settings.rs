@@ -22,9 +22,25 @@ impl fmt::Display for StorageKind {
     }
 }
 
+/// The cookie secret, and where it comes from.
+pub enum Secret {
+    /// From `SESSION_SECRET`.
+    Given(String),
+    /// Made at start, because `SESSION_SECRET` is not set.
+    Random(String),
+}
+
+impl Secret {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Secret::Given(secret) | Secret::Random(secret) => secret,
+        }
+    }
+}
+
 pub struct Settings {
     pub addr: String,
-    pub secret: String,
+    pub secret: Secret,
     pub storage: StorageKind,
 }
 
@@ -70,16 +86,27 @@ impl Settings {
             "cookie" => StorageKind::Cookie,
             "memory" => StorageKind::Memory,
             "fs" => StorageKind::Fs(
-                std::env::var_os("SESSION_DIR")
-                    .map_or_else(|| std::env::temp_dir().join("session-demo"), PathBuf::from),
+                std::env::var_os("SESSION_DIR").map_or_else(default_session_dir, PathBuf::from),
             ),
             "redis" => StorageKind::Redis(
                 std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             ),
             other => return Err(format!("unknown storage `{other}`\n{USAGE}").into()),
         };
-        let secret =
-            std::env::var("SESSION_SECRET").unwrap_or_else(|_| session_schema::new_session_id());
+        let secret = match std::env::var("SESSION_SECRET") {
+            Ok(secret) if secret.is_empty() => {
+                return Err("SESSION_SECRET is set but empty; give it at least 32 random bytes, \
+                            or unset it for a random secret"
+                    .into());
+            }
+            Ok(secret) => Secret::Given(secret),
+            // Two session ids: 288 random bits, 48 characters.
+            Err(_) => Secret::Random(format!(
+                "{}{}",
+                session_schema::new_session_id(),
+                session_schema::new_session_id()
+            )),
+        };
         let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
         Ok(Settings {
             addr,
@@ -87,6 +114,19 @@ impl Settings {
             storage,
         })
     }
+}
+
+/// The fs storage's directory when `SESSION_DIR` is not set: under the user's
+/// own state directory, never a shared temporary one (where another local
+/// user could read the sessions or plant a directory of their own).
+fn default_session_dir() -> PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")));
+    state.map_or_else(
+        || PathBuf::from(".session-schema-demo"),
+        |state| state.join("session-schema-demo"),
+    )
 }
 
 /// What `--help` prints.
@@ -103,5 +143,6 @@ environment:
   ADDR             the address to listen on (default 127.0.0.1:3000)
   SESSION_SECRET   the cookie secret, at least 32 bytes (default: a random one
                    made at start, so sessions end when the demo stops)
-  SESSION_DIR      the fs storage's directory
+  SESSION_DIR      the fs storage's directory (default
+                   $XDG_STATE_HOME/session-schema-demo, or ~/.local/state/...)
   REDIS_URL        the redis storage's server (default redis://127.0.0.1:6379)";

@@ -1,76 +1,57 @@
 //! `SessionLayer` and the service it wraps handlers in.
 
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
-use http::header::{HeaderValue, SET_COOKIE};
-use http::{Request, StatusCode};
+use http::header::{CACHE_CONTROL, HeaderValue, SET_COOKIE, VARY};
+use http::{HeaderMap, Request, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::home::{Finish, Home, Returned};
-use crate::cookie::Cookie;
-use crate::error::{Chain, Error};
+use crate::cookie::{Cookie, Protected};
+use crate::error::Error;
+use crate::integration::{self, BoxFuture, Loader, RequestSession, Sessions};
 use crate::schema::Schema;
-use crate::session::Session;
 use crate::storage::SessionStorage;
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-type ErrorResponse = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
+/// The response for a storage error.
+pub(crate) type ErrorResponse = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 
 /// A tower layer that gives handlers a typed [`Session<S>`](crate::Session),
 /// kept in `Sto`, and saves it after them. See the [module docs](crate::axum).
 pub struct SessionLayer<S, Sto> {
-    cookie: Cookie,
-    storage: Arc<Sto>,
-    save_on_server_error: bool,
+    sessions: Sessions<Sto>,
     on_error: ErrorResponse,
     marker: PhantomData<fn() -> S>,
 }
 
-/// What the services of one layer share.
-pub(crate) struct Config<Sto> {
-    pub(crate) cookie: Cookie,
-    storage: Arc<Sto>,
-    save_on_server_error: bool,
-    on_error: ErrorResponse,
-}
-
 impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
     /// A layer for sessions of schema `S`, in `storage`, identified by `cookie`.
-    /// The cookie is made `HttpOnly` unless `http_only(false)` was set on it.
+    /// The cookie must be signed (an unsigned `Cookie::new(..)` does not
+    /// compile here), and is made `HttpOnly` unless `http_only(false)` was set
+    /// on it.
     ///
     /// # Errors
     ///
-    /// [`Error::UnsignedCookie`] when the cookie has no secrets: an unsigned
-    /// session cookie can be forged by its client.
-    pub fn new(cookie: Cookie, storage: Sto) -> Result<Self, Error> {
-        if !cookie.is_signed() {
-            return Err(Error::UnsignedCookie);
-        }
-        let cookie = if cookie.http_only_is_set() {
-            cookie
-        } else {
-            cookie.http_only(true)
-        };
+    /// [`Error::EmptySecret`] when the cookie has no secret or an empty one,
+    /// and [`Error::ShortSecret`] when a secret is shorter than 32 bytes and
+    /// the cookie does not [allow short secrets](Cookie::allow_short_secrets).
+    pub fn new<P: Protected>(cookie: Cookie<P>, storage: Sto) -> Result<Self, Error> {
         Ok(SessionLayer {
-            cookie,
-            storage: Arc::new(storage),
-            save_on_server_error: false,
+            sessions: Sessions::new(cookie, storage)?,
             on_error: Arc::new(default_error_response),
             marker: PhantomData,
         })
     }
 
     /// Whether a response with a 5xx status still saves the session (default
-    /// `false`: a failed request leaves the stored session as it was).
+    /// `false`: a failed request leaves the stored session as it was). A
+    /// destroyed session is saved (deleted) whatever the status.
     #[must_use]
     pub fn save_on_server_error(mut self, save: bool) -> Self {
-        self.save_on_server_error = save;
+        self.sessions.save_on_server_error = save;
         self
     }
 
@@ -85,20 +66,12 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         self.on_error = Arc::new(response);
         self
     }
-
-    /// The cookie the layer reads and writes.
-    #[must_use]
-    pub fn cookie(&self) -> &Cookie {
-        &self.cookie
-    }
 }
 
 impl<S, Sto> Clone for SessionLayer<S, Sto> {
     fn clone(&self) -> Self {
         SessionLayer {
-            cookie: self.cookie.clone(),
-            storage: Arc::clone(&self.storage),
-            save_on_server_error: self.save_on_server_error,
+            sessions: self.sessions.clone(),
             on_error: Arc::clone(&self.on_error),
             marker: PhantomData,
         }
@@ -108,8 +81,8 @@ impl<S, Sto> Clone for SessionLayer<S, Sto> {
 impl<S, Sto> std::fmt::Debug for SessionLayer<S, Sto> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionLayer")
-            .field("cookie", &self.cookie)
-            .field("save_on_server_error", &self.save_on_server_error)
+            .field("cookie", &self.sessions.cookie)
+            .field("save_on_server_error", &self.sessions.save_on_server_error)
             .finish_non_exhaustive()
     }
 }
@@ -122,42 +95,40 @@ fn default_error_response(_: &Error) -> Response {
         .into_response()
 }
 
-impl<Inner, S: Schema, Sto> Layer<Inner> for SessionLayer<S, Sto> {
+impl<Inner, S: Schema, Sto: SessionStorage + 'static> Layer<Inner> for SessionLayer<S, Sto> {
     type Service = SessionService<Inner, S, Sto>;
 
     fn layer(&self, inner: Inner) -> Self::Service {
-        let config = Config {
-            cookie: self.cookie.clone(),
-            storage: Arc::clone(&self.storage),
-            save_on_server_error: self.save_on_server_error,
-            on_error: Arc::clone(&self.on_error),
-        };
+        let sessions = Arc::new(self.sessions.clone());
         SessionService {
             inner,
-            config: Arc::new(config),
-            marker: PhantomData,
+            loader: Arc::clone(&sessions) as Arc<dyn Loader<S>>,
+            sessions,
+            on_error: Arc::clone(&self.on_error),
         }
     }
 }
 
 /// The service [`SessionLayer`] wraps a handler in.
-pub struct SessionService<Inner, S, Sto> {
+pub struct SessionService<Inner, S: Schema, Sto> {
     inner: Inner,
-    config: Arc<Config<Sto>>,
-    marker: PhantomData<fn() -> S>,
+    sessions: Arc<Sessions<Sto>>,
+    loader: Arc<dyn Loader<S>>,
+    on_error: ErrorResponse,
 }
 
-impl<Inner: Clone, S, Sto> Clone for SessionService<Inner, S, Sto> {
+impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
     fn clone(&self) -> Self {
         SessionService {
             inner: self.inner.clone(),
-            config: Arc::clone(&self.config),
-            marker: PhantomData,
+            sessions: Arc::clone(&self.sessions),
+            loader: Arc::clone(&self.loader),
+            on_error: Arc::clone(&self.on_error),
         }
     }
 }
 
-impl<Inner: std::fmt::Debug, S, Sto> std::fmt::Debug for SessionService<Inner, S, Sto> {
+impl<Inner: std::fmt::Debug, S: Schema, Sto> std::fmt::Debug for SessionService<Inner, S, Sto> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionService")
             .field("inner", &self.inner)
@@ -165,86 +136,17 @@ impl<Inner: std::fmt::Debug, S, Sto> std::fmt::Debug for SessionService<Inner, S
     }
 }
 
-/// What a request carries for the extractor: where the session goes back to,
-/// and how to load it.
-pub(crate) struct RequestSession<S: Schema> {
-    pub(crate) home: Arc<Home<S>>,
-    pub(crate) loader: Arc<dyn Loader<S>>,
+/// What a request carries for the extractor.
+pub(crate) struct LayerRequest<S: Schema> {
+    pub(crate) session: RequestSession<S>,
+    pub(crate) on_error: ErrorResponse,
 }
 
-impl<S: Schema> Clone for RequestSession<S> {
+impl<S: Schema> Clone for LayerRequest<S> {
     fn clone(&self) -> Self {
-        RequestSession {
-            home: Arc::clone(&self.home),
-            loader: Arc::clone(&self.loader),
-        }
-    }
-}
-
-/// Loads sessions of schema `S` from a storage whose type the extractor does
-/// not know.
-pub(crate) trait Loader<S: Schema>: Send + Sync {
-    fn cookie(&self) -> &Cookie;
-    fn read(&self, cookie_value: Option<String>) -> BoxFuture<'_, Result<Session<S>, Error>>;
-    fn error_response(&self, error: &Error) -> Response;
-}
-
-impl<S: Schema, Sto: SessionStorage> Loader<S> for Config<Sto> {
-    fn cookie(&self) -> &Cookie {
-        &self.cookie
-    }
-
-    fn read(&self, cookie_value: Option<String>) -> BoxFuture<'_, Result<Session<S>, Error>> {
-        Box::pin(async move { self.storage.read(cookie_value.as_deref()).await })
-    }
-
-    fn error_response(&self, error: &Error) -> Response {
-        (self.on_error)(error)
-    }
-}
-
-impl<Sto: SessionStorage> Config<Sto> {
-    /// Saves the session the handler gave back and sets or clears the cookie.
-    async fn finish<S: Schema>(&self, home: &Home<S>, mut response: Response) -> Response {
-        let returned = match home.finish() {
-            Finish::Unused => return response,
-            Finish::KeptBeyondRequest => {
-                tracing::warn!(
-                    "a session was kept beyond its request (moved into a task?); its changes are not saved"
-                );
-                return response;
-            }
-            Finish::Back(returned) => returned,
-        };
-        if response.status().is_server_error() && !self.save_on_server_error {
-            return response;
-        }
-        let saved = match &*returned {
-            Returned::Active(session) => self.storage.save(session).await,
-            Returned::Destroyed(session) => self.storage.save(session).await,
-        };
-        let set_cookie = match saved {
-            Ok(None) => return response,
-            Ok(Some(value)) if value.is_empty() => self.cookie.serialize_removal(),
-            Ok(Some(value)) => self.cookie.serialize(&value),
-            Err(error) => Err(error),
-        };
-        let header = set_cookie.and_then(|header| {
-            HeaderValue::try_from(header)
-                .map_err(|_| Error::InvalidCookie("not a valid header value".into()))
-        });
-        match header {
-            Ok(header) => {
-                response.headers_mut().append(SET_COOKIE, header);
-                response
-            }
-            Err(error) => {
-                tracing::error!(
-                    error = %Chain(&error),
-                    "the session could not be saved; answering with the error response"
-                );
-                (self.on_error)(&error)
-            }
+        LayerRequest {
+            session: self.session.clone(),
+            on_error: Arc::clone(&self.on_error),
         }
     }
 }
@@ -266,19 +168,58 @@ where
     }
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        let home = Arc::new(Home::<S>::new());
-        let loader: Arc<dyn Loader<S>> = Arc::clone(&self.config) as Arc<dyn Loader<S>>;
-        request.extensions_mut().insert(RequestSession {
-            home: Arc::clone(&home),
-            loader,
+        let session = RequestSession::new(Arc::clone(&self.loader));
+        let home = Arc::clone(&session.home);
+        request.extensions_mut().insert(LayerRequest {
+            session,
+            on_error: Arc::clone(&self.on_error),
         });
         // The clone that was made ready is the one to call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let config = Arc::clone(&self.config);
+        let sessions = Arc::clone(&self.sessions);
+        let on_error = Arc::clone(&self.on_error);
         Box::pin(async move {
-            let response = inner.call(request).await?;
-            Ok(config.finish(&home, response).await)
+            let mut response = inner.call(request).await?;
+            let server_error = response.status().is_server_error();
+            let set_cookie = sessions
+                .finish(&home, server_error)
+                .await
+                .and_then(|set_cookie| set_cookie.map(header_value).transpose());
+            match set_cookie {
+                Ok(None) => {}
+                Ok(Some(set_cookie)) => add_cookie_headers(response.headers_mut(), set_cookie),
+                Err(error) => response = on_error(&error),
+            }
+            Ok(response)
         })
+    }
+}
+
+fn header_value(set_cookie: String) -> Result<HeaderValue, Error> {
+    HeaderValue::try_from(set_cookie)
+        .map_err(|_| Error::InvalidCookie("not a valid header value".into()))
+}
+
+/// Adds `Set-Cookie`, and the headers that keep shared caches from storing
+/// the response: `Cache-Control: private, no-store` unless the handler set
+/// its own, and `Cookie` in `Vary`.
+fn add_cookie_headers(headers: &mut HeaderMap, set_cookie: HeaderValue) {
+    headers.append(SET_COOKIE, set_cookie);
+    if !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static(integration::CACHE_CONTROL),
+        );
+    }
+    let varies = headers.get_all(VARY).iter().any(|value| {
+        value.to_str().is_ok_and(|value| {
+            value
+                .split(',')
+                .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case("cookie"))
+        })
+    });
+    if !varies {
+        headers.append(VARY, HeaderValue::from_static(integration::VARY));
     }
 }

@@ -59,8 +59,6 @@
 //!   ([`SessionLayer::save_on_server_error`] changes that).
 
 mod extract;
-mod home;
 mod layer;
 
-pub(crate) use home::Home;
 pub use layer::{SessionLayer, SessionService};

@@ -1,10 +1,14 @@
 //! Reading one cookie out of a `Cookie` request header, as the reference
 //! parser does: `;`-separated `name=value` pairs, whitespace trimmed, quoted
-//! values unquoted, and the first pair with the name wins.
+//! values unquoted. A header may hold several cookies of one name (a sibling
+//! subdomain or a path can plant one); all of them are returned, in order.
 
-/// The raw value of the first cookie called `name`, unquoted.
-pub(crate) fn find<'a>(header: &'a str, name: &str) -> Option<std::borrow::Cow<'a, str>> {
-    header.split(';').find_map(|pair| {
+/// The raw values of every cookie called `name`, unquoted, in header order.
+pub(crate) fn find_all<'a>(
+    header: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = std::borrow::Cow<'a, str>> + 'a {
+    header.split(';').filter_map(move |pair| {
         let (key, value) = match pair.split_once('=') {
             Some((key, value)) => (key.trim(), value.trim()),
             None => (pair.trim(), ""),
@@ -42,6 +46,10 @@ fn unquote(value: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
+    fn find<'a>(header: &'a str, name: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+        find_all(header, name).next()
+    }
+
     #[test]
     fn finds_the_named_cookie() {
         let header = "theme=dark; session=abc.def;other=1";
@@ -52,8 +60,9 @@ mod tests {
     }
 
     #[test]
-    fn the_first_of_a_repeated_name_wins() {
-        assert_eq!(find("s=first; s=second", "s").as_deref(), Some("first"));
+    fn every_cookie_of_a_repeated_name_is_found_in_order() {
+        let all: Vec<_> = find_all("s=first; t=x; s=second", "s").collect();
+        assert_eq!(all, ["first", "second"]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod codec;
 mod header;
+mod protection;
 mod set_cookie;
 mod signing;
 
@@ -11,7 +12,9 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
-use signing::Signer;
+#[cfg(feature = "axum")]
+pub(crate) use protection::SessionProtection;
+pub use protection::{MIN_SECRET_LEN, Protected, Protection, Signed, Unsigned};
 
 /// The `SameSite` attribute of a cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,19 +41,24 @@ impl SameSite {
     }
 }
 
-/// An HTTP cookie: its name, the secrets that sign it, and its attributes.
+/// An HTTP cookie: its name, how its value is protected, and its attributes.
 ///
-/// Values are encoded as base64 of their UTF-8 bytes and, when the cookie has
-/// secrets, signed with HMAC-SHA256 by the first secret; any of the secrets
-/// verifies, so a new secret can be put first while cookies signed with the old
-/// one are still read. A value that fails to verify or decode reads as absent.
+/// The protection is part of the type. [`Cookie::new`] makes a
+/// `Cookie<Unsigned>`, whose value is only base64-encoded: the reference's plain
+/// codec, which any client can forge. [`secrets`](Cookie::secrets) turns it into
+/// a `Cookie<Signed>` (the default type parameter, so `Cookie` alone means a
+/// signed cookie): the value is signed with HMAC-SHA256 by the first secret,
+/// and any of the secrets verifies it, so a new secret can be put first while
+/// cookies signed with the old one are still read. A value that fails to
+/// verify or decode reads as absent. Session layers accept signed cookies only.
+///
 /// The defaults are `Path=/` and `SameSite=Lax`.
 ///
 /// ```
 /// use std::time::Duration;
 /// use session_schema::{Cookie, SameSite};
 ///
-/// let cookie = Cookie::new("session")
+/// let cookie: Cookie = Cookie::new("session")
 ///     .secrets(["new secret", "old secret"])
 ///     .http_only(true)
 ///     .max_age(Duration::from_secs(3600));
@@ -63,9 +71,9 @@ impl SameSite {
 /// assert_eq!(cookie.parse(Some("session=aGVsbG8=.forged")), None);
 /// ```
 #[derive(Clone)]
-pub struct Cookie {
+pub struct Cookie<P = Signed> {
     name: String,
-    signers: Vec<Signer>,
+    protection: P,
     http_only: Option<bool>,
     secure: bool,
     same_site: SameSite,
@@ -76,15 +84,16 @@ pub struct Cookie {
     partitioned: bool,
 }
 
-impl Cookie {
-    /// A cookie called `name`, unsigned, with `Path=/` and `SameSite=Lax`.
+impl Cookie<Unsigned> {
+    /// An unsigned cookie called `name`, with `Path=/` and `SameSite=Lax`.
+    /// Give it secrets with [`secrets`](Self::secrets) to hold a session.
     /// A name that is not a valid cookie name makes [`serialize`](Self::serialize)
     /// fail, and [`parse`](Self::parse) find nothing.
     #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Cookie {
             name: name.into(),
-            signers: Vec::new(),
+            protection: Unsigned::default(),
             http_only: None,
             secure: false,
             same_site: SameSite::Lax,
@@ -95,20 +104,37 @@ impl Cookie {
             partitioned: false,
         }
     }
+}
 
-    /// The secrets that sign and verify the value: the first signs, all verify.
-    /// An empty list leaves the cookie unsigned.
+impl<P: Protection> Cookie<P> {
+    /// The secrets that sign and verify the value: the first signs, all
+    /// verify. Use long random secrets: session layers refuse any shorter
+    /// than 32 bytes (see [`allow_short_secrets`](Cookie::allow_short_secrets)).
+    /// An empty secret, or no secret at all, signs nothing:
+    /// [`serialize`](Cookie::serialize) then fails with [`Error::EmptySecret`]
+    /// and [`parse`](Cookie::parse) reads every value as absent.
     #[must_use]
-    pub fn secrets<I>(mut self, secrets: I) -> Self
+    pub fn secrets<I>(self, secrets: I) -> Cookie<Signed>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        self.signers = secrets
-            .into_iter()
-            .map(|secret| Signer::new(secret.as_ref()))
-            .collect();
-        self
+        self.protect_with(Signed::new(secrets))
+    }
+
+    fn protect_with<To>(self, protection: To) -> Cookie<To> {
+        Cookie {
+            name: self.name,
+            protection,
+            http_only: self.http_only,
+            secure: self.secure,
+            same_site: self.same_site,
+            path: self.path,
+            domain: self.domain,
+            max_age: self.max_age,
+            expires: self.expires,
+            partitioned: self.partitioned,
+        }
     }
 
     /// `HttpOnly`: scripts in the page cannot read the cookie.
@@ -176,13 +202,7 @@ impl Cookie {
         &self.name
     }
 
-    /// Whether the cookie has secrets, so its value is signed.
-    #[must_use]
-    pub fn is_signed(&self) -> bool {
-        !self.signers.is_empty()
-    }
-
-    /// Whether the cookie is `HttpOnly` (off unless set; the axum layer turns
+    /// Whether the cookie is `HttpOnly` (off unless set; session layers turn
     /// it on unless it was set to `false`).
     #[must_use]
     pub fn is_http_only(&self) -> bool {
@@ -195,29 +215,40 @@ impl Cookie {
         self.http_only.is_some()
     }
 
-    /// Reads this cookie's value from a `Cookie` request header: `None` when the
-    /// header is absent, holds no cookie of this name, or holds one that fails
-    /// to verify or decode. An empty value reads as `Some("")`.
+    /// Why this cookie must not carry a session (an empty or short secret),
+    /// if it must not.
+    #[cfg(feature = "axum")]
+    pub(crate) fn refuse_for_sessions(&self) -> Option<Error> {
+        self.protection.refuse_for_sessions()
+    }
+
+    /// The cookie in the form session layers keep, whatever its protection.
+    #[cfg(feature = "axum")]
+    pub(crate) fn into_session_cookie(self) -> Cookie<SessionProtection>
+    where
+        P: Protected,
+    {
+        let protection = protection::sealed::IntoSession::into_session(self.protection.clone());
+        self.protect_with(protection)
+    }
+
+    /// Reads this cookie's value from a `Cookie` request header: the first
+    /// cookie of this name whose value verifies and decodes. `None` when the
+    /// header is absent or holds no such cookie. A header may hold several
+    /// cookies of one name (another subdomain or path can set one), so a
+    /// value that fails does not hide a later one that verifies. An empty
+    /// value reads as `Some("")` when no other value verifies.
     #[must_use]
     pub fn parse(&self, cookie_header: Option<&str>) -> Option<String> {
-        let raw = header::find(cookie_header?, &self.name)?;
-        if raw.is_empty() {
-            return Some(String::new());
+        let mut empty = false;
+        for raw in header::find_all(cookie_header?, &self.name) {
+            if raw.is_empty() {
+                empty = true;
+            } else if let Some(value) = self.protection.decode(&self.name, &raw) {
+                return Some(value);
+            }
         }
-        let verified = if self.signers.is_empty() {
-            Some(&*raw)
-        } else {
-            signing::unsign(&raw, &self.signers)
-        };
-        let Some(verified) = verified else {
-            tracing::debug!(cookie = %self.name, "cookie refused: its signature does not verify");
-            return None;
-        };
-        let decoded = codec::decode(verified);
-        if decoded.is_none() {
-            tracing::debug!(cookie = %self.name, "cookie refused: not base64 of UTF-8 text");
-        }
-        decoded
+        empty.then(String::new)
     }
 
     /// The `Set-Cookie` header value that stores `value` in this cookie.
@@ -225,8 +256,10 @@ impl Cookie {
     /// # Errors
     ///
     /// [`Error::InvalidCookie`] when the name or an attribute would break the
-    /// header, and [`Error::CookieTooLarge`] when the header would be longer
-    /// than the 4096 bytes browsers keep.
+    /// header, or the name's `__Secure-` or `__Host-` prefix asks for
+    /// attributes the cookie lacks; [`Error::EmptySecret`] when a signed
+    /// cookie has no usable secret; [`Error::CookieTooLarge`] when the header
+    /// would be longer than the 4096 bytes browsers keep.
     pub fn serialize(&self, value: &str) -> Result<String, Error> {
         set_cookie::write(self, value, self.max_age, self.expires)
     }
@@ -241,22 +274,33 @@ impl Cookie {
         set_cookie::write(self, "", Some(Duration::ZERO), Some(SystemTime::UNIX_EPOCH))
     }
 
-    /// Encodes and signs a value the way the cookie stores it.
-    fn encode_value(&self, value: &str, out: &mut String) {
-        let start = out.len();
-        codec::encode_into(value, out);
-        if let Some(signer) = self.signers.first() {
-            signer.sign_suffix(out, start);
-        }
+    /// Encodes and protects a value the way the cookie stores it.
+    fn encode_value(&self, value: &str, out: &mut String) -> Result<(), Error> {
+        self.protection.encode(&self.name, value, out)
     }
 }
 
-impl fmt::Debug for Cookie {
+impl Cookie<Signed> {
+    /// Accepts secrets shorter than 32 bytes in session layers, which refuse
+    /// them otherwise. Only for sharing sessions with an existing app whose
+    /// secret is shorter and cannot change yet: a short secret can be guessed
+    /// offline from any cookie it signed. An empty secret is refused anyway.
+    #[must_use]
+    pub fn allow_short_secrets(mut self) -> Self {
+        self.protection.allow_short();
+        self
+    }
+}
+
+impl<P: Protection> fmt::Debug for Cookie<P> {
     /// Shows the name and attributes; the secrets only by number.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cookie")
             .field("name", &self.name)
-            .field("secrets", &format_args!("[{} hidden]", self.signers.len()))
+            .field(
+                "secrets",
+                &format_args!("[{} hidden]", self.protection.secret_count()),
+            )
             .field("http_only", &self.http_only)
             .field("secure", &self.secure)
             .field("same_site", &self.same_site)

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
-use super::Cookie;
+use super::{Cookie, Protection};
 use crate::error::Error;
 
 /// The longest `Set-Cookie` value written. Browsers keep cookies of up to 4096
@@ -14,18 +14,19 @@ pub const MAX_SET_COOKIE_LEN: usize = 4096;
 /// The latest time `Expires` can hold: 9999-12-31T23:59:59Z.
 const LATEST_EXPIRES_SECS: u64 = 253_402_300_799;
 
-pub(super) fn write(
-    cookie: &Cookie,
+pub(super) fn write<P: Protection>(
+    cookie: &Cookie<P>,
     value: &str,
     max_age: Option<Duration>,
     expires: Option<SystemTime>,
 ) -> Result<String, Error> {
     check_name(&cookie.name)?;
+    check_prefix(cookie)?;
     let mut out = String::with_capacity(cookie.name.len() + value.len() * 4 / 3 + 128);
     out.push_str(&cookie.name);
     out.push('=');
     if !value.is_empty() {
-        cookie.encode_value(value, &mut out);
+        cookie.encode_value(value, &mut out)?;
     }
     if let Some(domain) = &cookie.domain {
         check_attribute("Domain", domain)?;
@@ -74,6 +75,40 @@ fn check_name(name: &str) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// The name prefixes browsers enforce: a `__Secure-` cookie must be `Secure`,
+/// and a `__Host-` cookie must also have `Path=/` and no `Domain`. Browsers
+/// drop a cookie that breaks them without a word, so it is an error here.
+fn check_prefix<P: Protection>(cookie: &Cookie<P>) -> Result<(), Error> {
+    let starts_with = |prefix: &str| {
+        cookie
+            .name
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    };
+    let broken = if starts_with("__Host-") {
+        if !cookie.secure {
+            Some("must be `Secure`")
+        } else if cookie.path.as_deref() != Some("/") {
+            Some("must have `Path=/`")
+        } else if cookie.domain.is_some() {
+            Some("must not have a `Domain`")
+        } else {
+            None
+        }
+    } else if starts_with("__Secure-") && !cookie.secure {
+        Some("must be `Secure`")
+    } else {
+        None
+    };
+    match broken {
+        Some(rule) => Err(Error::InvalidCookie(format!(
+            "the cookie {:?} {rule}: browsers drop cookies whose name prefix's rules are broken",
+            cookie.name
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// An attribute value may not hold `;` or control characters, which would end
@@ -181,6 +216,40 @@ mod tests {
 
     fn error_text(error: &Error) -> String {
         error.to_string()
+    }
+
+    #[test]
+    fn name_prefixes_are_enforced() {
+        let host = || Cookie::new("__Host-sid");
+        assert!(host().serialize("v").is_err(), "not Secure");
+        assert!(host().secure(true).serialize("v").is_ok());
+        assert!(host().secure(true).path("/app").serialize("v").is_err());
+        assert!(
+            host()
+                .secure(true)
+                .domain("example.com")
+                .serialize("v")
+                .is_err()
+        );
+        let error = host().serialize("v").unwrap_err().to_string();
+        assert!(error.contains("must be `Secure`"), "{error}");
+        assert!(Cookie::new("__Secure-sid").serialize("v").is_err());
+        assert!(Cookie::new("__secure-sid").serialize("v").is_err(), "any case");
+        assert!(
+            Cookie::new("__Secure-sid")
+                .secure(true)
+                .domain("example.com")
+                .path("/app")
+                .serialize("v")
+                .is_ok()
+        );
+        assert!(
+            Cookie::new("__Host-sid")
+                .partitioned(true)
+                .serialize_removal()
+                .is_ok(),
+            "partitioned implies Secure"
+        );
     }
 
     #[test]

@@ -80,10 +80,11 @@ pub(crate) async fn save<S: Schema, St: State>(
     session: &Session<S, St>,
 ) -> Result<Option<String>, Error> {
     if St::DESTROYED {
-        if let Some(old) = session.delete_id() {
-            records.remove(old).await?;
+        // Every id the session was stored under: the current one, the one it
+        // was loaded with (kept by `regenerate_id(false)`), and `delete_id`.
+        for id in session.stored_ids() {
+            records.remove(id).await?;
         }
-        records.remove(session.id()).await?;
         return Ok(Some(String::new()));
     }
     if !session.dirty() {

@@ -19,7 +19,7 @@ async fn visit(mut session: Session<Visit>) -> String {
 
 #[tokio::main]
 async fn main() {
-    let cookie = Cookie::new("id").secrets(["load test secret"]);
+    let cookie = Cookie::new("id").secrets(["a load test secret of thirty-two bytes"]);
     let layer = SessionLayer::<Visit, _>::new(cookie, MemoryStorage::new()).expect("a signed cookie");
     let app = Router::new().route("/", get(visit)).layer(layer);
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3001".into());

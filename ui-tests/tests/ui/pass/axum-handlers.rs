@@ -29,7 +29,7 @@ async fn logout(session: Session<App>) -> Redirect {
 }
 
 fn main() {
-    let layer = SessionLayer::<App, _>::new(Cookie::new("s").secrets(["k"]), MemoryStorage::new()).unwrap();
+    let layer = SessionLayer::<App, _>::new(Cookie::new("s").secrets(["a secret of at least thirty-two bytes"]), MemoryStorage::new()).unwrap();
     let _app: Router = Router::new()
         .route("/", get(home))
         .route("/login", post(login))

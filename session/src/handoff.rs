@@ -1,4 +1,15 @@
-//! Where a session handed to a handler goes back to when it is dropped.
+//! The hook every web framework integration uses to get a session back:
+//! where a session handed to a handler returns when the handler drops it.
+//!
+//! An integration makes one [`Home`] per request, lends the session out of it
+//! to the handler (loading it on first use), and once the response is ready
+//! takes back whatever the handler left. The session's `Drop` does the return,
+//! so no change or `destroy()` can be forgotten. Nothing here knows a
+//! framework: axum and actix-web both go through it.
+#![cfg_attr(
+    not(feature = "axum"),
+    allow(dead_code, reason = "only the web framework integrations lend sessions out")
+)]
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -13,7 +24,7 @@ pub(crate) enum Returned<S: Schema> {
 }
 
 /// The meeting point of one request's session: the extractor lends it out,
-/// the session's `Drop` brings it back, the layer takes it to save it.
+/// the session's `Drop` brings it back, the integration takes it to save it.
 pub(crate) struct Home<S: Schema> {
     state: Mutex<HomeState<S>>,
 }

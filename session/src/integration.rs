@@ -1,0 +1,196 @@
+//! What every web framework integration shares, whatever the framework: the
+//! settings of a session layer, lending the request's session to a handler
+//! (loading it on first use), and saving what the handler gave back.
+//!
+//! A framework module (`axum`, `actix`) only translates: it puts a
+//! [`RequestSession`] into the request, calls [`RequestSession::lend`] from
+//! its extractor, and after the handler calls [`Sessions::finish`] and writes
+//! the headers it returns. Adding a framework touches nothing here.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::cookie::{Cookie, Protected, SessionProtection};
+use crate::error::{Chain, Error};
+use crate::handoff::{Finish, Home, Lend, Returned};
+use crate::schema::Schema;
+use crate::session::Session;
+use crate::storage::SessionStorage;
+
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The `Cache-Control` value added to a response that sets or clears the
+/// session cookie, unless the handler chose its own: no shared cache may keep
+/// one user's `Set-Cookie` and hand it to another.
+pub(crate) const CACHE_CONTROL: &str = "private, no-store";
+
+/// The `Vary` value added to a response that sets or clears the session cookie.
+pub(crate) const VARY: &str = "Cookie";
+
+/// A session layer's settings, shared by the requests it serves.
+pub(crate) struct Sessions<Sto> {
+    pub(crate) cookie: Cookie<SessionProtection>,
+    storage: Arc<Sto>,
+    pub(crate) save_on_server_error: bool,
+}
+
+impl<Sto: SessionStorage> Sessions<Sto> {
+    /// Checks the cookie's secrets and makes it `HttpOnly` unless it was
+    /// explicitly set otherwise.
+    pub(crate) fn new<P: Protected>(cookie: Cookie<P>, storage: Sto) -> Result<Self, Error> {
+        if let Some(error) = cookie.refuse_for_sessions() {
+            return Err(error);
+        }
+        let cookie = if cookie.http_only_is_set() {
+            cookie
+        } else {
+            cookie.http_only(true)
+        };
+        Ok(Sessions {
+            cookie: cookie.into_session_cookie(),
+            storage: Arc::new(storage),
+            save_on_server_error: false,
+        })
+    }
+
+    /// Saves the session the handler gave back, and returns the `Set-Cookie`
+    /// value the response needs, if any. An active session is not saved after
+    /// a server error (unless configured); a destroyed one always is, so a
+    /// logout is never lost.
+    pub(crate) async fn finish<S: Schema>(
+        &self,
+        home: &Home<S>,
+        server_error: bool,
+    ) -> Result<Option<String>, Error> {
+        let returned = match home.finish() {
+            Finish::Unused => return Ok(None),
+            Finish::KeptBeyondRequest => {
+                tracing::warn!(
+                    "a session was kept beyond its request (moved into a task?); its changes are not saved"
+                );
+                return Ok(None);
+            }
+            Finish::Back(returned) => returned,
+        };
+        let saved = match &*returned {
+            Returned::Active(_) if server_error && !self.save_on_server_error => return Ok(None),
+            Returned::Active(session) => self.storage.save(session).await,
+            Returned::Destroyed(session) => self.storage.save(session).await,
+        };
+        let set_cookie = match saved {
+            Ok(None) => return Ok(None),
+            Ok(Some(value)) if value.is_empty() => self.cookie.serialize_removal(),
+            Ok(Some(value)) => self.cookie.serialize(&value),
+            Err(error) => Err(error),
+        };
+        set_cookie.map(Some).inspect_err(|error| {
+            tracing::error!(
+                error = %Chain(error),
+                "the session could not be saved; answering with the error response"
+            );
+        })
+    }
+}
+
+impl<Sto> Clone for Sessions<Sto> {
+    fn clone(&self) -> Self {
+        Sessions {
+            cookie: self.cookie.clone(),
+            storage: Arc::clone(&self.storage),
+            save_on_server_error: self.save_on_server_error,
+        }
+    }
+}
+
+/// Loads sessions of schema `S` for an extractor that does not know the
+/// storage's type.
+pub(crate) trait Loader<S: Schema>: Send + Sync {
+    /// The session the request's `Cookie` header designates.
+    fn load<'a>(&'a self, cookie_header: Option<&'a str>)
+    -> BoxFuture<'a, Result<Session<S>, Error>>;
+}
+
+impl<S: Schema, Sto: SessionStorage> Loader<S> for Sessions<Sto> {
+    fn load<'a>(
+        &'a self,
+        cookie_header: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Session<S>, Error>> {
+        Box::pin(async move {
+            let value = self.cookie.parse(cookie_header);
+            self.storage.read(value.as_deref()).await
+        })
+    }
+}
+
+/// What a request carries for its extractors: where the session goes back
+/// to, and how to load it.
+pub(crate) struct RequestSession<S: Schema> {
+    pub(crate) home: Arc<Home<S>>,
+    loader: Arc<dyn Loader<S>>,
+}
+
+impl<S: Schema> Clone for RequestSession<S> {
+    fn clone(&self) -> Self {
+        RequestSession {
+            home: Arc::clone(&self.home),
+            loader: Arc::clone(&self.loader),
+        }
+    }
+}
+
+/// Why a handler cannot have the session.
+pub(crate) enum LendError {
+    /// It is held elsewhere in this request, destroyed earlier in it, or the
+    /// response is already sent.
+    Unavailable(&'static str),
+    /// The storage failed to load it.
+    Storage(Error),
+}
+
+impl<S: Schema> RequestSession<S> {
+    /// A fresh home for one request's session.
+    pub(crate) fn new(loader: Arc<dyn Loader<S>>) -> Self {
+        RequestSession {
+            home: Arc::new(Home::new()),
+            loader,
+        }
+    }
+
+    /// Lends the request's session to a handler: the one an earlier extractor
+    /// gave back, or the one the storage holds (read on first use only).
+    pub(crate) async fn lend(&self, cookie_header: Option<&str>) -> Result<Session<S>, LendError> {
+        let mut session = match self.home.lend() {
+            Lend::Again(session) => session,
+            Lend::Unavailable(reason) => {
+                tracing::error!(reason, "a handler asked for a session it cannot have");
+                return Err(LendError::Unavailable(reason));
+            }
+            Lend::Load => match self.loader.load(cookie_header).await {
+                Ok(session) => session,
+                Err(error) => {
+                    tracing::error!(
+                        error = %Chain(&error),
+                        "the session could not be loaded from its storage"
+                    );
+                    self.home.cancel_lend();
+                    return Err(LendError::Storage(error));
+                }
+            },
+        };
+        session.set_home(Arc::clone(&self.home));
+        Ok(session)
+    }
+}
+
+/// The message of the error a handler gets when its route has no session
+/// layer of its schema, logged as well.
+pub(crate) fn missing_layer<S: Schema>(path: &str, layer: &str) -> String {
+    let schema = std::any::type_name::<S>();
+    tracing::error!(
+        schema,
+        path,
+        "a handler takes a Session, but no {layer} of this schema is installed on its route"
+    );
+    format!("no {layer}<{schema}, _> is installed for this route")
+}
