@@ -37,6 +37,11 @@ impl Field<'_> {
         self.attrs.flash.is_some()
     }
 
+    /// Whether this is the owner key.
+    pub fn is_owner(&self) -> bool {
+        self.attrs.owner.is_some()
+    }
+
     /// The field name without a raw-identifier prefix.
     pub fn name(&self) -> String {
         unraw(self.ident)
@@ -139,6 +144,13 @@ impl<'a> Input<'a> {
     /// The fields that are value keys.
     pub fn value_fields(&self) -> impl Iterator<Item = &Field<'a>> {
         self.fields.iter().filter(|field| !field.is_flash())
+    }
+
+    /// The owner field and its position among the value fields, if there is one.
+    pub fn owner(&self) -> Option<(usize, &Field<'a>)> {
+        self.value_fields()
+            .enumerate()
+            .find(|(_, field)| field.is_owner())
     }
 
     /// The fields that are flash keys.

@@ -19,11 +19,13 @@ pub struct ContainerAttrs {
     pub krate: Option<syn::Path>,
 }
 
-/// Attributes on a field: `flash` and `rename`.
+/// Attributes on a field: `flash`, `owner` and `rename`.
 #[derive(Default)]
 pub struct FieldAttrs {
     /// Where `flash` was written, if it was.
     pub flash: Option<Span>,
+    /// Where `owner` was written, if it was.
+    pub owner: Option<Span>,
     /// The stored name given with `rename = "..."`.
     pub rename: Option<LitStr>,
 }
@@ -103,6 +105,22 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     .get_ident()
                     .map_or_else(Span::call_site, syn::Ident::span),
             );
+        } else if meta.path.is_ident("owner") {
+            if meta.input.peek(Token![=]) || !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                cx.error_spanned_by(
+                    &meta.path,
+                    "`owner` takes no value; write `#[session(owner)]`",
+                );
+                skip_value(&meta)?;
+            }
+            if out.owner.is_some() {
+                cx.error_spanned_by(&meta.path, "duplicate session attribute `owner`");
+            }
+            out.owner = Some(
+                meta.path
+                    .get_ident()
+                    .map_or_else(Span::call_site, syn::Ident::span),
+            );
         } else if meta.path.is_ident("rename") {
             let Some(lit) = string_value(cx, &meta, "rename", "user-id")? else {
                 return Ok(());
@@ -118,7 +136,7 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             unknown(
                 cx,
                 &meta,
-                "on a field; expected `flash` or `rename = \"...\"`",
+                "on a field; expected `flash`, `owner` or `rename = \"...\"`",
             )?;
         }
         Ok(())

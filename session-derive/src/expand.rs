@@ -45,6 +45,21 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
     let value_defs = key_defs(&value_fields, krate);
     let flash_defs = key_defs(&flash_fields, krate);
     let value_key_enum = key_enum(input, &value_enum, &value_fields, krate, KeyKind::Value);
+    let owner_index = match input.owner() {
+        Some((index, _)) => quote!(::core::option::Option::Some(#index)),
+        None => quote!(::core::option::Option::None),
+    };
+    let owner_impl = input.owner().map(|(_, field)| {
+        let ty = field.ty;
+        let key = Ident::new(&screaming_snake_case(&field.name()), field.ident.span());
+        quote! {
+            #[automatically_derived]
+            impl #krate::HasOwner for #ident {
+                type Owner = #ty;
+                const OWNER: #krate::ValueKey<Self, #ty> = Self::#key;
+            }
+        }
+    });
     let flash_key_enum = key_enum(input, &flash_enum, &flash_fields, krate, KeyKind::Flash);
 
     quote! {
@@ -55,6 +70,7 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
 
         #value_key_enum
         #flash_key_enum
+        #owner_impl
 
         impl #krate::Schema for #ident {
             type ValueKey = #value_enum;
@@ -63,6 +79,8 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
             const __VALUE_KEYS: &'static [#krate::__private::KeyDef] = &[#(#value_defs),*];
             #[doc(hidden)]
             const __FLASH_KEYS: &'static [#krate::__private::KeyDef] = &[#(#flash_defs),*];
+            #[doc(hidden)]
+            const __OWNER: ::core::option::Option<usize> = #owner_index;
             #[doc(hidden)]
             type __ValueSlots = [#krate::__private::Slot; #value_count];
             #[doc(hidden)]

@@ -11,8 +11,49 @@ use crate::ctxt::Ctxt;
 pub fn check(cx: &Ctxt, input: &Input<'_>) {
     for field in &input.fields {
         check_not_option(cx, field);
+        check_owner_is_a_value(cx, field);
     }
     check_unique_stored_names(cx, input);
+    check_one_owner(cx, input);
+}
+
+/// The owner is a value that stays until logout, never a flash value.
+fn check_owner_is_a_value(cx: &Ctxt, field: &Field<'_>) {
+    if let (Some(owner), Some(_)) = (field.attrs.owner, field.attrs.flash) {
+        cx.syn_error(syn::Error::new(
+            owner,
+            format!(
+                "`{}` cannot be both `owner` and `flash`: the owner identifies the user until \
+                 logout, a flash value lasts one request",
+                field.name()
+            ),
+        ));
+    }
+}
+
+/// One schema, one owner: the index of sessions by owner has one key.
+fn check_one_owner(cx: &Ctxt, input: &Input<'_>) {
+    let mut owners = input.fields.iter().filter_map(|field| Some((field.attrs.owner?, field)));
+    let Some((first_span, first)) = owners.next() else {
+        return;
+    };
+    for (span, field) in owners {
+        let mut error = syn::Error::new(
+            span,
+            format!(
+                "a session schema has at most one `owner` field, and `{}` is already it; \
+                 remove `#[session(owner)]` from `{}` or from `{}`",
+                first.name(),
+                first.name(),
+                field.name()
+            ),
+        );
+        error.combine(syn::Error::new(
+            first_span,
+            format!("`{}` is marked `owner` here", first.name()),
+        ));
+        cx.syn_error(error);
+    }
 }
 
 /// `Option<T>` fields are refused: every key is optional already.

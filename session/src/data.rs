@@ -2,6 +2,7 @@
 //! and as the borrowed-free raw form the storages load sessions from.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -9,6 +10,8 @@ use serde::ser::{SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use crate::storage::Times;
 
 /// A session's data as storages keep it: the values, and the flash values for
 /// the next request. Serializes as the JSON array `[values, flash]`, the format
@@ -50,19 +53,21 @@ impl Serialize for SessionData {
 
 impl<'de> Deserialize<'de> for SessionData {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (values, flash) =
-            deserializer.deserialize_seq(PairVisitor::<Map<String, Value>>::default())?;
+        let (values, flash, _) =
+            deserializer.deserialize_seq(DataVisitor::<Map<String, Value>>::default())?;
         Ok(SessionData { values, flash })
     }
 }
 
-/// Stored data `[values, flash]` parsed in place: the names and the raw JSON
-/// of the values borrow from the stored text (a name is copied only when it
-/// has escapes). Entries keep their stored order.
+/// Stored data `[values, flash]`, or `[values, flash, times]` when the storage
+/// has timeouts, parsed in place: the names and the raw JSON of the values
+/// borrow from the stored text (a name is copied only when it has escapes).
+/// Entries keep their stored order.
 #[derive(Debug, Default)]
 pub(crate) struct StoredData<'a> {
     pub(crate) values: Vec<(Cow<'a, str>, &'a RawValue)>,
     pub(crate) flash: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub(crate) times: Option<Times>,
 }
 
 impl<'a> StoredData<'a> {
@@ -74,14 +79,19 @@ impl<'a> StoredData<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for StoredData<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (values, flash) =
-            deserializer.deserialize_seq(PairVisitor::<Entries<'de>>::default())?;
+        let (values, flash, times) =
+            deserializer.deserialize_seq(DataVisitor::<Entries<'de>>::default())?;
         Ok(StoredData {
             values: values.0,
             flash: flash.0,
+            times,
         })
     }
 }
+
+/// Entries up to which repeated names are found by scanning; past it, an
+/// index of the names keeps reading a record linear in its size.
+const SCAN_LIMIT: usize = 16;
 
 /// A JSON object's entries, in order, borrowed.
 #[derive(Default)]
@@ -98,14 +108,33 @@ impl<'de> Deserialize<'de> for Entries<'de> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
                 let mut entries: Vec<(Cow<'de, str>, &'de RawValue)> =
                     Vec::with_capacity(map.size_hint().unwrap_or(12));
+                // Built only for records with many entries: name -> position.
+                let mut index: Option<HashMap<Cow<'de, str>, usize>> = None;
                 while let Some((Name(name), value)) =
                     map.next_entry::<Name<'de>, &'de RawValue>()?
                 {
                     // As in JavaScript's `JSON.parse`, a repeated name keeps the last value.
-                    if let Some(slot) = entries.iter_mut().find(|(existing, _)| *existing == name) {
-                        slot.1 = value;
-                    } else {
-                        entries.push((name, value));
+                    let existing = match &mut index {
+                        Some(index) => index.get(&name).copied(),
+                        None => entries.iter().position(|(existing, _)| *existing == name),
+                    };
+                    match existing {
+                        Some(position) => entries[position].1 = value,
+                        None => {
+                            if let Some(index) = &mut index {
+                                index.insert(name.clone(), entries.len());
+                            }
+                            entries.push((name, value));
+                            if index.is_none() && entries.len() > SCAN_LIMIT {
+                                index = Some(
+                                    entries
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(position, (name, _))| (name.clone(), position))
+                                        .collect(),
+                                );
+                            }
+                        }
                     }
                 }
                 Ok(Entries(entries))
@@ -153,33 +182,135 @@ pub(crate) fn range_in(text: &str, part: &str) -> std::ops::Range<usize> {
     start..start + part.len()
 }
 
-/// Reads `[a, b]`; a missing or `null` element reads as empty, as the reference
-/// implementation reads it.
-struct PairVisitor<M>(std::marker::PhantomData<M>);
+/// Reads `[values, flash]` or `[values, flash, times]`; a missing or `null`
+/// element reads as empty, as the reference implementation reads it, and a
+/// third element that is not `{"c": .., "t": ..}` reads as no times.
+struct DataVisitor<M>(std::marker::PhantomData<M>);
 
-impl<M> Default for PairVisitor<M> {
+impl<M> Default for DataVisitor<M> {
     fn default() -> Self {
-        PairVisitor(std::marker::PhantomData)
+        DataVisitor(std::marker::PhantomData)
     }
 }
 
-impl<'de, M: Deserialize<'de> + Default> Visitor<'de> for PairVisitor<M> {
-    type Value = (M, M);
+impl<'de, M: Deserialize<'de> + Default> Visitor<'de> for DataVisitor<M> {
+    type Value = (M, M, Option<Times>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("session data as the JSON array [values, flash]")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(M, M), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let first: Option<Option<M>> = seq.next_element()?;
         let second: Option<Option<M>> = seq.next_element()?;
+        let times: Option<StoredTimes> = seq.next_element()?;
         if seq.next_element::<de::IgnoredAny>()?.is_some() {
-            return Err(de::Error::invalid_length(3, &self));
+            return Err(de::Error::invalid_length(4, &self));
         }
         Ok((
             first.flatten().unwrap_or_default(),
             second.flatten().unwrap_or_default(),
+            times.and_then(|times| times.0),
         ))
+    }
+}
+
+/// The third element of stored data, read leniently: anything but
+/// `{"c": created, "t": touched}` with whole-second times reads as no times.
+struct StoredTimes(Option<Times>);
+
+impl<'de> Deserialize<'de> for StoredTimes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TimesVisitor;
+        impl<'de> Visitor<'de> for TimesVisitor {
+            type Value = StoredTimes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the session's times")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StoredTimes, A::Error> {
+                let (mut created, mut touched) = (None, None);
+                while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+                    match &*name {
+                        "c" => created = map.next_value::<Seconds>()?.0,
+                        "t" => touched = map.next_value::<Seconds>()?.0,
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StoredTimes(created.zip(touched).map(|(created, touched)| {
+                    Times { created, touched }
+                })))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StoredTimes, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(StoredTimes(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<StoredTimes, E> {
+                Ok(StoredTimes(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<StoredTimes, E> {
+                Ok(StoredTimes(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<StoredTimes, E> {
+                Ok(StoredTimes(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<StoredTimes, E> {
+                Ok(StoredTimes(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<StoredTimes, E> {
+                Ok(StoredTimes(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<StoredTimes, E> {
+                Ok(StoredTimes(None))
+            }
+        }
+        deserializer.deserialize_any(TimesVisitor)
+    }
+}
+
+/// A time in whole seconds, or `None` for any other JSON value.
+struct Seconds(Option<u64>);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SecondsVisitor;
+        impl<'de> Visitor<'de> for SecondsVisitor {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a time in whole seconds")
+            }
+            fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<Seconds, E> {
+                Ok(Seconds(Some(seconds)))
+            }
+            fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<Seconds, E> {
+                Ok(Seconds(u64::try_from(seconds).ok()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Seconds, E> {
+                Ok(Seconds(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Seconds, E> {
+                Ok(Seconds(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Seconds, E> {
+                Ok(Seconds(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Seconds, E> {
+                Ok(Seconds(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Seconds, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Seconds(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seconds, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Seconds(None))
+            }
+        }
+        deserializer.deserialize_any(SecondsVisitor)
     }
 }
 
@@ -218,7 +349,51 @@ mod tests {
         let raw = StoredData::parse(r#"[{"a":1}, null]"#).unwrap();
         assert_eq!(raw.values.len(), 1);
         assert!(StoredData::parse(r#"{"a":1}"#).is_err());
-        assert!(StoredData::parse("[{}, {}, {}]").is_err());
+        assert!(StoredData::parse("[{}, {}, {}, {}]").is_err());
+    }
+
+    #[test]
+    fn a_third_element_carries_the_times_and_anything_else_there_is_ignored() {
+        let raw = StoredData::parse(r#"[{"a":1},{},{"c":10,"t":20,"x":[1]}]"#).unwrap();
+        assert_eq!(
+            raw.times,
+            Some(Times {
+                created: 10,
+                touched: 20
+            })
+        );
+        for other in [
+            "[{},{},null]",
+            "[{},{},{}]",
+            r#"[{},{},{"c":"10","t":20}]"#,
+            r#"[{},{},{"c":-1,"t":20}]"#,
+            r#"[{},{},{"c":1.5,"t":2}]"#,
+            r#"[{},{},[1,{"c":1}]]"#,
+            r#"[{},{},"text"]"#,
+        ] {
+            let raw = StoredData::parse(other).unwrap_or_else(|error| panic!("{other}: {error}"));
+            assert_eq!(raw.times, None, "{other}");
+        }
+        let data: SessionData = serde_json::from_str(r#"[{"a":1},{},{"c":1,"t":2}]"#).unwrap();
+        assert_eq!(data.values.len(), 1);
+    }
+
+    #[test]
+    fn many_repeated_names_parse_in_linear_time() {
+        let mut json = String::from("[{");
+        for key in 0..50_000 {
+            json.push_str(&format!("\"k{key}\":{key},"));
+        }
+        for key in 0..50_000 {
+            json.push_str(&format!("\"k{key}\":0,"));
+        }
+        json.push_str("\"last\":1},{}]");
+        let started = std::time::Instant::now();
+        let raw = StoredData::parse(&json).unwrap();
+        assert_eq!(raw.values.len(), 50_001);
+        assert!(raw.values.iter().take(50_000).all(|(_, value)| value.get() == "0"));
+        // Quadratic detection took minutes for this size; linear takes milliseconds.
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]

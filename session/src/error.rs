@@ -46,6 +46,15 @@ pub enum Error {
     },
     /// The root of an [`FsStorage`](crate::FsStorage) exists but is not a directory.
     NotADirectory(PathBuf),
+    /// The root of an [`FsStorage`](crate::FsStorage) is not private to this
+    /// process's user: another local user could read the sessions in it or
+    /// plant files there.
+    InsecureDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A storage backend (such as Redis) failed.
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -97,6 +106,11 @@ impl fmt::Display for Error {
                     path.display()
                 )
             }
+            Error::InsecureDirectory { path, reason } => write!(
+                f,
+                "the session directory {} is not private: {reason}",
+                path.display()
+            ),
             Error::Backend(_) => f.write_str("the session storage backend failed"),
         }
     }
@@ -131,7 +145,8 @@ impl std::error::Error for Error {
             | Error::InvalidCookie(_)
             | Error::EmptySecret
             | Error::ShortSecret { .. }
-            | Error::NotADirectory(_) => None,
+            | Error::NotADirectory(_)
+            | Error::InsecureDirectory { .. } => None,
         }
     }
 }

@@ -73,16 +73,20 @@ impl<Sto: SessionStorage> Sessions<Sto> {
             }
             Finish::Back(returned) => returned,
         };
-        let saved = match &*returned {
+        let (saved, max_age) = match &*returned {
             Returned::Active(_) if server_error && !self.save_on_server_error => return Ok(None),
-            Returned::Active(session) => self.storage.save(session).await,
-            Returned::Destroyed(session) => self.storage.save(session).await,
+            Returned::Active(session) => (
+                self.storage.save(session).await,
+                self.storage.cookie_max_age(session),
+            ),
+            Returned::Destroyed(session) => (self.storage.save(session).await, None),
         };
-        let set_cookie = match saved {
-            Ok(None) => return Ok(None),
-            Ok(Some(value)) if value.is_empty() => self.cookie.serialize_removal(),
-            Ok(Some(value)) => self.cookie.serialize(&value),
-            Err(error) => Err(error),
+        let set_cookie = match (saved, max_age) {
+            (Ok(None), _) => return Ok(None),
+            (Ok(Some(value)), _) if value.is_empty() => self.cookie.serialize_removal(),
+            (Ok(Some(value)), Some(max_age)) => self.cookie.serialize_expiring(&value, max_age),
+            (Ok(Some(value)), None) => self.cookie.serialize(&value),
+            (Err(error), _) => Err(error),
         };
         set_cookie.map(Some).inspect_err(|error| {
             tracing::error!(

@@ -2,7 +2,10 @@
 //! `{"i": id, "d": [values, flash]}`, entry by entry: raw JSON copied as it was
 //! stored, new values serialized in place.
 
+use std::io::Write as _;
+
 use crate::error::Error;
+use crate::storage::{Stamp, Times};
 use crate::value::Erased;
 
 /// Writes the JSON `[{...},{...}]` entry by entry.
@@ -61,9 +64,16 @@ impl JsonObjects {
         self.out.push(b'}');
     }
 
-    /// Closes the flash object and the array.
-    pub(crate) fn end_data(&mut self) {
-        self.out.extend_from_slice(b"}]");
+    /// Closes the flash object and the array, with the session's times as a
+    /// third element when the storage keeps them.
+    pub(crate) fn end_data(&mut self, stamp: Stamp) {
+        match stamp {
+            Stamp::None => self.out.extend_from_slice(b"}]"),
+            Stamp::Write(Times { created, touched }) => {
+                // Writing to a `Vec` cannot fail.
+                let _ = write!(self.out, r#"}},{{"c":{created},"t":{touched}}}]"#);
+            }
+        }
     }
 
     pub(crate) fn finish(self) -> String {

@@ -127,15 +127,18 @@ pub use key::{
     FlashKey, FlashKeyOf, FlashKeyPassedToSet, FlashKeyPassedToUnset, GetKey, HasKey, SameSchema,
     SetKey, UnsetKey, ValueKey, ValueKeyPassedToFlash,
 };
-pub use schema::{Schema, UnknownKey};
+pub use schema::{HasOwner, Schema, UnknownKey};
 pub use session::{DestroyedSession, Session};
 pub use session_schema_derive::SessionSchema;
 pub use state::{
     Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed, State,
 };
 #[cfg(feature = "redis")]
-pub use storage::RedisStorage;
-pub use storage::{CookieStorage, FsStorage, MemoryStorage, SessionStorage};
+pub use storage::{RedisBackend, RedisStorage};
+pub use storage::{
+    BackendStorage, Clock, CookieStorage, FsBackend, FsStorage, MAX_RECORD_LEN, ManualClock,
+    MemoryBackend, MemoryStorage, Record, SessionBackend, SessionStorage, SystemClock,
+};
 pub use value::SessionValue;
 
 /// What generated code reaches the runtime through. Not a public API.

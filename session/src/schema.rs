@@ -5,6 +5,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::str::FromStr;
 
+use crate::key::ValueKey;
 use crate::slot::Slot;
 use crate::value::{Erased, SessionValue, decode};
 
@@ -22,6 +23,9 @@ pub trait Schema: Sized + Send + Sync + 'static {
     const __VALUE_KEYS: &'static [KeyDef];
     #[doc(hidden)]
     const __FLASH_KEYS: &'static [KeyDef];
+    /// The position of the `#[session(owner)]` field among the value keys.
+    #[doc(hidden)]
+    const __OWNER: Option<usize> = None;
 
     /// The slots of the value keys, held inline in the session: an array of
     /// the schema's length, so a typed read needs no bounds check.
@@ -34,6 +38,23 @@ pub trait Schema: Sized + Send + Sync + 'static {
     fn __value_slots() -> Self::__ValueSlots;
     #[doc(hidden)]
     fn __flash_slots() -> Self::__FlashSlots;
+}
+
+/// A schema with an owner: one value field marked `#[session(owner)]`, the
+/// user a session belongs to. Storages that keep sessions on the server index
+/// them by owner, so every session of one user can be listed and destroyed
+/// ("log out everywhere"). Implemented by `#[derive(SessionSchema)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no owner field, so its sessions cannot be found by owner",
+    label = "`{Self}` has no `#[session(owner)]` field",
+    note = "mark the value field that identifies the user with `#[session(owner)]`, \
+            such as `#[session(owner)] user_id: u64`"
+)]
+pub trait HasOwner: Schema {
+    /// The owner's type: the owner field's type.
+    type Owner: SessionValue;
+    /// The owner field's key.
+    const OWNER: ValueKey<Self, Self::Owner>;
 }
 
 /// One key in a schema's table: its stored name and how to decode it.

@@ -14,6 +14,7 @@ use crate::json_writer::JsonObjects;
 use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
 use crate::schema::{KeyDef, Schema};
 use crate::slot::Slot;
+use crate::storage::{Stamp, Times};
 use crate::state::{
     Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed, State,
 };
@@ -69,7 +70,10 @@ pub struct Session<S: Schema, St: State = Active> {
     unknown_values: Vec<(String, Range<usize>)>,
     unknown_flash: Vec<String>,
     source: String,
-    stored: bool,
+    /// Whether the session was read from a storage (rather than made new).
+    loaded: bool,
+    /// When the session was created and last touched, as its storage read them.
+    times: Option<Times>,
     /// Where the session returns when dropped, if a web framework lent it out.
     home: Option<Arc<Home<S>>>,
     marker: PhantomData<fn() -> (S, St)>,
@@ -110,7 +114,7 @@ impl<S: Schema> Session<S> {
     /// `[values, flash]`. Saving it applies its changes to that record.
     pub(crate) fn from_stored(id: String, json: String) -> serde_json::Result<Self> {
         let mut session = Self::from_text(json, |text| Ok((id, StoredData::parse(text)?)))?;
-        session.stored = true;
+        session.loaded = true;
         Ok(session)
     }
 
@@ -120,11 +124,13 @@ impl<S: Schema> Session<S> {
         text: String,
         parse: impl FnOnce(&str) -> Result<(String, StoredData<'_>), E>,
     ) -> Result<Self, E> {
-        let (id, layout) = {
+        let (id, times, layout) = {
             let (id, data) = parse(&text)?;
-            (id, Layout::locate(&text, data))
+            (id, data.times, Layout::locate(&text, data))
         };
-        Ok(Self::from_parts(id, text, layout))
+        let mut session = Self::from_parts(id, text, layout);
+        session.times = times;
+        Ok(session)
     }
 
     fn from_parts(id: String, source: String, layout: Layout<S>) -> Self {
@@ -141,7 +147,8 @@ impl<S: Schema> Session<S> {
             unknown_values: layout.unknown_values,
             unknown_flash: layout.unknown_flash,
             source,
-            stored: false,
+            loaded: false,
+            times: None,
             home: None,
             marker: PhantomData,
         }
@@ -331,23 +338,24 @@ impl<S: Schema, St: State> Session<S, St> {
         data
     }
 
-    /// Writes [`data`](Self::data) as JSON `[values, flash]`, with untouched
-    /// values copied as they were stored.
-    pub(crate) fn data_json(&self) -> Result<String, Error> {
+    /// Writes [`data`](Self::data) as JSON `[values, flash]` (with the times
+    /// of `stamp` as a third element), untouched values copied as they were
+    /// stored.
+    pub(crate) fn data_json(&self, stamp: Stamp) -> Result<String, Error> {
         let mut out = JsonObjects::new();
-        self.write_data(&mut out)?;
+        self.write_data(&mut out, stamp)?;
         Ok(out.finish())
     }
 
     /// The cookie storage's record: `{"i": id, "d": [values, flash]}`.
-    pub(crate) fn cookie_json(&self) -> Result<String, Error> {
+    pub(crate) fn cookie_json(&self, stamp: Stamp) -> Result<String, Error> {
         let mut out = JsonObjects::with_prefix(&self.id);
-        self.write_data(&mut out)?;
+        self.write_data(&mut out, stamp)?;
         out.end_cookie_record();
         Ok(out.finish())
     }
 
-    fn write_data(&self, out: &mut JsonObjects) -> Result<(), Error> {
+    fn write_data(&self, out: &mut JsonObjects, stamp: Stamp) -> Result<(), Error> {
         if !St::DESTROYED {
             for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
                 if let Some(value) = slot.set_value() {
@@ -364,7 +372,7 @@ impl<S: Schema, St: State> Session<S, St> {
         if !St::DESTROYED {
             self.write_next_flash(out)?;
         }
-        out.end_data();
+        out.end_data(stamp);
         Ok(())
     }
 
@@ -385,10 +393,26 @@ impl<S: Schema, St: State> Session<S, St> {
         &self.source
     }
 
+    /// Whether the session was read from a storage (rather than made new).
+    pub(crate) fn was_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// When the session was created and last touched, as its storage read
+    /// them (`None` for a new session, or one stored without times).
+    pub(crate) fn times(&self) -> Option<Times> {
+        self.times
+    }
+
+    /// Marks the session as read from a storage, with the times it was stored with.
+    pub(crate) fn mark_loaded(&mut self) {
+        self.loaded = true;
+    }
+
     /// Whether saving updates the record this session was loaded from (rather
     /// than writing a new one): it was loaded from a storage and kept its id.
     pub(crate) fn updates_stored_record(&self) -> bool {
-        self.stored && self.id == self.original_id
+        self.loaded && self.id == self.original_id
     }
 
     /// Applies this request's changes to `latest`, the record as it is stored
@@ -396,9 +420,9 @@ impl<S: Schema, St: State> Session<S, St> {
     /// stored ones, values not touched here stay as `latest` has them (another
     /// request may have changed them), the flash values read here are dropped
     /// and the ones flashed here are added.
-    pub(crate) fn merge_into(&self, latest: &str) -> Result<String, Error> {
+    pub(crate) fn merge_into(&self, latest: &str, stamp: Stamp) -> Result<String, Error> {
         let Ok(latest) = StoredData::parse(latest) else {
-            return self.data_json();
+            return self.data_json(stamp);
         };
         let changed = |name: &str| {
             position(S::__VALUE_KEYS, name)
@@ -429,7 +453,7 @@ impl<S: Schema, St: State> Session<S, St> {
             }
         }
         self.write_next_flash(&mut out)?;
-        out.end_data();
+        out.end_data(stamp);
         Ok(out.finish())
     }
 
@@ -611,7 +635,8 @@ impl<S: Schema, St: State> Session<S, St> {
             unknown_values: std::mem::take(&mut self.unknown_values),
             unknown_flash: std::mem::take(&mut self.unknown_flash),
             source: std::mem::take(&mut self.source),
-            stored: self.stored,
+            loaded: self.loaded,
+            times: self.times,
             home: self.home.take(),
             marker: PhantomData,
         }

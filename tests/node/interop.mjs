@@ -3,18 +3,37 @@
 // saves it, and prints what happened as JSON.
 //
 // Usage: node interop.mjs '<request as JSON>'
-//   storage: "cookie" | "fs"; dir: the fs storage's directory
+//   storage: "cookie" | "fs" | "redis" | "memcache"; dir: the fs storage's
+//   directory; url: the Redis URL; server: the memcached host:port;
+//   ttl: the Redis or memcached storage's time to live in seconds
 //   secrets: the cookie's secrets; cookieHeader: the request's Cookie header
 //   read: keys to `get`; set: {key: value}; flash: {key: value}; unset: [key]
 //   regenerate: true | "delete"; destroy: true
 import { createCookie } from '@remix-run/cookie';
 import { createCookieSessionStorage } from '@remix-run/session/cookie-storage';
 import { createFsSessionStorage } from '@remix-run/session/fs-storage';
+import { createRedisSessionStorage } from '@remix-run/session-storage-redis';
+import { createMemcacheSessionStorage } from '@remix-run/session-storage-memcache';
+import { createClient } from 'redis';
 
 const request = JSON.parse(process.argv[2]);
 const cookie = createCookie(request.cookieName ?? 'session', { secrets: request.secrets ?? [] });
-const storage =
-  request.storage === 'fs' ? createFsSessionStorage(request.dir) : createCookieSessionStorage();
+let redis = null;
+let storage;
+switch (request.storage) {
+  case 'fs':
+    storage = createFsSessionStorage(request.dir);
+    break;
+  case 'redis':
+    redis = await createClient({ url: request.url }).connect();
+    storage = createRedisSessionStorage(redis, { ttl: request.ttl });
+    break;
+  case 'memcache':
+    storage = createMemcacheSessionStorage(request.server, { ttlSeconds: request.ttl ?? 0 });
+    break;
+  default:
+    storage = createCookieSessionStorage();
+}
 
 const value = await cookie.parse(request.cookieHeader ?? null);
 const session = await storage.read(value);
@@ -32,4 +51,5 @@ result.newId = session.id;
 result.data = session.data;
 const saved = await storage.save(session);
 result.setCookie = saved == null ? null : await cookie.serialize(saved);
+if (redis) await redis.quit();
 console.log(JSON.stringify(result));

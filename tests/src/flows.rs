@@ -1,6 +1,8 @@
 //! Flows every storage must pass, shared by the storage tests.
 
-use session_schema::{Session, SessionStorage};
+use std::time::Duration;
+
+use session_schema::{BackendStorage, ManualClock, Session, SessionBackend, SessionStorage};
 
 use crate::App;
 
@@ -161,4 +163,224 @@ pub async fn destroyed_sessions_stay_destroyed(storage: &impl SessionStorage) {
     );
     let after: Session<App> = storage.read(Some(&id)).await.unwrap();
     assert_ne!(after.id(), id, "the destroyed session was not revived");
+}
+
+/// What a lifecycle flow needs: a storage with a manual clock, and how to
+/// make another storage over the same sessions (a second instance).
+pub struct Timed<'a, St> {
+    /// The storage under test, configured with the flow's timeouts and `clock`.
+    pub storage: &'a St,
+    /// The clock the storage reads.
+    pub clock: &'a ManualClock,
+}
+
+/// One request: reads the session the cookie value designates, lets `change`
+/// act on it, saves it, and returns the cookie value the client holds next
+/// with the session as read.
+async fn request<St: SessionStorage>(
+    storage: &St,
+    value: &str,
+    change: impl FnOnce(&mut Session<App>),
+) -> (String, Option<u64>) {
+    let mut session: Session<App> = storage.read(Some(value)).await.unwrap();
+    let user = session.get(App::USER_ID).copied();
+    change(&mut session);
+    let next = storage.save(&session).await.unwrap();
+    (next.unwrap_or_else(|| value.to_owned()), user)
+}
+
+/// The idle timeout with a one-hour timeout: a session used within the hour
+/// lives on, touched at most once per quarter hour, and ends an hour after
+/// its last touch.
+///
+/// # Panics
+///
+/// When the storage does not behave.
+pub async fn idle_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
+    let Timed { storage, clock } = timed;
+    let minutes = |n: u64| Duration::from_secs(n * 60);
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let value = storage.save(&session).await.unwrap().unwrap();
+    assert_eq!(
+        storage.cookie_max_age(&session),
+        Some(minutes(60)),
+        "the cookie lives as long as the session"
+    );
+
+    clock.advance(minutes(10));
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(read.get(App::USER_ID), Some(&1), "live after 10 minutes");
+    assert_eq!(
+        storage.save(&read).await.unwrap(),
+        None,
+        "no touch within a quarter of the timeout"
+    );
+
+    clock.advance(minutes(10));
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    let touched = storage.save(&read).await.unwrap();
+    let value = touched.expect("touched once past a quarter of the timeout");
+    assert_eq!(storage.cookie_max_age(&read), Some(minutes(60)));
+
+    clock.advance(minutes(59));
+    let (value, user) = request(storage, &value, |_| {}).await;
+    assert_eq!(user, Some(1), "live 59 minutes after the touch");
+
+    clock.advance(minutes(61));
+    let ended: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(ended.get(App::USER_ID), None, "ended after an idle hour");
+    assert_eq!(ended.size(), 0);
+}
+
+/// The absolute timeout of two hours, with an idle timeout of one: a session
+/// kept busy still ends two hours after it was created, and `regenerate_id`
+/// keeps the creation time.
+///
+/// # Panics
+///
+/// When the storage does not behave.
+pub async fn absolute_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
+    let Timed { storage, clock } = timed;
+    let minutes = |n: u64| Duration::from_secs(n * 60);
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let mut value = storage.save(&session).await.unwrap().unwrap();
+    for step in 0..3_u64 {
+        clock.advance(minutes(30));
+        let (next, user) = request(storage, &value, |session| {
+            session.set(App::NAME, format!("step {step}"));
+            if step == 1 {
+                session.regenerate_id(true);
+            }
+        })
+        .await;
+        assert_eq!(user, Some(1), "live at {} minutes", 30 * (step + 1));
+        value = next;
+    }
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(
+        storage.cookie_max_age(&read),
+        Some(minutes(30)),
+        "the cookie ends with the session, 30 minutes before the idle timeout would"
+    );
+    clock.advance(minutes(30));
+    let ended: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(
+        ended.get(App::USER_ID),
+        None,
+        "ended two hours after creation, though used every half hour and regenerated"
+    );
+}
+
+/// "Log out everywhere": sessions indexed by their owner as they are saved,
+/// re-indexed when the owner changes, unindexed when destroyed, and all
+/// destroyed at once.
+///
+/// # Panics
+///
+/// When the storage does not behave.
+pub async fn owner_flow<B: SessionBackend>(storage: &BackendStorage<B>) {
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let mut session = Session::<App>::new();
+        session.set(App::USER_ID, 41);
+        ids.push(storage.save(&session).await.unwrap().unwrap());
+    }
+    let mut other = Session::<App>::new();
+    other.set(App::USER_ID, 42);
+    let other = storage.save(&other).await.unwrap().unwrap();
+    let mut anonymous = Session::<App>::new();
+    anonymous.set(App::NAME, "nobody".into());
+    storage.save(&anonymous).await.unwrap();
+
+    let mut owned = storage.owned_by::<App>(&41).await.unwrap();
+    owned.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(owned, expected);
+
+    // The owner changes: the session moves from one index to the other.
+    let mut moved: Session<App> = storage.read(Some(&ids[0])).await.unwrap();
+    moved.set(App::USER_ID, 42);
+    storage.save(&moved).await.unwrap();
+    assert_eq!(storage.owned_by::<App>(&41).await.unwrap().len(), 2);
+    let mut of_42 = storage.owned_by::<App>(&42).await.unwrap();
+    of_42.sort();
+    let mut expected = vec![other.clone(), ids[0].clone()];
+    expected.sort();
+    assert_eq!(of_42, expected);
+
+    // Regenerating moves the index entry to the new id; destroying drops it.
+    let mut regenerated: Session<App> = storage.read(Some(&ids[1])).await.unwrap();
+    regenerated.regenerate_id(true);
+    let new_id = storage.save(&regenerated).await.unwrap().unwrap();
+    let mut of_41 = storage.owned_by::<App>(&41).await.unwrap();
+    of_41.sort();
+    let mut expected = vec![new_id.clone(), ids[2].clone()];
+    expected.sort();
+    assert_eq!(of_41, expected);
+    let destroyed: Session<App> = storage.read(Some(&ids[2])).await.unwrap();
+    storage.save(&destroyed.destroy()).await.unwrap();
+    assert_eq!(storage.owned_by::<App>(&41).await.unwrap(), vec![new_id.clone()]);
+
+    // Unsetting the owner takes the session out of the index.
+    let mut unowned: Session<App> = storage.read(Some(&new_id)).await.unwrap();
+    unowned.unset(App::USER_ID);
+    storage.save(&unowned).await.unwrap();
+    assert!(storage.owned_by::<App>(&41).await.unwrap().is_empty());
+
+    assert_eq!(storage.destroy_owned_by::<App>(&42).await.unwrap(), 2);
+    for id in [&ids[0], &other] {
+        let gone: Session<App> = storage.read(Some(id)).await.unwrap();
+        assert_ne!(gone.id(), id, "destroyed");
+    }
+    assert!(storage.owned_by::<App>(&42).await.unwrap().is_empty());
+    assert_eq!(storage.destroy_owned_by::<App>(&42).await.unwrap(), 0);
+}
+
+/// A login on one instance while another destroys every session of that
+/// owner, over and over: every session the destroy saw is gone afterwards,
+/// and the index holds no entry that points nowhere.
+///
+/// # Panics
+///
+/// When a session survives the destroy that saw it.
+pub async fn racing_logout_everywhere<B: SessionBackend>(
+    first: std::sync::Arc<BackendStorage<B>>,
+    second: std::sync::Arc<BackendStorage<B>>,
+) {
+    for round in 0..20_u64 {
+        let owner = 1000 + round;
+        let mut existing = Session::<App>::new();
+        existing.set(App::USER_ID, owner);
+        let existing = first.save(&existing).await.unwrap().unwrap();
+        let login = {
+            let first = std::sync::Arc::clone(&first);
+            tokio::spawn(async move {
+                let mut session: Session<App> = first.read(None).await.unwrap();
+                session.set(App::USER_ID, owner);
+                first.save(&session).await.unwrap().unwrap()
+            })
+        };
+        let destroy = {
+            let second = std::sync::Arc::clone(&second);
+            tokio::spawn(async move {
+                let seen = second.owned_by::<App>(&owner).await.unwrap();
+                second.destroy_owned_by::<App>(&owner).await.unwrap();
+                seen
+            })
+        };
+        let login = login.await.unwrap();
+        let seen = destroy.await.unwrap();
+        assert!(seen.contains(&existing), "the destroy saw the session that existed before");
+        for id in &seen {
+            let after: Session<App> = first.read(Some(id)).await.unwrap();
+            assert_ne!(&after.id(), id, "a session the destroy saw is still live");
+        }
+        // What is left in the index points to live sessions only: at most the
+        // login that came after the destroy.
+        let left = second.owned_by::<App>(&owner).await.unwrap();
+        assert!(left.iter().all(|id| id == &login), "{left:?}");
+    }
 }

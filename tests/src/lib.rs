@@ -25,7 +25,8 @@ pub struct Item {
 /// The schema most tests use.
 #[derive(SessionSchema)]
 pub struct App {
-    /// The logged-in user.
+    /// The logged-in user: the owner of the session.
+    #[session(owner)]
     pub user_id: u64,
     /// The user's display name.
     pub name: String,

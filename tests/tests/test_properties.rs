@@ -122,7 +122,10 @@ proptest! {
         let mut tampered = signed.as_bytes().to_vec();
         tampered[index] = replacement as u8;
         let tampered = String::from_utf8(tampered).unwrap();
-        prop_assert_eq!(cookie.parse(Some(&format!("s={tampered}"))), None);
+        // A `;` put first leaves `s=` empty, which reads as an empty value:
+        // absent to every storage. Nothing else may come out of a tampered cookie.
+        let parsed = cookie.parse(Some(&format!("s={tampered}")));
+        prop_assert!(matches!(parsed.as_deref(), None | Some("")), "{:?}", parsed);
     }
 
     #[test]
@@ -150,7 +153,7 @@ proptest! {
             let id = storage.save(&session).await.unwrap().unwrap();
             for contents in [bytes.clone(), json.clone().into_bytes(), format!("[{json:?}, {{}}]").into_bytes()] {
                 let file = std::fs::read_dir(dir.path()).unwrap().flatten()
-                    .find(|entry| entry.file_name() != ".locks").unwrap().path();
+                    .find(|entry| entry.file_name().len() == 2).unwrap().path();
                 let file = std::fs::read_dir(file).unwrap().flatten().next().unwrap().path();
                 std::fs::write(&file, &contents).unwrap();
                 let read: Session<App> = storage.read(Some(&id)).await.unwrap();

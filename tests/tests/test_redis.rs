@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_schema::{Error, RedisStorage, Session, SessionStorage};
+use session_schema::{Clock, Error, ManualClock, RedisStorage, Session, SessionStorage};
 use session_tests::App;
 use session_tests::flows::{self, common_flow, id_based_flow};
 use session_tests::redis_server::RedisServer;
@@ -31,26 +31,20 @@ async fn redis_storage_flows() {
 }
 
 #[tokio::test]
-async fn records_are_json_under_the_prefixed_id_with_a_ttl() {
+async fn records_are_the_reference_json_under_the_prefixed_id() {
     let server = RedisServer::start();
-    let storage = RedisStorage::connect(&server.url())
-        .await
-        .unwrap()
-        .ttl(Duration::from_secs(600));
+    let storage = RedisStorage::connect(&server.url()).await.unwrap();
     let mut session: Session<App> = Session::new();
     session.set(App::USER_ID, 7);
     session.flash(App::NOTICE, "hi".into());
     let id = storage.save(&session).await.unwrap().unwrap();
     let key = format!("session:{id}");
-    let stored = raw(&server.url(), &["GET", &key]).await;
     assert_eq!(
-        stored,
-        redis::Value::BulkString(br#"[{"user_id":7},{"notice":"hi"}]"#.to_vec())
+        raw(&server.url(), &["GET", &key]).await,
+        redis::Value::BulkString(br#"[{"user_id":7},{"notice":"hi"}]"#.to_vec()),
+        "without timeouts, the bytes the reference writes"
     );
-    let redis::Value::Int(ttl) = raw(&server.url(), &["TTL", &key]).await else {
-        panic!("TTL is a number")
-    };
-    assert!((590..=600).contains(&ttl), "{ttl}");
+    assert_eq!(raw(&server.url(), &["TTL", &key]).await, redis::Value::Int(-1));
 
     let prefixed = RedisStorage::connect(&server.url())
         .await
@@ -64,18 +58,87 @@ async fn records_are_json_under_the_prefixed_id_with_a_ttl() {
 }
 
 #[tokio::test]
-async fn sessions_expire() {
+async fn with_a_timeout_the_record_carries_its_times_and_an_expiry() {
+    let server = RedisServer::start();
+    let clock = ManualClock::new();
+    let storage = RedisStorage::connect(&server.url())
+        .await
+        .unwrap()
+        .idle_timeout(Duration::from_secs(600))
+        .clock(clock.clone());
+    let mut session: Session<App> = Session::new();
+    session.set(App::USER_ID, 7);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let key = format!("session:{id}");
+    let now = clock
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(
+        raw(&server.url(), &["GET", &key]).await,
+        redis::Value::BulkString(format!(r#"[{{"user_id":7}},{{}},{{"c":{now},"t":{now}}}]"#).into_bytes())
+    );
+    let redis::Value::Int(ttl) = raw(&server.url(), &["TTL", &key]).await else {
+        panic!("TTL is a number")
+    };
+    assert!((590..=600).contains(&ttl), "{ttl}");
+}
+
+#[tokio::test]
+async fn sessions_end_with_the_real_clock() {
     let server = RedisServer::start();
     let storage = RedisStorage::connect(&server.url())
         .await
         .unwrap()
-        .ttl(Duration::from_secs(1));
+        .idle_timeout(Duration::from_secs(1));
     let mut session: Session<App> = Session::new();
     session.set(App::USER_ID, 1);
     let id = storage.save(&session).await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let expired: Session<App> = storage.read(Some(&id)).await.unwrap();
     assert_ne!(expired.id(), id);
+}
+
+#[tokio::test]
+async fn a_save_keeps_an_expiry_another_client_set() {
+    let server = RedisServer::start();
+    let storage = RedisStorage::connect(&server.url()).await.unwrap();
+    let mut session: Session<App> = Session::new();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let key = format!("session:{id}");
+    raw(&server.url(), &["EXPIRE", &key, "300"]).await;
+
+    let mut loaded: Session<App> = storage.read(Some(&id)).await.unwrap();
+    loaded.set(App::NAME, "changed".into());
+    storage.save(&loaded).await.unwrap();
+    let redis::Value::Int(ttl) = raw(&server.url(), &["TTL", &key]).await else {
+        panic!("TTL is a number")
+    };
+    assert!((290..=300).contains(&ttl), "the expiry survives the merging save: {ttl}");
+}
+
+#[tokio::test]
+async fn a_record_that_is_not_utf8_reads_as_absent_and_is_not_overwritten() {
+    let server = RedisServer::start();
+    let storage = RedisStorage::connect(&server.url()).await.unwrap();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("SET")
+        .arg("session:planted")
+        .arg(&[0xff_u8, 0xfe, b'['][..])
+        .query_async::<()>(&mut connection)
+        .await
+        .unwrap();
+    let session: Session<App> = storage.read(Some("planted")).await.unwrap();
+    assert_ne!(session.id(), "planted");
+    let adopting = RedisStorage::connect(&server.url())
+        .await
+        .unwrap()
+        .use_unknown_ids(true);
+    let session: Session<App> = adopting.read(Some("planted")).await.unwrap();
+    assert_ne!(session.id(), "planted", "an unreadable record's id is not adopted");
 }
 
 #[tokio::test]

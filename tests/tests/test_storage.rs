@@ -1,7 +1,5 @@
 //! The read/save flow of every storage, and what sets them apart.
 
-use std::time::Duration;
-
 use session_schema::{CookieStorage, Error, FsStorage, MemoryStorage, Session, SessionStorage};
 use session_tests::App;
 use session_tests::flows::{common_flow, id_based_flow};
@@ -82,64 +80,6 @@ async fn unknown_ids_are_adopted_when_asked() {
 }
 
 #[tokio::test]
-async fn memory_sessions_expire_and_are_swept() {
-    let storage = MemoryStorage::new().ttl(Duration::from_millis(50));
-    let mut session: Session<App> = storage.read(None).await.unwrap();
-    session.set(App::USER_ID, 1);
-    let id = storage.save(&session).await.unwrap().unwrap();
-    let loaded: Session<App> = storage.read(Some(&id)).await.unwrap();
-    assert_eq!(loaded.get(App::USER_ID), Some(&1));
-
-    tokio::time::sleep(Duration::from_millis(80)).await;
-    let expired: Session<App> = storage.read(Some(&id)).await.unwrap();
-    assert_ne!(expired.id(), id);
-    assert_eq!(storage.len(), 1);
-    storage.sweep();
-    assert!(storage.is_empty());
-}
-
-#[tokio::test]
-async fn memory_storage_does_not_grow_without_bound() {
-    let storage = MemoryStorage::new().ttl(Duration::from_millis(1));
-    for _ in 0..5000 {
-        let mut session: Session<App> = Session::new();
-        session.set(App::USER_ID, 1);
-        storage.save(&session).await.unwrap();
-        if storage.len() > 1 {
-            std::thread::sleep(Duration::from_micros(200));
-        }
-    }
-    assert!(
-        storage.len() <= 1100,
-        "expired sessions are swept as writes go on: {}",
-        storage.len()
-    );
-}
-
-#[tokio::test]
-async fn fs_sessions_expire() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = FsStorage::new(dir.path())
-        .unwrap()
-        .ttl(Duration::from_millis(50));
-    let mut session: Session<App> = storage.read(None).await.unwrap();
-    session.set(App::USER_ID, 1);
-    let id = storage.save(&session).await.unwrap().unwrap();
-    let mut other: Session<App> = Session::new();
-    other.set(App::USER_ID, 2);
-    storage.save(&other).await.unwrap();
-
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    let expired: Session<App> = storage.read(Some(&id)).await.unwrap();
-    assert_ne!(expired.id(), id);
-    assert_eq!(
-        storage.sweep().unwrap(),
-        1,
-        "the unread expired session is swept"
-    );
-}
-
-#[tokio::test]
 async fn fs_storage_errors_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");
@@ -195,7 +135,7 @@ async fn fs_storage_leaves_no_temporary_files() {
 fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for dir in std::fs::read_dir(root).unwrap().flatten() {
-        if dir.file_name() == ".locks" || !dir.path().is_dir() {
+        if dir.file_name().len() != 2 || !dir.path().is_dir() {
             continue;
         }
         files.extend(

@@ -264,6 +264,20 @@ impl<P: Protection> Cookie<P> {
         set_cookie::write(self, value, self.max_age, self.expires)
     }
 
+    /// The `Set-Cookie` header value that stores `value` for `max_age`: its
+    /// `Max-Age` and `Expires` attributes say when the browser drops it,
+    /// whatever the cookie's own. Session layers use it with the storage's
+    /// [`cookie_max_age`](crate::SessionStorage::cookie_max_age), so the
+    /// cookie ends with the session.
+    ///
+    /// # Errors
+    ///
+    /// As [`serialize`](Self::serialize).
+    pub fn serialize_expiring(&self, value: &str, max_age: Duration) -> Result<String, Error> {
+        let expires = SystemTime::now().checked_add(max_age);
+        set_cookie::write(self, value, Some(max_age), expires.or(self.expires))
+    }
+
     /// A `Set-Cookie` header value that makes browsers drop this cookie: an empty
     /// value with `Max-Age=0` and an `Expires` at the Unix epoch.
     ///

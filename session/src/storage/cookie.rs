@@ -1,8 +1,11 @@
 //! The cookie storage: the whole session in the cookie value.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
-use super::SessionStorage;
+use super::lifecycle::{Lifecycle, lifecycle_setters};
+use super::{MAX_RECORD_LEN, SessionStorage};
 use crate::data::StoredData;
 use crate::error::Error;
 use crate::schema::Schema;
@@ -13,22 +16,32 @@ use crate::state::State;
 /// of the reference implementation. Nothing is stored on the server, so it
 /// scales without shared state; the price is that the session must fit in the
 /// cookie (4096 bytes in all, so about 3 KB of JSON once encoded and signed),
-/// is sent with every request, and cannot be revoked on the server.
+/// is sent with every request, and cannot be revoked on the server (there is
+/// no "log out everywhere" here).
 ///
 /// Always use it with a signed [`Cookie`](crate::Cookie): the client holds the
 /// data and could change it otherwise. A regenerated id cannot delete the
 /// old session here: there is nothing on the server to delete.
-#[derive(Debug, Clone, Copy, Default)]
+///
+/// Timeouts are enforced on the server all the same: with an
+/// [`idle_timeout`](Self::idle_timeout) or an
+/// [`absolute_timeout`](Self::absolute_timeout), the signed value carries the
+/// session's times (`{"i": .., "d": [values, flash, {"c": created, "t": touched}]}`,
+/// a form the reference reads and ignores), so a client cannot keep a session
+/// alive by keeping its cookie.
+#[derive(Debug, Clone, Default)]
 pub struct CookieStorage {
-    _private: (),
+    lifecycle: Lifecycle,
 }
 
 impl CookieStorage {
-    /// A cookie storage.
+    /// A cookie storage, without timeouts.
     #[must_use]
     pub fn new() -> Self {
-        CookieStorage { _private: () }
+        Self::default()
     }
+
+    lifecycle_setters!();
 }
 
 #[derive(Deserialize)]
@@ -40,16 +53,25 @@ struct CookieRecord<'a> {
 
 impl SessionStorage for CookieStorage {
     async fn read<S: Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
-        let loaded = cookie_value
-            .filter(|value| !value.is_empty())
-            .and_then(|value| {
-                Session::from_text(value.to_owned(), |text| {
-                    serde_json::from_str::<CookieRecord<'_>>(text)
-                        .map(|record| (record.i, record.d))
-                })
-                .ok()
-            });
-        Ok(loaded.unwrap_or_default())
+        let Some(value) = cookie_value.filter(|value| !value.is_empty()) else {
+            return Ok(Session::new());
+        };
+        if value.len() > MAX_RECORD_LEN {
+            return Ok(Session::new());
+        }
+        let loaded = Session::from_text(value.to_owned(), |text| {
+            serde_json::from_str::<CookieRecord<'_>>(text).map(|record| (record.i, record.d))
+        });
+        let Ok(mut session) = loaded else {
+            return Ok(Session::new());
+        };
+        if let Some(times) = session.times()
+            && self.lifecycle.ended(times, self.lifecycle.now())
+        {
+            return Ok(Session::new());
+        }
+        session.mark_loaded();
+        Ok(session)
     }
 
     async fn save<S: Schema, St: State>(
@@ -59,9 +81,17 @@ impl SessionStorage for CookieStorage {
         if St::DESTROYED {
             return Ok(Some(String::new()));
         }
-        if !session.dirty() {
+        let now = self.lifecycle.now();
+        let touch = session.was_loaded() && self.lifecycle.touch_due(session.times(), now);
+        if !session.dirty() && !touch {
             return Ok(None);
         }
-        session.cookie_json().map(Some)
+        session
+            .cookie_json(self.lifecycle.stamp(session.times(), now))
+            .map(Some)
+    }
+
+    fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
+        self.lifecycle.cookie_max_age(session.times())
     }
 }

@@ -1,60 +1,150 @@
 //! The memory storage.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::SystemTime;
 
-use super::id_based::{Options, Records, id_based_storage};
+use lru::LruCache;
+
+use super::backend::{Record, SessionBackend};
+use super::id_based::BackendStorage;
+use crate::data::StoredData;
 use crate::error::Error;
 
-/// Writes between two sweeps of expired sessions.
-const SWEEP_EVERY: usize = 1024;
+/// The most sessions a [`MemoryStorage`] keeps unless told otherwise.
+pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
+
+/// Expired records taken off the least recently used end per write: enough
+/// to keep up with the writes, and a bounded cost per save.
+const EXPIRED_DROPPED_PER_WRITE: usize = 2;
 
 /// Keeps sessions in this process's memory. Fast and dependency-free, but the
 /// sessions are lost when the process stops and are not shared between
 /// processes: for development, tests and single-instance apps.
 ///
-/// With a [`ttl`](Self::ttl), a session expires that long after its last
-/// save; expired sessions read as absent and are swept out as the storage is
-/// written to, so memory does not grow without bound.
-#[derive(Default)]
-pub struct MemoryStorage {
-    options: Options,
-    state: Mutex<Inner>,
+/// Memory is bounded: at most 100,000 sessions by default
+/// ([`max_sessions`](BackendStorage::max_sessions) changes it); when a new
+/// session would exceed the cap, the least recently used one is dropped, at a
+/// constant cost per save. Ended sessions are dropped as they are read, and
+/// from the least recently used end as sessions are written.
+///
+/// ```
+/// use std::time::Duration;
+/// use session_schema::MemoryStorage;
+///
+/// let storage = MemoryStorage::new()
+///     .max_sessions(10_000)
+///     .idle_timeout(Duration::from_secs(30 * 60));
+/// assert!(storage.is_empty());
+/// ```
+pub type MemoryStorage = BackendStorage<MemoryBackend>;
+
+/// The backend of [`MemoryStorage`]: records in a least-recently-used map,
+/// with the owner index, under one lock.
+pub struct MemoryBackend {
+    state: Mutex<Memory>,
 }
 
-#[derive(Default)]
-struct Inner {
-    records: HashMap<String, Record>,
-    writes_since_sweep: usize,
+struct Memory {
+    records: LruCache<String, Entry>,
+    /// Owner -> the ids of its sessions.
+    owners: HashMap<String, HashSet<String>>,
 }
 
-struct Record {
-    json: String,
-    expires_at: Option<Instant>,
+struct Entry {
+    text: String,
+    expires_at: Option<SystemTime>,
+    owner: Option<String>,
 }
 
-impl Record {
-    fn live(&self, now: Instant) -> bool {
-        self.expires_at.is_none_or(|at| at > now)
+impl Entry {
+    fn expired(&self, now: SystemTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
     }
 }
 
-impl MemoryStorage {
-    /// An empty memory storage: no expiry, unknown ids not adopted.
+impl Memory {
+    fn index(&mut self, id: &str, owner: Option<&str>) {
+        if let Some(owner) = owner {
+            self.owners
+                .entry(owner.to_owned())
+                .or_default()
+                .insert(id.to_owned());
+        }
+    }
+
+    fn unindex(&mut self, id: &str, owner: Option<&str>) {
+        let Some(owner) = owner else {
+            return;
+        };
+        if let Some(ids) = self.owners.get_mut(owner) {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.owners.remove(owner);
+            }
+        }
+    }
+
+    /// Stores a record, keeping the owner index in step with what is replaced
+    /// or evicted.
+    fn write(&mut self, id: &str, record: Record<'_>) {
+        self.drop_expired_tail();
+        let entry = Entry {
+            text: record.text,
+            expires_at: record.expires_at,
+            owner: record.owner.map(str::to_owned),
+        };
+        self.index(id, record.owner);
+        if let Some((old_id, old)) = self.records.push(id.to_owned(), entry)
+            && (old_id != id || old.owner.as_deref() != record.owner)
+        {
+            self.unindex(&old_id, old.owner.as_deref());
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(entry) = self.records.pop(id) {
+            self.unindex(id, entry.owner.as_deref());
+        }
+    }
+
+    /// Drops a few ended sessions from the least recently used end: with an
+    /// idle timeout, that is where they gather.
+    fn drop_expired_tail(&mut self) {
+        let now = SystemTime::now();
+        for _ in 0..EXPIRED_DROPPED_PER_WRITE {
+            match self.records.peek_lru() {
+                Some((_, entry)) if entry.expired(now) => {
+                    if let Some((id, entry)) = self.records.pop_lru() {
+                        self.unindex(&id, entry.owner.as_deref());
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+}
+
+impl MemoryBackend {
+    /// An empty backend keeping at most `max_sessions` sessions (at least one).
     #[must_use]
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(max_sessions: usize) -> Self {
+        MemoryBackend {
+            state: Mutex::new(Memory {
+                records: LruCache::new(NonZeroUsize::new(max_sessions).unwrap_or(NonZeroUsize::MIN)),
+                owners: HashMap::new(),
+            }),
+        }
     }
 
-    /// How long a session lives after its last save.
-    #[must_use]
-    pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.options.ttl = Some(ttl);
-        self
+    fn lock(&self) -> MutexGuard<'_, Memory> {
+        // A panic elsewhere while holding the lock leaves the maps consistent
+        // (every change is a few inserts and removes), so keep using them.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The number of sessions held, expired ones not yet swept included.
+    /// The number of sessions held, ended ones not yet dropped included.
     #[must_use]
     pub fn len(&self) -> usize {
         self.lock().records.len()
@@ -66,82 +156,150 @@ impl MemoryStorage {
         self.len() == 0
     }
 
-    /// Removes every expired session now.
-    pub fn sweep(&self) {
-        let now = Instant::now();
-        let mut state = self.lock();
-        state.records.retain(|_, record| record.live(now));
-        state.writes_since_sweep = 0;
+    /// The most sessions kept.
+    #[must_use]
+    pub fn max_sessions(&self) -> usize {
+        self.lock().records.cap().get()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic elsewhere while holding the lock leaves the map consistent
-        // (every change is a single insert or remove), so keep using it.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn record(&self, json: String) -> Record {
-        Record {
-            json,
-            expires_at: self.options.ttl.map(|ttl| Instant::now() + ttl),
+    fn set_max_sessions(&self, max_sessions: usize) {
+        let cap = NonZeroUsize::new(max_sessions).unwrap_or(NonZeroUsize::MIN);
+        let mut memory = self.lock();
+        while memory.records.len() > cap.get() {
+            if let Some((id, entry)) = memory.records.pop_lru() {
+                memory.unindex(&id, entry.owner.as_deref());
+            }
         }
-    }
-
-    fn write(&self, state: &mut Inner, id: &str, json: String) {
-        let record = self.record(json);
-        state.records.insert(id.to_owned(), record);
-        state.writes_since_sweep += 1;
-        if self.options.ttl.is_some() && state.writes_since_sweep >= SWEEP_EVERY {
-            let now = Instant::now();
-            state.records.retain(|_, record| record.live(now));
-            state.writes_since_sweep = 0;
-        }
+        memory.records.resize(cap);
     }
 }
 
-impl std::fmt::Debug for MemoryStorage {
-    /// Shows the options and how many sessions are held; never an id or a value.
+impl Default for MemoryBackend {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_SESSIONS)
+    }
+}
+
+impl std::fmt::Debug for MemoryBackend {
+    /// Shows how many sessions are held; never an id or a value.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemoryStorage")
-            .field("options", &self.options)
-            .field("sessions", &self.len())
+        let memory = self.lock();
+        f.debug_struct("MemoryBackend")
+            .field("sessions", &memory.records.len())
+            .field("max_sessions", &memory.records.cap())
             .finish_non_exhaustive()
     }
 }
 
-impl Records for MemoryStorage {
-    async fn load(&self, id: &str) -> Result<Option<String>, Error> {
-        let state = self.lock();
-        Ok(state
-            .records
-            .get(id)
-            .filter(|record| record.live(Instant::now()))
-            .map(|record| record.json.clone()))
+impl SessionBackend for MemoryBackend {
+    async fn load(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
+        let mut memory = self.lock();
+        match memory.records.get(id) {
+            Some(entry) if entry.expired(SystemTime::now()) => {
+                memory.remove(id);
+                Ok(None)
+            }
+            Some(entry) => Ok(Some(entry.text.clone().into_bytes())),
+            None => Ok(None),
+        }
     }
 
-    async fn insert(&self, id: &str, json: String) -> Result<(), Error> {
-        let mut state = self.lock();
-        self.write(&mut state, id, json);
+    async fn insert(&self, id: &str, record: Record<'_>) -> Result<(), Error> {
+        self.lock().write(id, record);
         Ok(())
     }
 
-    async fn replace(&self, id: &str, expected: &str, json: String) -> Result<bool, Error> {
-        let mut state = self.lock();
-        let current = state
-            .records
-            .get(id)
-            .filter(|record| record.live(Instant::now()));
-        if current.is_none_or(|record| record.json != expected) {
-            return Ok(false);
+    async fn replace(
+        &self,
+        id: &str,
+        expected: &str,
+        _previous_owner: Option<&str>,
+        record: Record<'_>,
+    ) -> Result<bool, Error> {
+        let mut memory = self.lock();
+        let now = SystemTime::now();
+        match memory.records.peek(id) {
+            Some(entry) if !entry.expired(now) && entry.text == expected => {}
+            _ => return Ok(false),
         }
-        self.write(&mut state, id, json);
+        memory.write(id, record);
         Ok(true)
     }
 
-    async fn remove(&self, id: &str) -> Result<(), Error> {
-        self.lock().records.remove(id);
+    async fn remove(&self, id: &str, _owner: Option<&str>) -> Result<(), Error> {
+        self.lock().remove(id);
+        Ok(())
+    }
+
+    async fn owned(&self, owner: &str) -> Result<Vec<String>, Error> {
+        let memory = self.lock();
+        Ok(memory
+            .owners
+            .get(owner)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
+        self.lock().unindex(id, Some(owner));
         Ok(())
     }
 }
 
-id_based_storage!(MemoryStorage);
+impl BackendStorage<MemoryBackend> {
+    /// An empty memory storage: at most 100,000 sessions, no timeouts,
+    /// unknown ids not adopted.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::from_backend(MemoryBackend::default())
+    }
+
+    /// The most sessions kept (default 100,000, at least one); past it, the
+    /// least recently used session is dropped for each new one.
+    #[must_use]
+    pub fn max_sessions(self, max_sessions: usize) -> Self {
+        self.backend.set_max_sessions(max_sessions);
+        self
+    }
+
+    /// The number of sessions held, ended ones not yet dropped included.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.backend.len()
+    }
+
+    /// Whether no session is held.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.backend.is_empty()
+    }
+
+    /// Drops every session that has ended now, by the storage's timeouts;
+    /// returns how many.
+    pub fn sweep(&self) -> usize {
+        let now = self.lifecycle.now();
+        let mut memory = self.backend.lock();
+        let ended: Vec<String> = memory
+            .records
+            .iter()
+            .filter(|(_, entry)| {
+                entry.expired(SystemTime::now())
+                    || StoredData::parse(&entry.text)
+                        .ok()
+                        .and_then(|data| data.times)
+                        .is_some_and(|times| self.lifecycle.ended(times, now))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &ended {
+            memory.remove(id);
+        }
+        ended.len()
+    }
+}
+
+impl Default for BackendStorage<MemoryBackend> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -2,27 +2,54 @@
 //!
 //! [`SessionStorage`] mirrors the reference's `read`/`save` pair. The cookie
 //! storage keeps the whole session in the cookie; the others keep it on the
-//! server under the session id, through one shared flow ([`id_based`]).
+//! server under the session id, through one shared flow over a
+//! [`SessionBackend`] ([`BackendStorage`]).
 
+mod backend;
 mod cookie;
 mod fs;
 mod id_based;
+mod lifecycle;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 
 use std::future::Future;
+use std::time::Duration;
 
 use crate::error::Error;
 use crate::schema::Schema;
 use crate::session::Session;
 use crate::state::State;
 
+pub use backend::{Record, SessionBackend};
 pub use cookie::CookieStorage;
-pub use fs::FsStorage;
-pub use memory::MemoryStorage;
+pub use fs::{FsBackend, FsStorage};
+pub use id_based::BackendStorage;
+pub use lifecycle::{Clock, ManualClock, SystemClock};
+pub(crate) use lifecycle::{Stamp, Times};
+pub use memory::{MemoryBackend, MemoryStorage};
 #[cfg(feature = "redis")]
-pub use redis::RedisStorage;
+pub use redis::{RedisBackend, RedisStorage};
+
+/// The lowercase hex SHA-256 of a text: the fs layout's file names, and the
+/// keys of owner indexes.
+pub(crate) fn hex_sha256(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(text.as_bytes());
+    let mut out = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+/// The largest stored session (a record, or a cookie value) a storage reads:
+/// 1 MiB. A larger one reads as absent (and is logged), so a planted or
+/// runaway record costs a bounded amount of work to turn away.
+pub const MAX_RECORD_LEN: usize = 1 << 20;
 
 /// Reads a session from the value of its cookie, and saves it back.
 ///
@@ -79,6 +106,16 @@ pub trait SessionStorage: Send + Sync {
         &self,
         session: &Session<S, St>,
     ) -> impl Future<Output = Result<Option<String>, Error>> + Send;
+
+    /// How long the cookie set after [`save`](Self::save) returned a value
+    /// should live: until the session ends, for a storage with timeouts, so
+    /// the cookie's `Max-Age` and `Expires` roll forward with the session.
+    /// `None` (the default) leaves the cookie's own attributes. Session layers
+    /// call it; call it yourself when writing the cookie by hand.
+    fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
+        let _ = session;
+        None
+    }
 }
 
 /// A shared storage is a storage: keep an `Arc` of it to use it beside the
@@ -96,5 +133,9 @@ impl<T: SessionStorage> SessionStorage for std::sync::Arc<T> {
         session: &Session<S, St>,
     ) -> impl Future<Output = Result<Option<String>, Error>> + Send {
         (**self).save(session)
+    }
+
+    fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
+        (**self).cookie_max_age(session)
     }
 }

@@ -1,0 +1,200 @@
+//! The record operations a server-side store implements: the public backend
+//! trait behind every id-based storage.
+
+use std::future::Future;
+use std::time::SystemTime;
+
+use crate::error::Error;
+
+/// A session record as a backend stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// The record: JSON `[values, flash]`, with a third element holding the
+    /// session's times when the storage has timeouts. Store it as it is; the
+    /// storage reads it back.
+    pub text: String,
+    /// When the session ends at the latest, if it ends: a backend with its
+    /// own expiry (Redis `EX`, a database column) may forget the record from
+    /// then on. The storage checks the times in the record itself, so a
+    /// backend without expiry loses nothing but space.
+    pub expires_at: Option<SystemTime>,
+    /// The owner the session belongs to (the `#[session(owner)]` field, as
+    /// its compact JSON text), if it has one: the key of the owner index.
+    pub owner: Option<&'a str>,
+}
+
+/// A store that keeps one text record per session id: the few operations that
+/// [`BackendStorage`](crate::BackendStorage) builds a whole storage on.
+///
+/// The storage does the rest, the same way for every backend: fresh sessions
+/// and unknown ids, expiry from the times in the record, merging the changes
+/// of concurrent requests into the latest record (so none is lost), deleting
+/// old ids after `regenerate_id`, and the owner index behind "log out
+/// everywhere". A backend only stores, compares and deletes text.
+///
+/// Errors are [`Error::Backend`] (or any [`Error`]); the storage passes them on
+/// to the caller, never panics.
+///
+/// # An example backend
+///
+/// A whole backend over a `HashMap`, with the owner index, used as a storage:
+///
+/// ```
+/// use std::collections::{HashMap, HashSet};
+/// use std::sync::Mutex;
+///
+/// use session_schema::{
+///     BackendStorage, Error, Record, Session, SessionBackend, SessionSchema, SessionStorage,
+/// };
+///
+/// #[derive(Default)]
+/// struct Maps {
+///     records: HashMap<String, String>,
+///     owners: HashMap<String, HashSet<String>>,
+/// }
+///
+/// impl Maps {
+///     fn index(&mut self, id: &str, owner: Option<&str>) {
+///         if let Some(owner) = owner {
+///             self.owners.entry(owner.to_owned()).or_default().insert(id.to_owned());
+///         }
+///     }
+///
+///     fn unindex(&mut self, id: &str, owner: Option<&str>) {
+///         if let Some(ids) = owner.and_then(|owner| self.owners.get_mut(owner)) {
+///             ids.remove(id);
+///         }
+///     }
+/// }
+///
+/// /// Sessions in a map, one lock for the records and the index.
+/// #[derive(Default)]
+/// struct MapBackend(Mutex<Maps>);
+///
+/// impl SessionBackend for MapBackend {
+///     async fn load(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
+///         Ok(self.0.lock().unwrap().records.get(id).cloned().map(String::into_bytes))
+///     }
+///
+///     async fn insert(&self, id: &str, record: Record<'_>) -> Result<(), Error> {
+///         let mut maps = self.0.lock().unwrap();
+///         maps.index(id, record.owner);
+///         maps.records.insert(id.to_owned(), record.text);
+///         Ok(())
+///     }
+///
+///     async fn replace(
+///         &self,
+///         id: &str,
+///         expected: &str,
+///         previous_owner: Option<&str>,
+///         record: Record<'_>,
+///     ) -> Result<bool, Error> {
+///         let mut maps = self.0.lock().unwrap();
+///         if maps.records.get(id).map(String::as_str) != Some(expected) {
+///             return Ok(false);
+///         }
+///         if previous_owner != record.owner {
+///             maps.unindex(id, previous_owner);
+///             maps.index(id, record.owner);
+///         }
+///         maps.records.insert(id.to_owned(), record.text);
+///         Ok(true)
+///     }
+///
+///     async fn remove(&self, id: &str, owner: Option<&str>) -> Result<(), Error> {
+///         let mut maps = self.0.lock().unwrap();
+///         maps.records.remove(id);
+///         maps.unindex(id, owner);
+///         Ok(())
+///     }
+///
+///     async fn owned(&self, owner: &str) -> Result<Vec<String>, Error> {
+///         let maps = self.0.lock().unwrap();
+///         Ok(maps.owners.get(owner).map(|ids| ids.iter().cloned().collect()).unwrap_or_default())
+///     }
+///
+///     async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
+///         self.0.lock().unwrap().unindex(id, Some(owner));
+///         Ok(())
+///     }
+/// }
+///
+/// #[derive(SessionSchema)]
+/// struct App {
+///     #[session(owner)]
+///     user_id: u64,
+/// }
+///
+/// # futures_lite_block_on(async {
+/// let storage = BackendStorage::from_backend(MapBackend::default());
+/// let mut session = Session::<App>::new();
+/// session.set(App::USER_ID, 7);
+/// let id = storage.save(&session).await?.expect("a new session is stored");
+/// assert_eq!(storage.owned_by::<App>(&7).await?, vec![id.clone()]);
+/// assert_eq!(storage.destroy_owned_by::<App>(&7).await?, 1);
+/// let gone: Session<App> = storage.read(Some(&id)).await?;
+/// assert_ne!(gone.id(), id);
+/// # Ok::<(), Error>(())
+/// # }).unwrap();
+/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+/// # }
+/// ```
+///
+/// `tests/tests/test_backend.rs` runs the flows every shipped storage passes
+/// (fresh sessions, unknown ids, destroy, regenerate, expiry, racing saves,
+/// revocation) against this backend.
+pub trait SessionBackend: Send + Sync + 'static {
+    /// The record stored under `id`, if there is one, as the bytes stored (a
+    /// record that is not UTF-8 text, written by another program, reads as
+    /// unreadable rather than absent: its id is never reused). A backend with
+    /// its own expiry may report an expired record as absent.
+    fn load(&self, id: &str) -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
+
+    /// Stores `record` under `id`, replacing whatever is there, and adds `id`
+    /// to the index of `record.owner`.
+    fn insert(
+        &self,
+        id: &str,
+        record: Record<'_>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Stores `record` under `id` only if the stored record is still exactly
+    /// `expected`, as one atomic step (a compare-and-set); `false` when it was
+    /// not (or is gone). When the owner changed (`previous_owner`, the owner
+    /// of `expected`, differs from `record.owner`), moves `id` from one
+    /// owner's index to the other.
+    fn replace(
+        &self,
+        id: &str,
+        expected: &str,
+        previous_owner: Option<&str>,
+        record: Record<'_>,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// Deletes the record under `id`, if any, and takes `id` out of `owner`'s
+    /// index.
+    fn remove(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// The ids in `owner`'s index. It may hold ids whose record is gone or
+    /// belongs to someone else by now: the storage checks each one and
+    /// [`unindex`](Self::unindex)es those. The default is an error: a backend
+    /// without an index cannot find sessions by owner.
+    fn owned(&self, owner: &str) -> impl Future<Output = Result<Vec<String>, Error>> + Send {
+        let _ = owner;
+        async { Err(Error::Backend("this storage keeps no index of sessions by owner".into())) }
+    }
+
+    /// Takes `id` out of `owner`'s index (the default does nothing).
+    fn unindex(&self, owner: &str, id: &str) -> impl Future<Output = Result<(), Error>> + Send {
+        let _ = (owner, id);
+        async { Ok(()) }
+    }
+}

@@ -1,0 +1,364 @@
+//! When sessions end: the idle and absolute timeouts every storage enforces,
+//! the times a stored session carries, and the clock they are read from.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+/// Where a storage reads the time from. The default is the system clock;
+/// tests use a [`ManualClock`] they advance, so expiry tests are exact and fast.
+pub trait Clock: Send + Sync + 'static {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// The system's clock, [`SystemTime::now`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// A clock that stands still until it is told to move: for tests of expiry.
+/// Clones share one time, so a test keeps a clone and advances the storage's.
+///
+/// ```
+/// use std::time::Duration;
+/// use session_schema::{Clock, ManualClock};
+///
+/// let clock = ManualClock::new();
+/// let start = clock.now();
+/// clock.advance(Duration::from_secs(90));
+/// assert_eq!(clock.now().duration_since(start).unwrap(), Duration::from_secs(90));
+/// ```
+#[derive(Clone)]
+pub struct ManualClock {
+    /// Milliseconds since the Unix epoch.
+    millis: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    /// A clock that reads the current system time, and stays there.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::at(SystemTime::now())
+    }
+
+    /// A clock that reads `time` (before the Unix epoch reads as the epoch).
+    #[must_use]
+    pub fn at(time: SystemTime) -> Self {
+        ManualClock {
+            millis: Arc::new(AtomicU64::new(unix_millis(time))),
+        }
+    }
+
+    /// Moves the clock forward, for every clone of it (no further than the
+    /// year 9999).
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let _ = self
+            .millis
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(by).min(LATEST_MILLIS))
+            });
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(self.millis.load(Ordering::SeqCst))
+    }
+}
+
+impl fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ManualClock").field(&self.now()).finish()
+    }
+}
+
+/// The latest time a [`ManualClock`] reads: 9999-12-31T23:59:59Z, in milliseconds.
+const LATEST_MILLIS: u64 = 253_402_300_799_000;
+
+fn unix_millis(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_millis()).map_or(LATEST_MILLIS, |millis| millis.min(LATEST_MILLIS))
+    })
+}
+
+/// Whole seconds since the Unix epoch (0 before it).
+pub(crate) fn unix_secs(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// When a stored session was created and last touched, in whole seconds since
+/// the Unix epoch. Stored as the third element of `[values, flash, times]`,
+/// `{"c": created, "t": touched}`, which the reference implementation ignores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Times {
+    pub(crate) created: u64,
+    pub(crate) touched: u64,
+}
+
+/// A storage's lifecycle settings: the timeouts and the clock.
+#[derive(Clone)]
+pub(crate) struct Lifecycle {
+    pub(crate) idle: Option<Duration>,
+    pub(crate) absolute: Option<Duration>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle {
+            idle: None,
+            absolute: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl fmt::Debug for Lifecycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lifecycle")
+            .field("idle_timeout", &self.idle)
+            .field("absolute_timeout", &self.absolute)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a save must do about a session's times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stamp {
+    /// No timeout is configured: the record carries no times (as the
+    /// reference writes it).
+    None,
+    /// Write these times.
+    Write(Times),
+}
+
+impl Lifecycle {
+    /// Whether sessions end at all, so records carry times.
+    pub(crate) fn enabled(&self) -> bool {
+        self.idle.is_some() || self.absolute.is_some()
+    }
+
+    /// The current time, in whole seconds since the Unix epoch.
+    pub(crate) fn now(&self) -> u64 {
+        unix_secs(self.clock.now())
+    }
+
+    /// Whether a session with these times has ended at `now`: idle for longer
+    /// than the idle timeout, or older than the absolute timeout.
+    pub(crate) fn ended(&self, times: Times, now: u64) -> bool {
+        let past = |since: u64, timeout: Option<Duration>| {
+            timeout.is_some_and(|timeout| now.saturating_sub(since) >= timeout_secs(timeout))
+        };
+        past(times.touched, self.idle) || past(times.created, self.absolute)
+    }
+
+    /// Whether a live session read with `times` (or without any) must be
+    /// written back even if it did not change: its times are missing, or more
+    /// than a quarter of the idle timeout passed since its last touch.
+    pub(crate) fn touch_due(&self, times: Option<Times>, now: u64) -> bool {
+        if !self.enabled() {
+            return false;
+        }
+        let Some(times) = times else {
+            return true;
+        };
+        self.idle.is_some_and(|idle| {
+            now.saturating_sub(times.touched) > timeout_secs(idle) / 4
+        })
+    }
+
+    /// The times a save writes: created as loaded (or now for a new session),
+    /// touched now.
+    pub(crate) fn stamp(&self, loaded: Option<Times>, now: u64) -> Stamp {
+        if !self.enabled() {
+            return Stamp::None;
+        }
+        Stamp::Write(Times {
+            created: loaded.map_or(now, |times| times.created),
+            touched: now,
+        })
+    }
+
+    /// How long a session saved with these times lives from `now`: until its
+    /// idle or its absolute timeout, whichever comes first.
+    pub(crate) fn remaining(&self, times: Times, now: u64) -> Option<Duration> {
+        let until = |since: u64, timeout: Option<Duration>| {
+            timeout.map(|timeout| {
+                let end = since.saturating_add(timeout_secs(timeout));
+                Duration::from_secs(end.saturating_sub(now))
+            })
+        };
+        match (until(times.touched, self.idle), until(times.created, self.absolute)) {
+            (Some(idle), Some(absolute)) => Some(idle.min(absolute)),
+            (one, other) => one.or(other),
+        }
+    }
+
+    /// How long the cookie of a session just saved should live: until the
+    /// session ends (`None` without timeouts: the cookie's own attributes
+    /// apply).
+    pub(crate) fn cookie_max_age(&self, loaded: Option<Times>) -> Option<Duration> {
+        let now = self.now();
+        match self.stamp(loaded, now) {
+            Stamp::Write(times) => self.remaining(times, now),
+            Stamp::None => None,
+        }
+    }
+
+    /// When a record saved with these times expires, for the backend's own
+    /// expiry (Redis `EX`, memory and fs deadlines).
+    pub(crate) fn expires_at(&self, stamp: Stamp, now: u64) -> Option<SystemTime> {
+        let Stamp::Write(times) = stamp else {
+            return None;
+        };
+        let remaining = self.remaining(times, now)?;
+        let now = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(now))?;
+        Some(now.checked_add(remaining).unwrap_or(now))
+    }
+}
+
+/// A timeout in whole seconds, at least one, saturating.
+fn timeout_secs(timeout: Duration) -> u64 {
+    timeout.as_secs().max(1)
+}
+
+/// The setters every storage has for its lifecycle, written once.
+macro_rules! lifecycle_setters {
+    () => {
+        /// Ends a session not used for this long: it then reads as a fresh
+        /// session (new id, empty). Enforced on the server, from the time the
+        /// session carries. A live session that is read and saved is touched
+        /// (written back with a new time, and its cookie's `Max-Age` and
+        /// `Expires` rolled forward) once more than a quarter of the timeout
+        /// has passed since its last touch, so an active user stays in
+        /// without a write on every request. Whole seconds, at least one.
+        #[must_use]
+        pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.lifecycle.idle = Some(timeout);
+            self
+        }
+
+        /// Ends a session this long after it was created, however active it
+        /// is: it then reads as a fresh session. `regenerate_id` keeps the
+        /// creation time. Whole seconds, at least one.
+        #[must_use]
+        pub fn absolute_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.lifecycle.absolute = Some(timeout);
+            self
+        }
+
+        /// The clock the timeouts are read from (default: the system clock).
+        /// Tests pass a [`ManualClock`](crate::ManualClock) and advance it.
+        #[must_use]
+        pub fn clock(mut self, clock: impl $crate::Clock) -> Self {
+            self.lifecycle.clock = std::sync::Arc::new(clock);
+            self
+        }
+    };
+}
+
+pub(crate) use lifecycle_setters;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lifecycle(idle: Option<u64>, absolute: Option<u64>) -> Lifecycle {
+        Lifecycle {
+            idle: idle.map(Duration::from_secs),
+            absolute: absolute.map(Duration::from_secs),
+            ..Lifecycle::default()
+        }
+    }
+
+    #[test]
+    fn a_session_ends_when_idle_or_old() {
+        let both = lifecycle(Some(60), Some(600));
+        let times = Times {
+            created: 1000,
+            touched: 1500,
+        };
+        assert!(!both.ended(times, 1559));
+        assert!(both.ended(times, 1560), "idle for the whole timeout");
+        let busy = Times {
+            created: 1000,
+            touched: 1599,
+        };
+        assert!(both.ended(busy, 1600), "created ten minutes ago");
+        assert!(!lifecycle(None, None).ended(times, u64::MAX));
+    }
+
+    #[test]
+    fn a_touch_is_due_after_a_quarter_of_the_idle_timeout() {
+        let idle = lifecycle(Some(400), None);
+        let times = Some(Times {
+            created: 0,
+            touched: 1000,
+        });
+        assert!(!idle.touch_due(times, 1100));
+        assert!(idle.touch_due(times, 1101));
+        assert!(idle.touch_due(None, 1000), "times missing");
+        assert!(!lifecycle(None, Some(10)).touch_due(times, 5000));
+        assert!(lifecycle(None, Some(10)).touch_due(None, 5000));
+        assert!(!lifecycle(None, None).touch_due(None, 5000));
+    }
+
+    #[test]
+    fn the_remaining_time_is_the_nearer_end() {
+        let both = lifecycle(Some(60), Some(600));
+        let fresh = Times {
+            created: 1000,
+            touched: 1000,
+        };
+        assert_eq!(both.remaining(fresh, 1000), Some(Duration::from_secs(60)));
+        let old = Times {
+            created: 1000,
+            touched: 1590,
+        };
+        assert_eq!(both.remaining(old, 1590), Some(Duration::from_secs(10)));
+        assert_eq!(lifecycle(None, None).remaining(fresh, 1000), None);
+    }
+
+    #[test]
+    fn huge_timeouts_saturate_instead_of_panicking() {
+        let huge = Lifecycle {
+            idle: Some(Duration::MAX),
+            absolute: Some(Duration::MAX),
+            ..Lifecycle::default()
+        };
+        let now = unix_secs(SystemTime::now());
+        let stamp = huge.stamp(None, now);
+        let Stamp::Write(times) = stamp else {
+            panic!("times are written")
+        };
+        assert!(!huge.ended(times, now));
+        assert!(huge.remaining(times, now).is_some());
+        assert!(huge.expires_at(stamp, now).is_some());
+        assert!(!huge.touch_due(Some(times), now));
+    }
+
+    #[test]
+    fn a_manual_clock_moves_only_when_told_and_saturates() {
+        let clock = ManualClock::at(SystemTime::UNIX_EPOCH + Duration::from_secs(100));
+        let shared = clock.clone();
+        shared.advance(Duration::from_secs(5));
+        assert_eq!(unix_secs(clock.now()), 105);
+        clock.advance(Duration::MAX);
+        assert!(clock.now() > SystemTime::UNIX_EPOCH);
+    }
+}
