@@ -33,7 +33,10 @@ fn check_owner_is_a_value(cx: &Ctxt, field: &Field<'_>) {
 
 /// One schema, one owner: the index of sessions by owner has one key.
 fn check_one_owner(cx: &Ctxt, input: &Input<'_>) {
-    let mut owners = input.fields.iter().filter_map(|field| Some((field.attrs.owner?, field)));
+    let mut owners = input
+        .fields
+        .iter()
+        .filter_map(|field| Some((field.attrs.owner?, field)));
     let Some((first_span, first)) = owners.next() else {
         return;
     };

@@ -238,9 +238,11 @@ impl<'de> Deserialize<'de> for StoredTimes {
                         }
                     }
                 }
-                Ok(StoredTimes(created.zip(touched).map(|(created, touched)| {
-                    Times { created, touched }
-                })))
+                Ok(StoredTimes(
+                    created
+                        .zip(touched)
+                        .map(|(created, touched)| Times { created, touched }),
+                ))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StoredTimes, A::Error> {
                 while seq.next_element::<de::IgnoredAny>()?.is_some() {}
@@ -391,7 +393,12 @@ mod tests {
         let started = std::time::Instant::now();
         let raw = StoredData::parse(&json).unwrap();
         assert_eq!(raw.values.len(), 50_001);
-        assert!(raw.values.iter().take(50_000).all(|(_, value)| value.get() == "0"));
+        assert!(
+            raw.values
+                .iter()
+                .take(50_000)
+                .all(|(_, value)| value.get() == "0")
+        );
         // Quadratic detection took minutes for this size; linear takes milliseconds.
         assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }

@@ -119,7 +119,10 @@ impl fmt::Display for Error {
 /// An error and its causes, as one line: `outer: cause: root cause`. For logs.
 #[cfg_attr(
     not(feature = "axum"),
-    allow(dead_code, reason = "the web framework integrations log storage errors")
+    allow(
+        dead_code,
+        reason = "the web framework integrations log storage errors"
+    )
 )]
 pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
 

@@ -8,7 +8,10 @@
 //! framework: axum and actix-web both go through it.
 #![cfg_attr(
     not(feature = "axum"),
-    allow(dead_code, reason = "only the web framework integrations lend sessions out")
+    allow(
+        dead_code,
+        reason = "only the web framework integrations lend sessions out"
+    )
 )]
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

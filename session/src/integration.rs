@@ -111,8 +111,10 @@ impl<Sto> Clone for Sessions<Sto> {
 /// storage's type.
 pub(crate) trait Loader<S: Schema>: Send + Sync {
     /// The session the request's `Cookie` header designates.
-    fn load<'a>(&'a self, cookie_header: Option<&'a str>)
-    -> BoxFuture<'a, Result<Session<S>, Error>>;
+    fn load<'a>(
+        &'a self,
+        cookie_header: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Session<S>, Error>>;
 }
 
 impl<S: Schema, Sto: SessionStorage> Loader<S> for Sessions<Sto> {

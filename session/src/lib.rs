@@ -133,12 +133,12 @@ pub use session_schema_derive::SessionSchema;
 pub use state::{
     Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed, State,
 };
-#[cfg(feature = "redis")]
-pub use storage::{RedisBackend, RedisStorage};
 pub use storage::{
     BackendStorage, Clock, CookieStorage, FsBackend, FsStorage, MAX_RECORD_LEN, ManualClock,
     MemoryBackend, MemoryStorage, Record, SessionBackend, SessionStorage, SystemClock,
 };
+#[cfg(feature = "redis")]
+pub use storage::{RedisBackend, RedisStorage};
 pub use value::SessionValue;
 
 /// What generated code reaches the runtime through. Not a public API.

@@ -14,10 +14,10 @@ use crate::json_writer::JsonObjects;
 use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
 use crate::schema::{KeyDef, Schema};
 use crate::slot::Slot;
-use crate::storage::{Stamp, Times};
 use crate::state::{
     Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed, State,
 };
+use crate::storage::{Stamp, Times};
 use crate::value::{Erased, SessionValue};
 
 /// The data of one user across requests, typed by the schema `S`.

@@ -322,7 +322,10 @@ pub async fn owner_flow<B: SessionBackend>(storage: &BackendStorage<B>) {
     assert_eq!(of_41, expected);
     let destroyed: Session<App> = storage.read(Some(&ids[2])).await.unwrap();
     storage.save(&destroyed.destroy()).await.unwrap();
-    assert_eq!(storage.owned_by::<App>(&41).await.unwrap(), vec![new_id.clone()]);
+    assert_eq!(
+        storage.owned_by::<App>(&41).await.unwrap(),
+        vec![new_id.clone()]
+    );
 
     // Unsetting the owner takes the session out of the index.
     let mut unowned: Session<App> = storage.read(Some(&new_id)).await.unwrap();
@@ -373,7 +376,10 @@ pub async fn racing_logout_everywhere<B: SessionBackend>(
         };
         let login = login.await.unwrap();
         let seen = destroy.await.unwrap();
-        assert!(seen.contains(&existing), "the destroy saw the session that existed before");
+        assert!(
+            seen.contains(&existing),
+            "the destroy saw the session that existed before"
+        );
         for id in &seen {
             let after: Session<App> = first.read(Some(id)).await.unwrap();
             assert_ne!(&after.id(), id, "a session the destroy saw is still live");

@@ -8,6 +8,7 @@ pub struct ReadmeDoctests;
 
 pub mod flows;
 pub mod http;
+pub mod map_backend;
 pub mod redis_server;
 
 use serde::{Deserialize, Serialize};

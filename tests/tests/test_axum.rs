@@ -275,7 +275,13 @@ fn short_secrets_are_refused_unless_allowed() {
     let short = Cookie::new("sid").secrets([SECRET, "node-secret"]);
     let error = layer_error(short.clone()).expect("a short secret is refused");
     assert!(
-        matches!(error, Error::ShortSecret { length: 11, minimum: 32 }),
+        matches!(
+            error,
+            Error::ShortSecret {
+                length: 11,
+                minimum: 32
+            }
+        ),
         "{error:?}"
     );
     let message = error.to_string();

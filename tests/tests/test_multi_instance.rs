@@ -9,7 +9,10 @@ async fn two_instances_share_one_session() {
     let redis = RedisServer::start();
     let env = [
         ("REDIS_URL", redis.url()),
-        ("SESSION_SECRET", "a secret both demo processes share".to_owned()),
+        (
+            "SESSION_SECRET",
+            "a secret both demo processes share".to_owned(),
+        ),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let first = Demo::start(env!("CARGO_BIN_EXE_demo"), "redis", &env);

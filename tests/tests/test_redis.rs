@@ -44,7 +44,10 @@ async fn records_are_the_reference_json_under_the_prefixed_id() {
         redis::Value::BulkString(br#"[{"user_id":7},{"notice":"hi"}]"#.to_vec()),
         "without timeouts, the bytes the reference writes"
     );
-    assert_eq!(raw(&server.url(), &["TTL", &key]).await, redis::Value::Int(-1));
+    assert_eq!(
+        raw(&server.url(), &["TTL", &key]).await,
+        redis::Value::Int(-1)
+    );
 
     let prefixed = RedisStorage::connect(&server.url())
         .await
@@ -77,7 +80,9 @@ async fn with_a_timeout_the_record_carries_its_times_and_an_expiry() {
         .as_secs();
     assert_eq!(
         raw(&server.url(), &["GET", &key]).await,
-        redis::Value::BulkString(format!(r#"[{{"user_id":7}},{{}},{{"c":{now},"t":{now}}}]"#).into_bytes())
+        redis::Value::BulkString(
+            format!(r#"[{{"user_id":7}},{{}},{{"c":{now},"t":{now}}}]"#).into_bytes()
+        )
     );
     let redis::Value::Int(ttl) = raw(&server.url(), &["TTL", &key]).await else {
         panic!("TTL is a number")
@@ -116,7 +121,10 @@ async fn a_save_keeps_an_expiry_another_client_set() {
     let redis::Value::Int(ttl) = raw(&server.url(), &["TTL", &key]).await else {
         panic!("TTL is a number")
     };
-    assert!((290..=300).contains(&ttl), "the expiry survives the merging save: {ttl}");
+    assert!(
+        (290..=300).contains(&ttl),
+        "the expiry survives the merging save: {ttl}"
+    );
 }
 
 #[tokio::test]
@@ -138,7 +146,11 @@ async fn a_record_that_is_not_utf8_reads_as_absent_and_is_not_overwritten() {
         .unwrap()
         .use_unknown_ids(true);
     let session: Session<App> = adopting.read(Some("planted")).await.unwrap();
-    assert_ne!(session.id(), "planted", "an unreadable record's id is not adopted");
+    assert_ne!(
+        session.id(),
+        "planted",
+        "an unreadable record's id is not adopted"
+    );
 }
 
 #[tokio::test]

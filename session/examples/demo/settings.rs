@@ -95,9 +95,11 @@ impl Settings {
         };
         let secret = match std::env::var("SESSION_SECRET") {
             Ok(secret) if secret.is_empty() => {
-                return Err("SESSION_SECRET is set but empty; give it at least 32 random bytes, \
+                return Err(
+                    "SESSION_SECRET is set but empty; give it at least 32 random bytes, \
                             or unset it for a random secret"
-                    .into());
+                        .into(),
+                );
             }
             Ok(secret) => Secret::Given(secret),
             // Two session ids: 288 random bits, 48 characters.

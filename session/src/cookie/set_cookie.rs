@@ -234,7 +234,10 @@ mod tests {
         let error = host().serialize("v").unwrap_err().to_string();
         assert!(error.contains("must be `Secure`"), "{error}");
         assert!(Cookie::new("__Secure-sid").serialize("v").is_err());
-        assert!(Cookie::new("__secure-sid").serialize("v").is_err(), "any case");
+        assert!(
+            Cookie::new("__secure-sid").serialize("v").is_err(),
+            "any case"
+        );
         assert!(
             Cookie::new("__Secure-sid")
                 .secure(true)

@@ -189,7 +189,11 @@ pub trait SessionBackend: Send + Sync + 'static {
     /// without an index cannot find sessions by owner.
     fn owned(&self, owner: &str) -> impl Future<Output = Result<Vec<String>, Error>> + Send {
         let _ = owner;
-        async { Err(Error::Backend("this storage keeps no index of sessions by owner".into())) }
+        async {
+            Err(Error::Backend(
+                "this storage keeps no index of sessions by owner".into(),
+            ))
+        }
     }
 
     /// Takes `id` out of `owner`'s index (the default does nothing).

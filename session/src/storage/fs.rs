@@ -106,7 +106,9 @@ impl FsBackend {
             Ok(handle) => handle
                 .spawn_blocking(move || operation(&backend))
                 .await
-                .map_err(|error| Error::Backend(format!("a session file operation failed: {error}").into()))?,
+                .map_err(|error| {
+                    Error::Backend(format!("a session file operation failed: {error}").into())
+                })?,
             Err(_) => operation(&backend),
         }
     }

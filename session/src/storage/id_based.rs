@@ -1,6 +1,7 @@
 //! The read/save flow of every storage that keeps sessions on the server under
 //! their id, written once over a [`SessionBackend`].
 
+use std::future::Future;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -82,15 +83,21 @@ impl<B: SessionBackend> BackendStorage<B> {
     /// # Errors
     ///
     /// When the backend fails, or keeps no owner index.
-    pub async fn owned_by<S: HasOwner>(&self, owner: &S::Owner) -> Result<Vec<String>, Error> {
-        let owner = owner_key(owner)?;
-        let mut live = Vec::new();
-        for id in self.backend.owned(&owner).await? {
-            if self.owned_record::<S>(&id, &owner).await? {
-                live.push(id);
+    pub fn owned_by<S: HasOwner>(
+        &self,
+        owner: &S::Owner,
+    ) -> impl Future<Output = Result<Vec<String>, Error>> + Send {
+        let owner = owner_key(owner);
+        async move {
+            let owner = owner?;
+            let mut live = Vec::new();
+            for id in self.backend.owned(&owner).await? {
+                if self.owned_record::<S>(&id, &owner).await? {
+                    live.push(id);
+                }
             }
+            Ok(live)
         }
-        Ok(live)
     }
 
     /// Destroys every live session whose owner is `owner` ("log out
@@ -101,23 +108,33 @@ impl<B: SessionBackend> BackendStorage<B> {
     /// # Errors
     ///
     /// When the backend fails, or keeps no owner index.
-    pub async fn destroy_owned_by<S: HasOwner>(&self, owner: &S::Owner) -> Result<usize, Error> {
-        let owner = owner_key(owner)?;
-        let mut destroyed = 0;
-        for id in self.backend.owned(&owner).await? {
-            if self.owned_record::<S>(&id, &owner).await? {
-                self.backend.remove(&id, Some(&owner)).await?;
-                destroyed += 1;
+    pub fn destroy_owned_by<S: HasOwner>(
+        &self,
+        owner: &S::Owner,
+    ) -> impl Future<Output = Result<usize, Error>> + Send {
+        let owner = owner_key(owner);
+        async move {
+            let owner = owner?;
+            let mut destroyed = 0;
+            for id in self.backend.owned(&owner).await? {
+                if self.owned_record::<S>(&id, &owner).await? {
+                    self.backend.remove(&id, Some(&owner)).await?;
+                    destroyed += 1;
+                }
             }
+            Ok(destroyed)
         }
-        Ok(destroyed)
     }
 
     /// Whether `id` holds a live session of `owner`; unindexes it otherwise.
     async fn owned_record<S: Schema>(&self, id: &str, owner: &str) -> Result<bool, Error> {
         let live_owner = match self.backend.load(id).await?.map(String::from_utf8) {
             Some(Ok(text)) => match StoredData::parse(&text) {
-                Ok(data) if !data.times.is_some_and(|times| self.lifecycle.ended(times, self.lifecycle.now())) => {
+                Ok(data)
+                    if !data
+                        .times
+                        .is_some_and(|times| self.lifecycle.ended(times, self.lifecycle.now())) =>
+                {
                     owner_of::<S>(&data)
                 }
                 _ => None,
@@ -132,7 +149,10 @@ impl<B: SessionBackend> BackendStorage<B> {
     }
 
     /// The session a cookie value (an id) designates.
-    async fn read_session<S: Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
+    async fn read_session<S: Schema>(
+        &self,
+        cookie_value: Option<&str>,
+    ) -> Result<Session<S>, Error> {
         let Some(id) = cookie_value.filter(|id| !id.is_empty()) else {
             return Ok(Session::new());
         };
@@ -244,7 +264,12 @@ impl<B: SessionBackend> BackendStorage<B> {
         };
         if self
             .backend
-            .replace(session.id(), session.stored_text(), previous.as_deref(), record)
+            .replace(
+                session.id(),
+                session.stored_text(),
+                previous.as_deref(),
+                record,
+            )
             .await?
         {
             return Ok(Some(session.id().to_owned()));
@@ -303,6 +328,18 @@ impl<B: SessionBackend> SessionStorage for BackendStorage<B> {
 
     fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
         self.lifecycle.cookie_max_age(session.times())
+    }
+}
+
+impl<B: Clone> Clone for BackendStorage<B> {
+    /// Another storage over a clone of the backend (for Redis, the same
+    /// connection), with the same settings.
+    fn clone(&self) -> Self {
+        BackendStorage {
+            backend: self.backend.clone(),
+            lifecycle: self.lifecycle.clone(),
+            use_unknown_ids: self.use_unknown_ids,
+        }
     }
 }
 

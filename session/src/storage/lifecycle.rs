@@ -90,9 +90,11 @@ impl fmt::Debug for ManualClock {
 const LATEST_MILLIS: u64 = 253_402_300_799_000;
 
 fn unix_millis(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| {
-        u64::try_from(since.as_millis()).map_or(LATEST_MILLIS, |millis| millis.min(LATEST_MILLIS))
-    })
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis())
+                .map_or(LATEST_MILLIS, |millis| millis.min(LATEST_MILLIS))
+        })
 }
 
 /// Whole seconds since the Unix epoch (0 before it).
@@ -177,9 +179,8 @@ impl Lifecycle {
         let Some(times) = times else {
             return true;
         };
-        self.idle.is_some_and(|idle| {
-            now.saturating_sub(times.touched) > timeout_secs(idle) / 4
-        })
+        self.idle
+            .is_some_and(|idle| now.saturating_sub(times.touched) > timeout_secs(idle) / 4)
     }
 
     /// The times a save writes: created as loaded (or now for a new session),
@@ -203,7 +204,10 @@ impl Lifecycle {
                 Duration::from_secs(end.saturating_sub(now))
             })
         };
-        match (until(times.touched, self.idle), until(times.created, self.absolute)) {
+        match (
+            until(times.touched, self.idle),
+            until(times.created, self.absolute),
+        ) {
             (Some(idle), Some(absolute)) => Some(idle.min(absolute)),
             (one, other) => one.or(other),
         }

@@ -132,7 +132,9 @@ impl MemoryBackend {
     pub fn new(max_sessions: usize) -> Self {
         MemoryBackend {
             state: Mutex::new(Memory {
-                records: LruCache::new(NonZeroUsize::new(max_sessions).unwrap_or(NonZeroUsize::MIN)),
+                records: LruCache::new(
+                    NonZeroUsize::new(max_sessions).unwrap_or(NonZeroUsize::MIN),
+                ),
                 owners: HashMap::new(),
             }),
         }

@@ -1,0 +1,158 @@
+//! Sessions that end: idle and absolute timeouts on every storage, with a
+//! manual clock (exact and fast), and once with the real clock.
+
+use std::time::Duration;
+
+use session_schema::{
+    CookieStorage, FsStorage, ManualClock, MemoryStorage, RedisStorage, Session, SessionStorage,
+};
+use session_tests::App;
+use session_tests::flows::{self, Timed};
+use session_tests::redis_server::RedisServer;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Runs both timeout flows on storages `make` configures with a clock.
+async fn timeouts<St: SessionStorage>(make: impl Fn(ManualClock) -> St) {
+    let clock = ManualClock::new();
+    let idle = make(clock.clone());
+    flows::idle_timeout_flow(Timed {
+        storage: &idle,
+        clock: &clock,
+    })
+    .await;
+    let clock = ManualClock::new();
+    let absolute = make(clock.clone());
+    flows::absolute_timeout_flow(Timed {
+        storage: &absolute,
+        clock: &clock,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cookie_storage() {
+    timeouts(|clock| {
+        CookieStorage::new()
+            .idle_timeout(HOUR)
+            .absolute_timeout(2 * HOUR)
+            .clock(clock)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn memory_storage() {
+    timeouts(|clock| {
+        MemoryStorage::new()
+            .idle_timeout(HOUR)
+            .absolute_timeout(2 * HOUR)
+            .clock(clock)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn fs_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    timeouts(|clock| {
+        FsStorage::new(dir.path())
+            .unwrap()
+            .idle_timeout(HOUR)
+            .absolute_timeout(2 * HOUR)
+            .clock(clock)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn redis_storage() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let base = RedisStorage::connect(&url).await.unwrap();
+    timeouts(|clock| {
+        base.clone()
+            .clock(clock)
+            .idle_timeout(HOUR)
+            .absolute_timeout(2 * HOUR)
+    })
+    .await;
+}
+
+/// One end-to-end check per storage with the system clock: a one-second idle
+/// timeout ends the session.
+async fn ends_with_the_real_clock<St: SessionStorage>(storage: St) {
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let value = storage.save(&session).await.unwrap().unwrap();
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(read.get(App::USER_ID), Some(&1));
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let ended: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(ended.get(App::USER_ID), None);
+}
+
+#[tokio::test]
+async fn every_storage_ends_sessions_with_the_real_clock() {
+    let second = Duration::from_secs(1);
+    let dir = tempfile::tempdir().unwrap();
+    tokio::join!(
+        ends_with_the_real_clock(CookieStorage::new().idle_timeout(second)),
+        ends_with_the_real_clock(MemoryStorage::new().idle_timeout(second)),
+        ends_with_the_real_clock(FsStorage::new(dir.path()).unwrap().idle_timeout(second)),
+    );
+}
+
+#[tokio::test]
+async fn a_client_cannot_keep_a_cookie_session_alive_by_keeping_its_cookie() {
+    let clock = ManualClock::new();
+    let storage = CookieStorage::new()
+        .absolute_timeout(HOUR)
+        .clock(clock.clone());
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let value = storage.save(&session).await.unwrap().unwrap();
+    clock.advance(HOUR);
+    // The same signed value, replayed after the hour: the times inside it say it ended.
+    let replayed: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(replayed.get(App::USER_ID), None);
+}
+
+#[tokio::test]
+async fn huge_timeouts_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let forever = Duration::MAX;
+    let cookie = CookieStorage::new()
+        .idle_timeout(forever)
+        .absolute_timeout(forever);
+    let memory = MemoryStorage::new()
+        .idle_timeout(forever)
+        .absolute_timeout(forever);
+    let fs = FsStorage::new(dir.path())
+        .unwrap()
+        .idle_timeout(forever)
+        .absolute_timeout(forever);
+    for storage in [&cookie as &dyn Probe, &memory, &fs] {
+        storage.round_trip().await;
+    }
+    let zero = MemoryStorage::new().idle_timeout(Duration::ZERO);
+    zero.round_trip().await;
+}
+
+/// A storage whose sessions round-trip, for the list of storages above.
+trait Probe {
+    fn round_trip(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>;
+}
+
+impl<St: SessionStorage> Probe for St {
+    fn round_trip(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+        Box::pin(async move {
+            let mut session: Session<App> = self.read(None).await.unwrap();
+            session.set(App::USER_ID, 1);
+            let value = self.save(&session).await.unwrap().unwrap();
+            let read: Session<App> = self.read(Some(&value)).await.unwrap();
+            let _ = self.cookie_max_age(&read);
+            self.save(&read).await.unwrap();
+        })
+    }
+}
