@@ -45,10 +45,10 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
     let value_defs = key_defs(&value_fields, krate);
     let flash_defs = key_defs(&flash_fields, krate);
     let value_key_enum = key_enum(input, &value_enum, &value_fields, krate, KeyKind::Value);
-    let owner_index = match input.owner() {
-        Some((index, _)) => quote!(::core::option::Option::Some(#index)),
-        None => quote!(::core::option::Option::None),
-    };
+    let owner_index = input.owner().map_or_else(
+        || quote!(::core::option::Option::None),
+        |(index, _)| quote!(::core::option::Option::Some(#index)),
+    );
     let owner_impl = input.owner().map(|(_, field)| {
         let ty = field.ty;
         let key = Ident::new(&screaming_snake_case(&field.name()), field.ident.span());

@@ -106,41 +106,56 @@ impl<'de> Deserialize<'de> for Entries<'de> {
                 f.write_str("a JSON object of session values")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
-                let mut entries: Vec<(Cow<'de, str>, &'de RawValue)> =
-                    Vec::with_capacity(map.size_hint().unwrap_or(12));
-                // Built only for records with many entries: name -> position.
-                let mut index: Option<HashMap<Cow<'de, str>, usize>> = None;
+                let mut entries = Collector::with_capacity(map.size_hint().unwrap_or(12));
                 while let Some((Name(name), value)) =
                     map.next_entry::<Name<'de>, &'de RawValue>()?
                 {
-                    // As in JavaScript's `JSON.parse`, a repeated name keeps the last value.
-                    let existing = match &mut index {
-                        Some(index) => index.get(&name).copied(),
-                        None => entries.iter().position(|(existing, _)| *existing == name),
-                    };
-                    match existing {
-                        Some(position) => entries[position].1 = value,
-                        None => {
-                            if let Some(index) = &mut index {
-                                index.insert(name.clone(), entries.len());
-                            }
-                            entries.push((name, value));
-                            if index.is_none() && entries.len() > SCAN_LIMIT {
-                                index = Some(
-                                    entries
-                                        .iter()
-                                        .enumerate()
-                                        .map(|(position, (name, _))| (name.clone(), position))
-                                        .collect(),
-                                );
-                            }
-                        }
-                    }
+                    entries.add(name, value);
                 }
-                Ok(Entries(entries))
+                Ok(Entries(entries.entries))
             }
         }
         deserializer.deserialize_map(EntriesVisitor)
+    }
+}
+
+/// A JSON object's entries in stored order, a repeated name keeping the last
+/// value, as in JavaScript's `JSON.parse`. Names are found by scanning while
+/// there are few; past [`SCAN_LIMIT`], through an index, so reading stays
+/// linear in the size of the record.
+struct Collector<'a> {
+    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+    index: Option<HashMap<Cow<'a, str>, usize>>,
+}
+
+impl<'a> Collector<'a> {
+    fn with_capacity(capacity: usize) -> Self {
+        Collector {
+            entries: Vec::with_capacity(capacity.min(SCAN_LIMIT)),
+            index: None,
+        }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(name).copied(),
+            None => self.entries.iter().position(|(existing, _)| existing == name),
+        }
+    }
+
+    fn add(&mut self, name: Cow<'a, str>, value: &'a RawValue) {
+        if let Some(position) = self.position(&name) {
+            self.entries[position].1 = value;
+            return;
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(name.clone(), self.entries.len());
+        }
+        self.entries.push((name, value));
+        if self.index.is_none() && self.entries.len() > SCAN_LIMIT {
+            let index = self.entries.iter().enumerate();
+            self.index = Some(index.map(|(at, (name, _))| (name.clone(), at)).collect());
+        }
     }
 }
 
@@ -382,12 +397,13 @@ mod tests {
 
     #[test]
     fn many_repeated_names_parse_in_linear_time() {
+        use std::fmt::Write as _;
         let mut json = String::from("[{");
         for key in 0..50_000 {
-            json.push_str(&format!("\"k{key}\":{key},"));
+            write!(json, "\"k{key}\":{key},").unwrap();
         }
         for key in 0..50_000 {
-            json.push_str(&format!("\"k{key}\":0,"));
+            write!(json, "\"k{key}\":0,").unwrap();
         }
         json.push_str("\"last\":1},{}]");
         let started = std::time::Instant::now();

@@ -326,16 +326,16 @@ async fn a_route_without_the_layer_gets_a_clear_500() {
 }
 
 #[tokio::test]
-async fn two_extractors_in_one_request_share_the_session() {
-    async fn twice(mut first: Session<App>) -> String {
-        first.set(App::NAME, "first".into());
-        drop(first);
+async fn a_session_dropped_by_its_handler_is_saved() {
+    async fn set_and_drop(mut session: Session<App>) -> String {
+        session.set(App::NAME, "first".into());
+        drop(session);
         "ok".into()
     }
     let layer = SessionLayer::<App, _>::new(cookie(), MemoryStorage::new()).unwrap();
     let addr = serve(
         Router::new()
-            .route("/", get(twice))
+            .route("/", get(set_and_drop))
             .route("/read", get(count))
             .layer(layer),
     )
@@ -344,4 +344,146 @@ async fn two_extractors_in_one_request_share_the_session() {
     jar.send(addr, "GET", "/", None).await;
     let read = jar.send(addr, "GET", "/read", None).await;
     assert!(read.body.contains("name=first"), "{}", read.body);
+}
+
+#[tokio::test]
+async fn two_extractors_in_one_request_share_the_session() {
+    // A middleware takes the session first, changes it and gives it back; the
+    // handler then gets the same session, change included, from one storage read.
+    async fn stamp(
+        mut session: Session<App>,
+        request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        session.set(App::NAME, "from the middleware".into());
+        drop(session);
+        next.run(request).await
+    }
+    let probe = Arc::new(Probe::default());
+    let layer = SessionLayer::<App, _>::new(cookie(), Arc::clone(&probe)).unwrap();
+    let addr = serve(
+        Router::new()
+            .route("/", get(count))
+            .layer(axum::middleware::from_fn(stamp))
+            .layer(layer),
+    )
+    .await;
+    let mut jar = Jar::default();
+    let first = jar.send(addr, "GET", "/", None).await;
+    assert!(
+        first.body.contains("name=from the middleware"),
+        "{}",
+        first.body
+    );
+    assert_eq!(
+        probe.reads.load(Ordering::SeqCst),
+        1,
+        "one storage read for both"
+    );
+    assert_eq!(probe.saves.load(Ordering::SeqCst), 1, "one save after both");
+    let second = jar.send(addr, "GET", "/", None).await;
+    assert!(second.body.starts_with("visits=2 "), "{}", second.body);
+}
+
+#[tokio::test]
+async fn responses_that_set_the_cookie_are_private_to_caches() {
+    async fn cached(mut session: Session<App>) -> impl IntoResponse {
+        session.set(App::NAME, "x".into());
+        (
+            [
+                (axum::http::header::CACHE_CONTROL, "max-age=60"),
+                (axum::http::header::VARY, "Accept-Encoding"),
+            ],
+            "handler's own cache rule",
+        )
+    }
+    let addr = serve(Router::new().route("/cached", get(cached)).merge(router(
+        SessionLayer::new(cookie(), MemoryStorage::new()).unwrap(),
+    )))
+    .await;
+    let mut jar = Jar::default();
+    let set = jar.send(addr, "GET", "/", None).await;
+    assert!(set.set_cookie().is_some());
+    assert_eq!(set.all("cache-control"), ["private, no-store"]);
+    assert_eq!(set.all("vary"), ["Cookie"]);
+
+    let cleared = jar.send(addr, "POST", "/logout", Some("")).await;
+    assert!(cleared.set_cookie().unwrap().contains("Max-Age=0"));
+    assert_eq!(cleared.all("cache-control"), ["private, no-store"]);
+
+    let plain = jar.send(addr, "GET", "/plain", None).await;
+    assert!(plain.set_cookie().is_none());
+    assert!(
+        plain.all("cache-control").is_empty(),
+        "no cookie, no change"
+    );
+
+    let layer = SessionLayer::<App, _>::new(cookie(), MemoryStorage::new()).unwrap();
+    let addr = serve(Router::new().route("/cached", get(cached)).layer(layer)).await;
+    let own = send(addr, "GET", "/cached", None, None).await;
+    assert!(own.set_cookie().is_some());
+    assert_eq!(
+        own.all("cache-control"),
+        ["max-age=60"],
+        "the handler's own rule stays"
+    );
+    assert_eq!(own.all("vary"), ["Accept-Encoding", "Cookie"]);
+}
+
+#[tokio::test]
+async fn a_logout_that_answers_a_server_error_still_ends_the_session() {
+    async fn failing_logout(session: Session<App>) -> StatusCode {
+        session.destroy();
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+    let storage = Arc::new(MemoryStorage::new());
+    let layer = SessionLayer::<App, _>::new(cookie(), Arc::clone(&storage)).unwrap();
+    let addr = serve(
+        Router::new()
+            .route("/", get(count))
+            .route("/logout", post(failing_logout))
+            .layer(layer),
+    )
+    .await;
+    let mut jar = Jar::default();
+    jar.send(addr, "GET", "/", None).await;
+    assert_eq!(storage.len(), 1);
+    let logout = jar.send(addr, "POST", "/logout", Some("")).await;
+    assert_eq!(logout.status, 500);
+    assert!(
+        logout.set_cookie().unwrap().contains("Max-Age=0"),
+        "the cookie is cleared"
+    );
+    assert_eq!(storage.len(), 0, "the session is deleted");
+}
+
+#[tokio::test]
+async fn the_cookie_rolls_forward_with_the_idle_timeout() {
+    let clock = session_schema::ManualClock::new();
+    let storage = MemoryStorage::new()
+        .idle_timeout(std::time::Duration::from_secs(3600))
+        .absolute_timeout(std::time::Duration::from_secs(8 * 3600))
+        .clock(clock.clone());
+    let addr = serve(router(SessionLayer::new(cookie(), storage).unwrap())).await;
+    let mut jar = Jar::default();
+    let first = jar.send(addr, "GET", "/plain", None).await;
+    assert!(first.set_cookie().is_none());
+    let first = jar.send(addr, "GET", "/", None).await;
+    let set_cookie = first.set_cookie().unwrap();
+    assert!(set_cookie.contains("; Max-Age=3600;"), "{set_cookie}");
+    assert!(set_cookie.contains("; Expires="), "{set_cookie}");
+
+    // Seven and a half hours later, with a visit every half hour: the cookie's
+    // lifetime shrinks to what the absolute timeout leaves.
+    for _ in 0..15 {
+        clock.advance(std::time::Duration::from_secs(1800));
+        let response = jar.send(addr, "GET", "/", None).await;
+        assert!(!response.body.starts_with("visits=1 "), "{}", response.body);
+    }
+    let last = jar.send(addr, "GET", "/", None).await;
+    let set_cookie = last.set_cookie().unwrap();
+    assert!(set_cookie.contains("; Max-Age=1800;"), "{set_cookie}");
+    clock.advance(std::time::Duration::from_secs(1800));
+    let ended = jar.send(addr, "GET", "/", None).await;
+    assert!(ended.body.starts_with("visits=1 "), "{}", ended.body);
 }
