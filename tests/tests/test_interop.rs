@@ -1,12 +1,32 @@
 //! A Rust service and a Node.js service using the reference packages with the
-//! same secrets share sessions: through the cookie and through one directory.
+//! same secrets share sessions: through the cookie, through one directory and
+//! through one Redis. The Rust storages run with timeouts configured (the
+//! times travel in a form the reference ignores), except where the bytes must
+//! be the reference's own.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use session_schema::{Cookie, CookieStorage, FsStorage, Session, SessionStorage};
+use session_schema::{
+    BackendStorage, Cookie, CookieStorage, FsStorage, ManualClock, RedisStorage, Session,
+    SessionStorage,
+};
+use session_tests::redis_server::RedisServer;
 use session_tests::reference::{cookie_pair, run};
 use session_tests::{App, Item};
 
 const SECRETS: [&str; 1] = ["s3cr3t"];
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn timed_cookie_storage() -> CookieStorage {
+    CookieStorage::new()
+        .idle_timeout(HOUR)
+        .absolute_timeout(24 * HOUR)
+}
+
+fn timed<B: session_schema::SessionBackend>(storage: BackendStorage<B>) -> BackendStorage<B> {
+    storage.idle_timeout(HOUR).absolute_timeout(24 * HOUR)
+}
 
 fn cookie() -> Cookie {
     Cookie::new("session").secrets(SECRETS)
@@ -31,7 +51,7 @@ async fn node_writes_a_signed_cookie_session_and_rust_reads_it() {
     }));
     let set_cookie = node["setCookie"].as_str().unwrap();
 
-    let storage = CookieStorage::new();
+    let storage = timed_cookie_storage();
     let mut session = rust_read_cookie(&storage, &cookie(), set_cookie).await;
     assert_eq!(session.id(), node["newId"].as_str().unwrap());
     assert_eq!(session.get(App::USER_ID), Some(&7));
@@ -65,7 +85,7 @@ async fn node_writes_a_signed_cookie_session_and_rust_reads_it() {
 
 #[tokio::test]
 async fn rust_writes_a_signed_cookie_session_and_node_reads_it() {
-    let storage = CookieStorage::new();
+    let storage = timed_cookie_storage();
     let mut session = Session::<App>::new();
     session.set(App::USER_ID, 42);
     session.set(App::NAME, "Ünïcødé 🎉".into());
@@ -116,7 +136,7 @@ async fn both_write_the_same_bytes_for_the_same_session() {
 async fn a_cookie_signed_with_another_secret_is_rejected_by_both() {
     let node = run(&json!({"storage": "cookie", "secrets": ["other"], "set": {"user_id": 1}}));
     let session = rust_read_cookie(
-        &CookieStorage::new(),
+        &timed_cookie_storage(),
         &cookie(),
         node["setCookie"].as_str().unwrap(),
     )
@@ -126,7 +146,7 @@ async fn a_cookie_signed_with_another_secret_is_rejected_by_both() {
 
     let mut session = Session::<App>::new();
     session.set(App::USER_ID, 1);
-    let value = CookieStorage::new().save(&session).await.unwrap().unwrap();
+    let value = timed_cookie_storage().save(&session).await.unwrap().unwrap();
     let foreign = Cookie::new("session")
         .secrets(["other"])
         .serialize(&value)
@@ -145,7 +165,7 @@ async fn a_cookie_signed_with_another_secret_is_rejected_by_both() {
 async fn rotated_secrets_work_both_ways() {
     let node = run(&json!({"storage": "cookie", "secrets": ["old"], "set": {"user_id": 5}}));
     let rotated = Cookie::new("session").secrets(["new", "old"]);
-    let storage = CookieStorage::new();
+    let storage = timed_cookie_storage();
     let mut session =
         rust_read_cookie(&storage, &rotated, node["setCookie"].as_str().unwrap()).await;
     assert_eq!(session.get(App::USER_ID), Some(&5));
@@ -172,7 +192,7 @@ async fn rotated_secrets_work_both_ways() {
 async fn node_and_rust_share_one_session_directory() {
     let dir = tempfile::tempdir().unwrap();
     let dir_str = dir.path().to_str().unwrap();
-    let storage = FsStorage::new(dir.path()).unwrap();
+    let storage = timed(FsStorage::new(dir.path()).unwrap());
 
     // Node creates the session.
     let node = run(&json!({
@@ -220,7 +240,7 @@ async fn node_and_rust_share_one_session_directory() {
 #[tokio::test]
 async fn rust_writes_the_fs_layout_node_reads() {
     let dir = tempfile::tempdir().unwrap();
-    let storage = FsStorage::new(dir.path()).unwrap();
+    let storage = timed(FsStorage::new(dir.path()).unwrap());
     let mut session = Session::<App>::new();
     session.set(
         App::CART,
@@ -240,4 +260,114 @@ async fn rust_writes_the_fs_layout_node_reads() {
         node["read"]["cart-items"],
         json!([{"sku": "ß", "quantity": 1}])
     );
+}
+
+#[tokio::test]
+async fn a_node_session_without_times_counts_as_created_when_first_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new();
+    let storage = FsStorage::new(dir.path())
+        .unwrap()
+        .idle_timeout(HOUR)
+        .absolute_timeout(2 * HOUR)
+        .clock(clock.clone());
+    // Written by Node.js long ago, with no times.
+    let node = run(&json!({
+        "storage": "fs", "dir": dir.path(), "secrets": SECRETS, "set": {"user_id": 9},
+    }));
+    let id = cookie()
+        .parse(Some(cookie_pair(node["setCookie"].as_str().unwrap())))
+        .unwrap();
+
+    // First read: live, and the save writes the times (created now).
+    let read: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_eq!(read.get(App::USER_ID), Some(&9));
+    assert_eq!(storage.save(&read).await.unwrap().as_deref(), Some(id.as_str()));
+    let node = run(&json!({
+        "storage": "fs", "dir": dir.path(), "secrets": SECRETS,
+        "cookieHeader": cookie_pair(node["setCookie"].as_str().unwrap()), "read": ["user_id"],
+    }));
+    assert_eq!(node["read"]["user_id"], json!(9), "Node reads the record with times");
+
+    // Busy every half hour from that first read, then ended by the absolute
+    // timeout two hours after it.
+    for _ in 0..3 {
+        clock.advance(HOUR / 2);
+        let read: Session<App> = storage.read(Some(&id)).await.unwrap();
+        assert_eq!(read.get(App::USER_ID), Some(&9));
+        storage.save(&read).await.unwrap();
+    }
+    clock.advance(HOUR / 2);
+    let ended: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(ended.id(), id);
+}
+
+#[tokio::test]
+async fn a_node_cookie_session_without_times_counts_as_created_when_first_read() {
+    let node = run(&json!({"storage": "cookie", "secrets": SECRETS, "set": {"user_id": 4}}));
+    let clock = ManualClock::new();
+    let storage = CookieStorage::new().absolute_timeout(HOUR).clock(clock.clone());
+    let value = cookie()
+        .parse(Some(cookie_pair(node["setCookie"].as_str().unwrap())))
+        .unwrap();
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(read.get(App::USER_ID), Some(&4));
+    let stamped = storage
+        .save(&read)
+        .await
+        .unwrap()
+        .expect("the first read writes the times");
+    clock.advance(HOUR);
+    let ended: Session<App> = storage.read(Some(&stamped)).await.unwrap();
+    assert_eq!(ended.get(App::USER_ID), None);
+}
+
+#[tokio::test]
+async fn node_and_rust_share_one_redis() {
+    let server = RedisServer::start();
+    let storage = timed(RedisStorage::connect(&server.url()).await.unwrap());
+
+    // Node creates the session, with a flash value and a key Rust does not know.
+    let node = run(&json!({
+        "storage": "redis", "url": server.url(), "secrets": SECRETS,
+        "set": {"user_id": 5, "theme": "dark"}, "flash": {"notice": "from node"},
+    }));
+    let set_cookie = node["setCookie"].as_str().unwrap();
+    let id = cookie().parse(Some(cookie_pair(set_cookie))).unwrap();
+
+    let mut session: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_eq!(session.id(), id);
+    assert_eq!(session.get(App::USER_ID), Some(&5));
+    assert_eq!(session.get(App::NOTICE).map(String::as_str), Some("from node"));
+    session.set(App::NAME, "Rust".into());
+    storage.save(&session).await.unwrap();
+
+    // Node reads what Rust saved (times included), and regenerates with delete.
+    let node = run(&json!({
+        "storage": "redis", "url": server.url(), "secrets": SECRETS,
+        "cookieHeader": cookie_pair(set_cookie), "read": ["user_id", "name", "theme", "notice"],
+        "regenerate": "delete",
+    }));
+    assert_eq!(
+        node["read"],
+        json!({"user_id": 5, "name": "Rust", "theme": "dark", "notice": null})
+    );
+    let moved: Session<App> = storage
+        .read(Some(node["newId"].as_str().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(moved.get(App::NAME).map(String::as_str), Some("Rust"));
+    let old: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(old.id(), id, "Node deleted the old id");
+
+    // Rust creates one; Node reads it.
+    let mut session = Session::<App>::new();
+    session.set(App::USER_ID, 6);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let node = run(&json!({
+        "storage": "redis", "url": server.url(), "secrets": SECRETS,
+        "cookieHeader": cookie_pair(&cookie().serialize(&id).unwrap()), "read": ["user_id"],
+    }));
+    assert_eq!(node["id"], json!(id));
+    assert_eq!(node["read"]["user_id"], json!(6));
 }

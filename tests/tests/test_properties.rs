@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use serde_json::json;
-use session_schema::{Cookie, CookieStorage, FsStorage, MemoryStorage, Session, SessionStorage};
+use session_schema::{
+    Cookie, CookieStorage, Error, FsStorage, MemoryStorage, Session, SessionStorage,
+};
 use session_tests::{App, Item, block_on};
 
 #[derive(Debug, Clone)]
@@ -95,15 +97,29 @@ proptest! {
     }
 
     #[test]
-    fn any_data_round_trips_through_a_signed_cookie(contents in contents()) {
-        let cookie = Cookie::new("session").secrets(["secret"]);
+    fn any_data_round_trips_through_a_signed_cookie_or_is_refused_as_too_large(
+        contents in contents(),
+        padding in prop_oneof!["[a-z]{0,200}", "[a-z]{2700,3600}"],
+    ) {
+        let cookie = Cookie::new("session").secrets(["a property test secret, 32 bytes"]);
         let mut session = build(&contents);
         session.set(App::USER_ID, 1);
+        session.set(App::NAME, format!("{}{padding}", contents.name.clone().unwrap_or_default()));
         let value = block_on(CookieStorage::new().save(&session)).unwrap().unwrap();
-        // Large sessions do not fit in a cookie: that is an error, not a loss.
-        if let Ok(set_cookie) = cookie.serialize(&value) {
-            let pair = set_cookie.split(';').next().unwrap();
-            prop_assert_eq!(cookie.parse(Some(pair)), Some(value));
+        // `session=` + base64 + `.` + 43 signature characters + the attributes.
+        let expected = "session=".len() + value.len().div_ceil(3) * 4 + 1 + 43 + "; Path=/; SameSite=Lax".len();
+        match cookie.serialize(&value) {
+            Ok(set_cookie) => {
+                prop_assert!(expected <= 4096, "{expected} bytes were not refused");
+                prop_assert_eq!(set_cookie.len(), expected);
+                let pair = set_cookie.split(';').next().unwrap();
+                prop_assert_eq!(cookie.parse(Some(pair)), Some(value));
+            }
+            Err(Error::CookieTooLarge { size, limit }) => {
+                prop_assert!(expected > 4096, "{expected} bytes were refused");
+                prop_assert_eq!((size, limit), (expected, 4096));
+            }
+            Err(other) => prop_assert!(false, "unexpected {other:?}"),
         }
     }
 
