@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let signed = Cookie::new("session").secrets(["a fuzzing secret of 32 bytes...."]);
-    for value in [Cookie::new("session").parse(Some(header)), signed.parse(Some(header))] {
+    for value in [
+        Cookie::new("session").parse(Some(header)),
+        signed.parse(Some(header)),
+    ] {
         let session: Session<App> = block_on(CookieStorage::new().read(value.as_deref())).unwrap();
         exercise(&session);
     }

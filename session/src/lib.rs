@@ -119,7 +119,9 @@ mod storage;
 pub mod typestate;
 mod value;
 
-pub use cookie::{Cookie, MIN_SECRET_LEN, Protected, Protection, SameSite, Signed, Unsigned};
+pub use cookie::{
+    Cookie, Encrypted, MIN_SECRET_LEN, Protected, Protection, SameSite, Signed, Unsigned,
+};
 pub use data::SessionData;
 pub use error::Error;
 pub use id::new_session_id;

@@ -487,3 +487,26 @@ async fn the_cookie_rolls_forward_with_the_idle_timeout() {
     let ended = jar.send(addr, "GET", "/", None).await;
     assert!(ended.body.starts_with("visits=1 "), "{}", ended.body);
 }
+
+#[tokio::test]
+async fn an_encrypted_cookie_carries_a_cookie_session_unseen() {
+    use session_schema::CookieStorage;
+    let encrypted = Cookie::new("sid").encrypted([SECRET]);
+    let addr = serve(router(
+        SessionLayer::new(encrypted, CookieStorage::new()).unwrap(),
+    ))
+    .await;
+    let mut jar = Jar::default();
+    jar.send(addr, "POST", "/login", Some("")).await;
+    let shown = jar.send(addr, "GET", "/", None).await;
+    assert!(shown.body.contains("name=Ada notice=welcome"), "{}", shown.body);
+    let value = jar.get("sid").unwrap().to_owned();
+    assert!(!value.contains("eyJ"), "no base64 JSON in the cookie: {value}");
+    let again = jar.send(addr, "GET", "/", None).await;
+    assert!(again.body.starts_with("visits=2 "), "{}", again.body);
+    let short = Cookie::new("sid").encrypted(["short"]);
+    assert!(matches!(
+        SessionLayer::<App, _>::new(short, CookieStorage::new()),
+        Err(Error::ShortSecret { .. })
+    ));
+}

@@ -5,6 +5,7 @@
 mod codec;
 mod header;
 mod protection;
+mod sealing;
 mod set_cookie;
 mod signing;
 
@@ -14,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use crate::error::Error;
 #[cfg(feature = "axum")]
 pub(crate) use protection::SessionProtection;
-pub use protection::{MIN_SECRET_LEN, Protected, Protection, Signed, Unsigned};
+pub use protection::{Encrypted, MIN_SECRET_LEN, Protected, Protection, Signed, Unsigned};
 
 /// The `SameSite` attribute of a cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -120,6 +121,34 @@ impl<P: Protection> Cookie<P> {
         I::Item: AsRef<str>,
     {
         self.protect_with(Signed::new(secrets))
+    }
+
+    /// Encrypts the value instead of signing it: sealed with
+    /// XChaCha20-Poly1305 under a key derived (HKDF-SHA256, the cookie's name
+    /// bound in) from the first secret, and opened by any of them, so
+    /// secrets rotate as with [`secrets`](Self::secrets). A tampered value,
+    /// or one sealed for another cookie name or with other secrets, reads as
+    /// absent; the plain value never appears in the header. Session layers
+    /// accept it as they accept a signed cookie, with the same rules for the
+    /// secrets. The reference implementation cannot read encrypted cookies.
+    ///
+    /// ```
+    /// use session_schema::Cookie;
+    ///
+    /// let cookie = Cookie::new("session").encrypted(["a secret of at least 32 random bytes"]);
+    /// let set_cookie = cookie.serialize("user 42").unwrap();
+    /// assert!(!set_cookie.contains("user 42"));
+    /// let pair = set_cookie.split(';').next().unwrap();
+    /// assert_eq!(cookie.parse(Some(pair)).as_deref(), Some("user 42"));
+    /// ```
+    #[must_use]
+    pub fn encrypted<I>(self, secrets: I) -> Cookie<Encrypted>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let protection = Encrypted::new(secrets, &self.name);
+        self.protect_with(protection)
     }
 
     fn protect_with<To>(self, protection: To) -> Cookie<To> {
@@ -294,14 +323,14 @@ impl<P: Protection> Cookie<P> {
     }
 }
 
-impl Cookie<Signed> {
+impl<P: Protected> Cookie<P> {
     /// Accepts secrets shorter than 32 bytes in session layers, which refuse
     /// them otherwise. Only for sharing sessions with an existing app whose
     /// secret is shorter and cannot change yet: a short secret can be guessed
-    /// offline from any cookie it signed. An empty secret is refused anyway.
+    /// offline from any cookie it protects. An empty secret is refused anyway.
     #[must_use]
     pub fn allow_short_secrets(mut self) -> Self {
-        self.protection.allow_short();
+        self.protection.allow_short_secrets();
         self
     }
 }

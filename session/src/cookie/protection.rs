@@ -1,8 +1,9 @@
 //! How a cookie's value is protected, as a type: [`Unsigned`] (the plain
-//! codec), [`Signed`] (HMAC-SHA256) and, for sessions, only the protected
-//! ones ([`Protected`]).
+//! codec), [`Signed`] (HMAC-SHA256), [`Encrypted`] (XChaCha20-Poly1305) and,
+//! for sessions, only the protected ones ([`Protected`]).
 
 use super::codec;
+use super::sealing::{self, Sealer};
 use super::signing::{self, Signer};
 use crate::error::Error;
 
@@ -19,7 +20,7 @@ pub(crate) mod sealed {
 
     /// What a protection does to a value; sealed, so only this crate's
     /// protections exist.
-    pub trait Codec: Clone + Send + Sync + 'static {
+    pub trait Codec: Send + Sync + 'static {
         /// Appends the protected form of `value` to `out`.
         fn encode(&self, cookie_name: &str, value: &str, out: &mut String) -> Result<(), Error>;
         /// The value behind a raw cookie value, if it verifies and decodes.
@@ -28,6 +29,8 @@ pub(crate) mod sealed {
         fn refuse_for_sessions(&self) -> Option<Error>;
         /// How many secrets there are, for `Debug`.
         fn secret_count(&self) -> usize;
+        /// Accepts secrets shorter than session layers require.
+        fn allow_short_secrets(&mut self) {}
     }
 
     /// Turns a protection a session layer accepts into the one form layers keep.
@@ -37,17 +40,18 @@ pub(crate) mod sealed {
     }
 }
 
-/// How a [`Cookie`](super::Cookie)'s value is protected: [`Unsigned`] or
-/// [`Signed`]. Sealed: no other protections exist.
-pub trait Protection: sealed::Codec {}
+/// How a [`Cookie`](super::Cookie)'s value is protected: [`Unsigned`],
+/// [`Signed`] or [`Encrypted`]. Sealed: no other protections exist.
+pub trait Protection: sealed::Codec + Clone {}
 
 /// A protection that keeps a client from forging a session: implemented for
-/// [`Signed`] only, so a session layer given an unsigned cookie does not
-/// compile.
+/// [`Signed`] and [`Encrypted`], so a session layer given an unsigned cookie
+/// does not compile.
 #[diagnostic::on_unimplemented(
     message = "a session cookie must be signed: call `.secrets([...])` on the cookie",
     label = "this cookie is a `Cookie<{Self}>`, which a client can forge",
-    note = "`Cookie::new(name)` makes an unsigned cookie; `Cookie::new(name).secrets([secret])` signs it with HMAC-SHA256"
+    note = "`Cookie::new(name)` makes an unsigned cookie; `Cookie::new(name).secrets([secret])` signs it with HMAC-SHA256, \
+            and `Cookie::new(name).encrypted([secret])` encrypts it"
 )]
 pub trait Protected: Protection + sealed::IntoSession {}
 
@@ -65,10 +69,68 @@ pub struct Unsigned {
 #[derive(Clone)]
 pub struct Signed {
     signers: Vec<Signer>,
+    secrets: Secrets,
+}
+
+/// An encrypted cookie: the value is sealed with XChaCha20-Poly1305 under a
+/// key derived from the first secret and the cookie's name, and reads back
+/// only if one of the secrets' keys opens it. The client sees neither the
+/// data nor its shape; the reference implementation cannot read it.
+#[derive(Clone)]
+pub struct Encrypted {
+    sealers: Vec<Sealer>,
+    secrets: Secrets,
+}
+
+/// What the protected kinds check of their secrets.
+#[derive(Clone, Copy)]
+struct Secrets {
     /// The length of the shortest secret, in bytes (0 when there is none).
     shortest: usize,
     /// Whether secrets shorter than [`MIN_SECRET_LEN`] are accepted for sessions.
     allow_short: bool,
+}
+
+impl Secrets {
+    /// Makes one keyed thing per secret, noting the shortest.
+    fn key<I, T>(secrets: I, mut key: impl FnMut(&str) -> T) -> (Vec<T>, Secrets)
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let mut shortest = usize::MAX;
+        let keyed: Vec<T> = secrets
+            .into_iter()
+            .map(|secret| {
+                let secret = secret.as_ref();
+                shortest = shortest.min(secret.len());
+                key(secret)
+            })
+            .collect();
+        let shortest = if keyed.is_empty() { 0 } else { shortest };
+        (
+            keyed,
+            Secrets {
+                shortest,
+                allow_short: false,
+            },
+        )
+    }
+
+    /// Whether the secrets can protect a value: at least one, and none empty.
+    fn usable(self) -> bool {
+        self.shortest > 0
+    }
+
+    fn refuse_for_sessions(self) -> Option<Error> {
+        if !self.usable() {
+            return Some(Error::EmptySecret);
+        }
+        (self.shortest < MIN_SECRET_LEN && !self.allow_short).then_some(Error::ShortSecret {
+            length: self.shortest,
+            minimum: MIN_SECRET_LEN,
+        })
+    }
 }
 
 impl Signed {
@@ -77,29 +139,19 @@ impl Signed {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let mut shortest = usize::MAX;
-        let signers: Vec<Signer> = secrets
-            .into_iter()
-            .map(|secret| {
-                let secret = secret.as_ref();
-                shortest = shortest.min(secret.len());
-                Signer::new(secret)
-            })
-            .collect();
-        Signed {
-            shortest: if signers.is_empty() { 0 } else { shortest },
-            signers,
-            allow_short: false,
-        }
+        let (signers, secrets) = Secrets::key(secrets, Signer::new);
+        Signed { signers, secrets }
     }
+}
 
-    pub(crate) fn allow_short(&mut self) {
-        self.allow_short = true;
-    }
-
-    /// Whether the secrets can sign: at least one, and none empty.
-    fn usable(&self) -> bool {
-        self.shortest > 0
+impl Encrypted {
+    pub(crate) fn new<I>(secrets: I, cookie_name: &str) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let (sealers, secrets) = Secrets::key(secrets, |secret| Sealer::new(secret, cookie_name));
+        Encrypted { sealers, secrets }
     }
 }
 
@@ -128,7 +180,7 @@ impl sealed::Codec for Unsigned {
 
 impl sealed::Codec for Signed {
     fn encode(&self, _: &str, value: &str, out: &mut String) -> Result<(), Error> {
-        let (Some(signer), true) = (self.signers.first(), self.usable()) else {
+        let (Some(signer), true) = (self.signers.first(), self.secrets.usable()) else {
             return Err(Error::EmptySecret);
         };
         let start = out.len();
@@ -138,7 +190,7 @@ impl sealed::Codec for Signed {
     }
 
     fn decode(&self, cookie_name: &str, raw: &str) -> Option<String> {
-        if !self.usable() {
+        if !self.secrets.usable() {
             return None;
         }
         let Some(verified) = signing::unsign(raw, &self.signers) else {
@@ -153,17 +205,48 @@ impl sealed::Codec for Signed {
     }
 
     fn refuse_for_sessions(&self) -> Option<Error> {
-        if !self.usable() {
-            return Some(Error::EmptySecret);
-        }
-        (self.shortest < MIN_SECRET_LEN && !self.allow_short).then_some(Error::ShortSecret {
-            length: self.shortest,
-            minimum: MIN_SECRET_LEN,
-        })
+        self.secrets.refuse_for_sessions()
     }
 
     fn secret_count(&self) -> usize {
         self.signers.len()
+    }
+
+    fn allow_short_secrets(&mut self) {
+        self.secrets.allow_short = true;
+    }
+}
+
+impl sealed::Codec for Encrypted {
+    fn encode(&self, cookie_name: &str, value: &str, out: &mut String) -> Result<(), Error> {
+        let (Some(sealer), true) = (self.sealers.first(), self.secrets.usable()) else {
+            return Err(Error::EmptySecret);
+        };
+        sealer.seal(cookie_name, value, out);
+        Ok(())
+    }
+
+    fn decode(&self, cookie_name: &str, raw: &str) -> Option<String> {
+        if !self.secrets.usable() {
+            return None;
+        }
+        let opened = sealing::open(raw, cookie_name, &self.sealers);
+        if opened.is_none() {
+            tracing::debug!(cookie = %cookie_name, "cookie refused: none of the keys opens it");
+        }
+        opened
+    }
+
+    fn refuse_for_sessions(&self) -> Option<Error> {
+        self.secrets.refuse_for_sessions()
+    }
+
+    fn secret_count(&self) -> usize {
+        self.sealers.len()
+    }
+
+    fn allow_short_secrets(&mut self) {
+        self.secrets.allow_short = true;
     }
 }
 
@@ -173,31 +256,33 @@ impl sealed::Codec for Signed {
 #[derive(Clone)]
 pub enum SessionProtection {
     Signed(Signed),
+    Encrypted(Encrypted),
+}
+
+impl SessionProtection {
+    fn codec(&self) -> &dyn sealed::Codec {
+        match self {
+            SessionProtection::Signed(signed) => signed,
+            SessionProtection::Encrypted(encrypted) => encrypted,
+        }
+    }
 }
 
 impl sealed::Codec for SessionProtection {
     fn encode(&self, cookie_name: &str, value: &str, out: &mut String) -> Result<(), Error> {
-        match self {
-            SessionProtection::Signed(signed) => signed.encode(cookie_name, value, out),
-        }
+        self.codec().encode(cookie_name, value, out)
     }
 
     fn decode(&self, cookie_name: &str, raw: &str) -> Option<String> {
-        match self {
-            SessionProtection::Signed(signed) => signed.decode(cookie_name, raw),
-        }
+        self.codec().decode(cookie_name, raw)
     }
 
     fn refuse_for_sessions(&self) -> Option<Error> {
-        match self {
-            SessionProtection::Signed(signed) => signed.refuse_for_sessions(),
-        }
+        self.codec().refuse_for_sessions()
     }
 
     fn secret_count(&self) -> usize {
-        match self {
-            SessionProtection::Signed(signed) => signed.secret_count(),
-        }
+        self.codec().secret_count()
     }
 }
 
@@ -207,7 +292,15 @@ impl sealed::IntoSession for Signed {
     }
 }
 
+impl sealed::IntoSession for Encrypted {
+    fn into_session(self) -> SessionProtection {
+        SessionProtection::Encrypted(self)
+    }
+}
+
 impl Protection for Unsigned {}
 impl Protection for Signed {}
+impl Protection for Encrypted {}
 impl Protection for SessionProtection {}
 impl Protected for Signed {}
+impl Protected for Encrypted {}
