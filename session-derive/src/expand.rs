@@ -56,7 +56,7 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
             #[automatically_derived]
             impl #krate::HasOwner for #ident {
                 type Owner = #ty;
-                const OWNER: #krate::ValueKey<Self, #ty> = Self::#key;
+                const OWNER: #krate::OwnerKey<Self, #ty> = Self::#key;
             }
         }
     });
@@ -122,6 +122,7 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
 
         #[automatically_derived]
         impl #krate::UnsetKey<#ident> for #value_enum {
+            type Role = #krate::role::Dynamic;
             #[inline]
             fn __index(self) -> usize {
                 #krate::__private::KeyEnum::__index(self)
@@ -146,17 +147,17 @@ fn key_consts(
 ) -> Vec<TokenStream> {
     let ident = input.ident;
     let vis = input.vis;
-    let key_type = if kind == "value" {
-        quote!(ValueKey)
-    } else {
-        quote!(FlashKey)
-    };
     fields
         .iter()
         .enumerate()
         .map(|(index, field)| {
             let name = Ident::new(&screaming_snake_case(&field.name()), field.ident.span());
             let ty = field.ty;
+            let (key_type, kind) = match kind {
+                "value" if field.is_owner() => (quote!(OwnerKey), "owner"),
+                "value" => (quote!(ValueKey), "value"),
+                _ => (quote!(FlashKey), "flash"),
+            };
             let doc = format!(
                 "The {kind} key `{}`, stored as `\"{}\"`.",
                 field.name(),

@@ -139,7 +139,10 @@ impl<'a> Collector<'a> {
     fn position(&self, name: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(name).copied(),
-            None => self.entries.iter().position(|(existing, _)| existing == name),
+            None => self
+                .entries
+                .iter()
+                .position(|(existing, _)| existing == name),
         }
     }
 

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use crate::cookie::{Cookie, Protected, SessionProtection};
 use crate::error::{Chain, Error};
 use crate::handoff::{Finish, Home, Lend, Returned};
-use crate::schema::Schema;
+use crate::schema::{HasOwner, Schema};
 use crate::session::Session;
+use crate::state::LoggedIn;
 use crate::storage::SessionStorage;
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -166,6 +167,42 @@ impl<S: Schema> RequestSession<S> {
     /// Lends the request's session to a handler: the one an earlier extractor
     /// gave back, or the one the storage holds (read on first use only).
     pub(crate) async fn lend(&self, cookie_header: Option<&str>) -> Result<Session<S>, LendError> {
+        self.lend_tracked(cookie_header)
+            .await
+            .map(|(session, _)| session)
+    }
+
+    /// Lends the request's session as [`LoggedIn`], or turns the request away
+    /// when it has no owner. A session loaded for the check is the one the
+    /// handler gets (one storage read); one turned away is not saved, so its
+    /// flash values wait for a request that can show them.
+    pub(crate) async fn lend_logged_in(
+        &self,
+        cookie_header: Option<&str>,
+    ) -> Result<Session<S, LoggedIn>, LoginError>
+    where
+        S: HasOwner,
+    {
+        let (session, fresh) = self
+            .lend_tracked(cookie_header)
+            .await
+            .map_err(LoginError::Lend)?;
+        session.into_logged_in().map_err(|mut anonymous| {
+            if fresh {
+                anonymous.detach_home();
+                self.home.cancel_lend();
+            }
+            LoginError::NotLoggedIn
+        })
+    }
+
+    /// [`lend`](Self::lend), and whether the session was loaded now (rather
+    /// than given back by an earlier extractor of this request).
+    async fn lend_tracked(
+        &self,
+        cookie_header: Option<&str>,
+    ) -> Result<(Session<S>, bool), LendError> {
+        let mut fresh = false;
         let mut session = match self.home.lend() {
             Lend::Again(session) => session,
             Lend::Unavailable(reason) => {
@@ -173,7 +210,10 @@ impl<S: Schema> RequestSession<S> {
                 return Err(LendError::Unavailable(reason));
             }
             Lend::Load => match self.loader.load(cookie_header).await {
-                Ok(session) => session,
+                Ok(session) => {
+                    fresh = true;
+                    session
+                }
                 Err(error) => {
                     tracing::error!(
                         error = %Chain(&error),
@@ -185,8 +225,16 @@ impl<S: Schema> RequestSession<S> {
             },
         };
         session.set_home(Arc::clone(&self.home));
-        Ok(session)
+        Ok((session, fresh))
     }
+}
+
+/// Why a handler that takes a logged-in session cannot have it.
+pub(crate) enum LoginError {
+    /// As for any session.
+    Lend(LendError),
+    /// The session has no owner: nobody is logged in.
+    NotLoggedIn,
 }
 
 /// The message of the error a handler gets when its route has no session

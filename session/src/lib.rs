@@ -126,14 +126,15 @@ pub use data::SessionData;
 pub use error::Error;
 pub use id::new_session_id;
 pub use key::{
-    FlashKey, FlashKeyOf, FlashKeyPassedToSet, FlashKeyPassedToUnset, GetKey, HasKey, SameSchema,
-    SetKey, UnsetKey, ValueKey, ValueKeyPassedToFlash,
+    FlashKey, FlashKeyOf, FlashKeyPassedToSet, FlashKeyPassedToUnset, GetKey, HasKey, OwnerKey,
+    SameSchema, SetKey, SettableIn, UnsetKey, UnsettableIn, ValueKey, ValueKeyPassedToFlash, role,
 };
 pub use schema::{HasOwner, Schema, UnknownKey};
 pub use session::{DestroyedSession, Session};
 pub use session_schema_derive::SessionSchema;
 pub use state::{
-    Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed, State,
+    Active, CanDestroy, CanFlash, CanLogIn, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed,
+    IsLoggedIn, LoggedIn, State,
 };
 pub use storage::{
     BackendStorage, Clock, CookieStorage, FsBackend, FsStorage, MAX_RECORD_LEN, ManualClock,

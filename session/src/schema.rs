@@ -5,7 +5,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::str::FromStr;
 
-use crate::key::ValueKey;
+use crate::key::OwnerKey;
 use crate::slot::Slot;
 use crate::value::{Erased, SessionValue, decode};
 
@@ -45,7 +45,7 @@ pub trait Schema: Sized + Send + Sync + 'static {
 /// them by owner, so every session of one user can be listed and destroyed
 /// ("log out everywhere"). Implemented by `#[derive(SessionSchema)]`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no owner field, so its sessions cannot be found by owner",
+    message = "`{Self}` has no owner field: logging in and finding sessions by owner need one",
     label = "`{Self}` has no `#[session(owner)]` field",
     note = "mark the value field that identifies the user with `#[session(owner)]`, \
             such as `#[session(owner)] user_id: u64`"
@@ -54,7 +54,7 @@ pub trait HasOwner: Schema {
     /// The owner's type: the owner field's type.
     type Owner: SessionValue;
     /// The owner field's key.
-    const OWNER: ValueKey<Self, Self::Owner>;
+    const OWNER: OwnerKey<Self, Self::Owner>;
 }
 
 /// One key in a schema's table: its stored name and how to decode it.

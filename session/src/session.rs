@@ -11,11 +11,12 @@ use crate::error::Error;
 use crate::handoff::Home;
 use crate::id::new_session_id;
 use crate::json_writer::JsonObjects;
-use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
-use crate::schema::{KeyDef, Schema};
+use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, SettableIn, UnsetKey, UnsettableIn};
+use crate::schema::{HasOwner, KeyDef, Schema};
 use crate::slot::Slot;
 use crate::state::{
-    Active, CanDestroy, CanFlash, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed, State,
+    Active, CanDestroy, CanFlash, CanLogIn, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed,
+    IsLoggedIn, LoggedIn, State,
 };
 use crate::storage::{Stamp, Times};
 use crate::value::{Erased, SessionValue};
@@ -477,6 +478,7 @@ impl<S: Schema, St: State> Session<S, St> {
         St: CanSet,
         K: SetKey<S>,
         K::Value: SessionValue,
+        K::Role: SettableIn<St>,
     {
         if let Some(slot) = self.values.as_mut().get_mut(key.__index()) {
             *slot = Slot::set(Erased::new(value));
@@ -512,6 +514,7 @@ impl<S: Schema, St: State> Session<S, St> {
         St: CanUpdate,
         K: SetKey<S>,
         K::Value: SessionValue,
+        K::Role: SettableIn<St>,
     {
         let slot = self.values.as_mut().get_mut(key.__index())?;
         let value = slot.get_mut::<K::Value>(&self.source)?;
@@ -544,6 +547,7 @@ impl<S: Schema, St: State> Session<S, St> {
         St: CanUpdate,
         K: SetKey<S>,
         K::Value: SessionValue + Default,
+        K::Role: SettableIn<St>,
     {
         let Some(slot) = self.values.as_mut().get_mut(key.__index()) else {
             return;
@@ -558,9 +562,11 @@ impl<S: Schema, St: State> Session<S, St> {
     }
 
     /// Removes a value key: a typed key or a variant of the value key enum.
-    pub fn unset(&mut self, key: impl UnsetKey<S>)
+    pub fn unset<K>(&mut self, key: K)
     where
         St: CanUnset,
+        K: UnsetKey<S>,
+        K::Role: UnsettableIn<St>,
     {
         if let Some(slot) = self.values.as_mut().get_mut(key.__index()) {
             *slot = Slot::unset();
@@ -591,8 +597,16 @@ impl<S: Schema, St: State> Session<S, St> {
         St: CanRegenerate,
     {
         if delete_old {
-            self.delete_id = Some(self.original_id.clone());
+            self.renew_id();
+        } else {
+            self.id = new_session_id();
+            self.dirty = true;
         }
+    }
+
+    /// `regenerate_id(true)`, on any state.
+    fn renew_id(&mut self) {
+        self.delete_id = Some(self.original_id.clone());
         self.id = new_session_id();
         self.dirty = true;
     }
@@ -620,6 +634,96 @@ impl<S: Schema, St: State> Session<S, St> {
 }
 
 impl<S: Schema, St: State> Session<S, St> {
+    /// Logs the user in: sets the owner and gives the session a new id,
+    /// deleting the old one when saved (so an id planted before the login is
+    /// worthless after it), and returns the session as [`LoggedIn`]. The
+    /// fixation defence cannot be forgotten: it is part of logging in.
+    ///
+    /// ```
+    /// use session_schema::{LoggedIn, Session, SessionSchema};
+    ///
+    /// #[derive(SessionSchema)]
+    /// struct App {
+    ///     #[session(owner)]
+    ///     user_id: u64,
+    /// }
+    ///
+    /// let anonymous = Session::<App>::new();
+    /// let before = anonymous.id().to_owned();
+    /// let session: Session<App, LoggedIn> = anonymous.log_in(42);
+    /// assert_eq!(*session.owner(), 42);
+    /// assert_ne!(session.id(), before);
+    /// assert_eq!(session.delete_id(), Some(before.as_str()));
+    /// ```
+    #[must_use = "the logged-in session replaces this one"]
+    pub fn log_in(mut self, owner: S::Owner) -> Session<S, LoggedIn>
+    where
+        S: HasOwner,
+        St: CanLogIn,
+    {
+        if let Some(slot) = self.values.as_mut().get_mut(S::OWNER.index()) {
+            *slot = Slot::set(Erased::new(owner));
+        }
+        self.renew_id();
+        self.take_as()
+    }
+
+    /// The session as [`LoggedIn`] if it has an owner (a value of the owner
+    /// key that fits its type), else the session unchanged: for a session
+    /// read from a storage outside a web framework integration.
+    ///
+    /// # Errors
+    ///
+    /// The session itself, when it has no owner.
+    pub fn into_logged_in(mut self) -> Result<Session<S, LoggedIn>, Self>
+    where
+        S: HasOwner,
+        St: CanLogIn,
+    {
+        if self.get(S::OWNER).is_some() {
+            Ok(self.take_as())
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The user this session belongs to: the value of the `#[session(owner)]`
+    /// key, which a logged-in session always holds.
+    #[allow(
+        clippy::missing_panics_doc,
+        reason = "a LoggedIn session is made only with its owner set, and nothing can unset it"
+    )]
+    pub fn owner<Owner>(&self) -> &Owner
+    where
+        S: HasOwner<Owner = Owner>,
+        Owner: SessionValue,
+        St: IsLoggedIn,
+    {
+        match self.get(S::OWNER) {
+            Some(owner) => owner,
+            None => unreachable!("a logged-in session holds its owner"),
+        }
+    }
+
+    /// Logs the user out: unsets the owner and gives the session a new id,
+    /// deleting the old one when saved, and returns it as an active session.
+    /// Other values stay unless the app unsets them (or calls
+    /// [`destroy`](Self::destroy) instead, which ends the session outright).
+    #[must_use = "the logged-out session replaces this one"]
+    pub fn log_out(mut self) -> Session<S>
+    where
+        S: HasOwner,
+        St: IsLoggedIn,
+    {
+        if let Some(slot) = self.values.as_mut().get_mut(S::OWNER.index()) {
+            *slot = Slot::unset();
+        }
+        self.renew_id();
+        self.take_as()
+    }
+}
+
+impl<S: Schema, St: State> Session<S, St> {
     /// Moves everything out of `self` into a session of state `To`, leaving
     /// `self` empty (a session type has a `Drop` impl, so fields cannot be moved
     /// out of it directly).
@@ -640,6 +744,12 @@ impl<S: Schema, St: State> Session<S, St> {
             home: self.home.take(),
             marker: PhantomData,
         }
+    }
+
+    /// Takes the session off its home: dropping it then returns nothing.
+    #[cfg(feature = "axum")]
+    pub(crate) fn detach_home(&mut self) {
+        self.home = None;
     }
 
     /// Gives the session a home to go back to when it is dropped.

@@ -1,4 +1,4 @@
-//! The two states of a session, and the operations each state allows.
+//! The three states of a session, and the operations each state allows.
 //!
 //! A state is a type parameter of [`Session`](crate::Session), so an operation
 //! a state does not allow is a compile error. Each operation is guarded by its
@@ -9,10 +9,12 @@
 mod sealed {
     pub trait Sealed {}
     impl Sealed for super::Active {}
+    impl Sealed for super::LoggedIn {}
     impl Sealed for super::Destroyed {}
 }
 
-/// A session state: [`Active`] or [`Destroyed`]. Sealed: no other states exist.
+/// A session state: [`Active`], [`LoggedIn`] or [`Destroyed`]. Sealed: no
+/// other states exist.
 pub trait State: sealed::Sealed + Send + Sync + 'static {
     /// Whether sessions in this state are destroyed.
     const DESTROYED: bool;
@@ -22,6 +24,16 @@ pub trait State: sealed::Sealed + Send + Sync + 'static {
 /// and the id can be regenerated. Every session starts here.
 #[derive(Debug)]
 pub enum Active {}
+
+/// The state of a session that proves who its user is: its
+/// `#[session(owner)]` key holds a value, which [`owner`](crate::Session::owner)
+/// returns (not an `Option`). Reached by [`log_in`](crate::Session::log_in),
+/// which renews the id, or by [`into_logged_in`](crate::Session::into_logged_in)
+/// on a session that has an owner; left by [`log_out`](crate::Session::log_out)
+/// or [`destroy`](crate::Session::destroy). Everything an active session can
+/// do, a logged-in one can too, except changing the owner in place.
+#[derive(Debug)]
+pub enum LoggedIn {}
 
 /// The state of a session after [`Session::destroy`](crate::Session::destroy):
 /// it reads as empty (no values, size 0), cannot be changed, and saving it
@@ -33,9 +45,34 @@ impl State for Active {
     const DESTROYED: bool = false;
 }
 
+impl State for LoggedIn {
+    const DESTROYED: bool = false;
+}
+
 impl State for Destroyed {
     const DESTROYED: bool = true;
 }
+
+/// Implemented by [`LoggedIn`] only: the state where the owner is known.
+#[diagnostic::on_unimplemented(
+    message = "this needs a logged-in session, and this is a `Session<_, {Self}>`",
+    label = "not known to be logged in",
+    note = "take `Session<App, LoggedIn>` as the handler's argument (requests without an owner are \
+            turned away before the handler), or call `log_in(owner)` or `into_logged_in()` first"
+)]
+pub trait IsLoggedIn: State {}
+impl IsLoggedIn for LoggedIn {}
+
+/// Implemented by [`Active`] only: the state [`Session::log_in`](crate::Session::log_in)
+/// starts from.
+#[diagnostic::on_unimplemented(
+    message = "`log_in` needs an active session, and this is a `Session<_, {Self}>`",
+    label = "cannot log in from here",
+    note = "a logged-in session logs in as someone else with `log_out()` then `log_in(..)`; \
+            a destroyed one cannot be used again"
+)]
+pub trait CanLogIn: State {}
+impl CanLogIn for Active {}
 
 /// Implemented by the states that allow [`Session::set`](crate::Session::set).
 #[diagnostic::on_unimplemented(
@@ -45,6 +82,7 @@ impl State for Destroyed {
 )]
 pub trait CanSet: State {}
 impl CanSet for Active {}
+impl CanSet for LoggedIn {}
 
 /// Implemented by the states that allow [`Session::update`](crate::Session::update)
 /// and [`Session::get_mut`](crate::Session::get_mut).
@@ -55,6 +93,7 @@ impl CanSet for Active {}
 )]
 pub trait CanUpdate: State {}
 impl CanUpdate for Active {}
+impl CanUpdate for LoggedIn {}
 
 /// Implemented by the states that allow [`Session::unset`](crate::Session::unset).
 #[diagnostic::on_unimplemented(
@@ -64,6 +103,7 @@ impl CanUpdate for Active {}
 )]
 pub trait CanUnset: State {}
 impl CanUnset for Active {}
+impl CanUnset for LoggedIn {}
 
 /// Implemented by the states that allow [`Session::flash`](crate::Session::flash).
 #[diagnostic::on_unimplemented(
@@ -73,6 +113,7 @@ impl CanUnset for Active {}
 )]
 pub trait CanFlash: State {}
 impl CanFlash for Active {}
+impl CanFlash for LoggedIn {}
 
 /// Implemented by the states that allow
 /// [`Session::regenerate_id`](crate::Session::regenerate_id).
@@ -83,6 +124,7 @@ impl CanFlash for Active {}
 )]
 pub trait CanRegenerate: State {}
 impl CanRegenerate for Active {}
+impl CanRegenerate for LoggedIn {}
 
 /// Implemented by the states that allow [`Session::destroy`](crate::Session::destroy).
 #[diagnostic::on_unimplemented(
@@ -92,3 +134,4 @@ impl CanRegenerate for Active {}
 )]
 pub trait CanDestroy: State {}
 impl CanDestroy for Active {}
+impl CanDestroy for LoggedIn {}

@@ -390,3 +390,51 @@ pub async fn racing_logout_everywhere<B: SessionBackend>(
         assert!(left.iter().all(|id| id == &login), "{left:?}");
     }
 }
+
+/// Logging in and out through a storage: the id changes both times, the old
+/// record is gone, and the owner index follows the session.
+///
+/// # Panics
+///
+/// When the storage does not behave.
+pub async fn login_flow<B: SessionBackend>(storage: &BackendStorage<B>) {
+    let mut anonymous: Session<App> = storage.read(None).await.unwrap();
+    anonymous.set(App::NAME, "visitor".into());
+    let before = storage.save(&anonymous).await.unwrap().unwrap();
+
+    let read: Session<App> = storage.read(Some(&before)).await.unwrap();
+    let logged_in = read.log_in(77);
+    assert_eq!(*logged_in.owner(), 77);
+    let during = storage.save(&logged_in).await.unwrap().unwrap();
+    assert_ne!(during, before, "a new id at log-in");
+    let old: Session<App> = storage.read(Some(&before)).await.unwrap();
+    assert_ne!(old.id(), before, "the pre-login record is gone");
+    assert_eq!(
+        storage.owned_by::<App>(&77).await.unwrap(),
+        vec![during.clone()]
+    );
+
+    let read: Session<App> = storage.read(Some(&during)).await.unwrap();
+    let logged_in = read.into_logged_in().expect("the owner was stored");
+    assert_eq!(
+        logged_in.get(App::NAME).map(String::as_str),
+        Some("visitor")
+    );
+    let logged_out = logged_in.log_out();
+    assert_eq!(logged_out.get(App::USER_ID), None);
+    assert_eq!(
+        logged_out.get(App::NAME).map(String::as_str),
+        Some("visitor"),
+        "other values stay"
+    );
+    let after = storage.save(&logged_out).await.unwrap().unwrap();
+    assert_ne!(after, during, "a new id at log-out");
+    let old: Session<App> = storage.read(Some(&during)).await.unwrap();
+    assert_ne!(old.id(), during, "the logged-in record is gone");
+    assert!(
+        storage.owned_by::<App>(&77).await.unwrap().is_empty(),
+        "the index follows"
+    );
+    let read: Session<App> = storage.read(Some(&after)).await.unwrap();
+    assert!(read.into_logged_in().is_err(), "no owner, not logged in");
+}

@@ -499,9 +499,16 @@ async fn an_encrypted_cookie_carries_a_cookie_session_unseen() {
     let mut jar = Jar::default();
     jar.send(addr, "POST", "/login", Some("")).await;
     let shown = jar.send(addr, "GET", "/", None).await;
-    assert!(shown.body.contains("name=Ada notice=welcome"), "{}", shown.body);
+    assert!(
+        shown.body.contains("name=Ada notice=welcome"),
+        "{}",
+        shown.body
+    );
     let value = jar.get("sid").unwrap().to_owned();
-    assert!(!value.contains("eyJ"), "no base64 JSON in the cookie: {value}");
+    assert!(
+        !value.contains("eyJ"),
+        "no base64 JSON in the cookie: {value}"
+    );
     let again = jar.send(addr, "GET", "/", None).await;
     assert!(again.body.starts_with("visits=2 "), "{}", again.body);
     let short = Cookie::new("sid").encrypted(["short"]);

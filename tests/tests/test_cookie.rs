@@ -137,8 +137,13 @@ const NEXT: &str = "the next secret, also over 32 bytes";
 #[test]
 fn an_encrypted_cookie_hides_the_value_and_rotates() {
     let old = Cookie::new("session").encrypted([LONG]);
-    let set_cookie = old.serialize(r#"{"i":"id","d":[{"user_id":7},{}]}"#).unwrap();
-    assert!(!set_cookie.contains("user_id") && !set_cookie.contains("eyJ"), "{set_cookie}");
+    let set_cookie = old
+        .serialize(r#"{"i":"id","d":[{"user_id":7},{}]}"#)
+        .unwrap();
+    assert!(
+        !set_cookie.contains("user_id") && !set_cookie.contains("eyJ"),
+        "{set_cookie}"
+    );
     let sealed = pair(&set_cookie);
     let rotated = Cookie::new("session").encrypted([NEXT, LONG]);
     assert_eq!(
@@ -146,12 +151,20 @@ fn an_encrypted_cookie_hides_the_value_and_rotates() {
         Some(r#"{"i":"id","d":[{"user_id":7},{}]}"#)
     );
     let resealed = rotated.serialize("v").unwrap();
-    assert_eq!(old.parse(Some(pair(&resealed))), None, "the new secret seals");
+    assert_eq!(
+        old.parse(Some(pair(&resealed))),
+        None,
+        "the new secret seals"
+    );
     let signed = Cookie::new("session").secrets([LONG]);
     assert_eq!(signed.parse(Some(sealed)), None, "not a signed value");
     let renamed = Cookie::new("other").encrypted([LONG]);
     let moved = sealed.replacen("session=", "other=", 1);
-    assert_eq!(renamed.parse(Some(&moved)), None, "sealed for another cookie name");
+    assert_eq!(
+        renamed.parse(Some(&moved)),
+        None,
+        "sealed for another cookie name"
+    );
 }
 
 #[test]
@@ -163,7 +176,11 @@ fn a_tampered_encrypted_cookie_reads_as_absent() {
         let mut tampered = sealed.as_bytes().to_vec();
         tampered[index] = if tampered[index] == b'x' { b'y' } else { b'x' };
         let tampered = String::from_utf8(tampered).unwrap();
-        assert_eq!(cookie.parse(Some(&format!("s={tampered}"))), None, "byte {index}");
+        assert_eq!(
+            cookie.parse(Some(&format!("s={tampered}"))),
+            None,
+            "byte {index}"
+        );
     }
 }
 
@@ -171,7 +188,10 @@ fn a_tampered_encrypted_cookie_reads_as_absent() {
 fn an_encrypted_cookie_over_4096_bytes_is_an_error() {
     let cookie = Cookie::new("s").encrypted([LONG]);
     let error = cookie.serialize(&"x".repeat(3100)).unwrap_err();
-    assert!(matches!(error, Error::CookieTooLarge { limit: 4096, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::CookieTooLarge { limit: 4096, .. }),
+        "{error:?}"
+    );
     assert!(cookie.serialize(&"x".repeat(2900)).is_ok());
     assert!(matches!(
         Cookie::new("s").encrypted([""]).serialize("v"),

@@ -146,7 +146,11 @@ async fn a_cookie_signed_with_another_secret_is_rejected_by_both() {
 
     let mut session = Session::<App>::new();
     session.set(App::USER_ID, 1);
-    let value = timed_cookie_storage().save(&session).await.unwrap().unwrap();
+    let value = timed_cookie_storage()
+        .save(&session)
+        .await
+        .unwrap()
+        .unwrap();
     let foreign = Cookie::new("session")
         .secrets(["other"])
         .serialize(&value)
@@ -282,12 +286,19 @@ async fn a_node_session_without_times_counts_as_created_when_first_read() {
     // First read: live, and the save writes the times (created now).
     let read: Session<App> = storage.read(Some(&id)).await.unwrap();
     assert_eq!(read.get(App::USER_ID), Some(&9));
-    assert_eq!(storage.save(&read).await.unwrap().as_deref(), Some(id.as_str()));
+    assert_eq!(
+        storage.save(&read).await.unwrap().as_deref(),
+        Some(id.as_str())
+    );
     let node = run(&json!({
         "storage": "fs", "dir": dir.path(), "secrets": SECRETS,
         "cookieHeader": cookie_pair(node["setCookie"].as_str().unwrap()), "read": ["user_id"],
     }));
-    assert_eq!(node["read"]["user_id"], json!(9), "Node reads the record with times");
+    assert_eq!(
+        node["read"]["user_id"],
+        json!(9),
+        "Node reads the record with times"
+    );
 
     // Busy every half hour from that first read, then ended by the absolute
     // timeout two hours after it.
@@ -306,7 +317,9 @@ async fn a_node_session_without_times_counts_as_created_when_first_read() {
 async fn a_node_cookie_session_without_times_counts_as_created_when_first_read() {
     let node = run(&json!({"storage": "cookie", "secrets": SECRETS, "set": {"user_id": 4}}));
     let clock = ManualClock::new();
-    let storage = CookieStorage::new().absolute_timeout(HOUR).clock(clock.clone());
+    let storage = CookieStorage::new()
+        .absolute_timeout(HOUR)
+        .clock(clock.clone());
     let value = cookie()
         .parse(Some(cookie_pair(node["setCookie"].as_str().unwrap())))
         .unwrap();
@@ -338,7 +351,10 @@ async fn node_and_rust_share_one_redis() {
     let mut session: Session<App> = storage.read(Some(&id)).await.unwrap();
     assert_eq!(session.id(), id);
     assert_eq!(session.get(App::USER_ID), Some(&5));
-    assert_eq!(session.get(App::NOTICE).map(String::as_str), Some("from node"));
+    assert_eq!(
+        session.get(App::NOTICE).map(String::as_str),
+        Some("from node")
+    );
     session.set(App::NAME, "Rust".into());
     storage.save(&session).await.unwrap();
 

@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, HeaderValue, SET_COOKIE, VARY};
+use http::request::Parts;
 use http::{HeaderMap, Request, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -19,11 +20,15 @@ use crate::storage::SessionStorage;
 /// The response for a storage error.
 pub(crate) type ErrorResponse = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 
+/// The response for a request that needs a logged-in session and has none.
+pub(crate) type UnauthenticatedResponse = Arc<dyn Fn(&Parts) -> Response + Send + Sync>;
+
 /// A tower layer that gives handlers a typed [`Session<S>`](crate::Session),
 /// kept in `Sto`, and saves it after them. See the [module docs](crate::axum).
 pub struct SessionLayer<S, Sto> {
     sessions: Sessions<Sto>,
     on_error: ErrorResponse,
+    on_unauthenticated: UnauthenticatedResponse,
     marker: PhantomData<fn() -> S>,
 }
 
@@ -42,6 +47,7 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         Ok(SessionLayer {
             sessions: Sessions::new(cookie, storage)?,
             on_error: Arc::new(default_error_response),
+            on_unauthenticated: Arc::new(default_unauthenticated_response),
             marker: PhantomData,
         })
     }
@@ -66,6 +72,33 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         self.on_error = Arc::new(response);
         self
     }
+
+    /// The response sent, instead of running the handler, when a handler takes
+    /// a `Session<S, LoggedIn>` and the request's session has no owner
+    /// (default: `401 Unauthorized`). It gets the request's parts, to send the
+    /// user to a login page that comes back to where they were going:
+    ///
+    /// ```
+    /// use axum::response::{IntoResponse, Redirect};
+    /// # use session_schema::{Cookie, MemoryStorage, SessionSchema, axum::SessionLayer};
+    /// # #[derive(SessionSchema)] struct App { #[session(owner)] user: String }
+    /// # fn layer() -> Result<SessionLayer<App, MemoryStorage>, session_schema::Error> {
+    /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+    /// let layer = SessionLayer::<App, _>::new(cookie, MemoryStorage::new())?
+    ///     .on_unauthenticated(|request| {
+    ///         Redirect::to(&format!("/login?next={}", request.uri.path())).into_response()
+    ///     });
+    /// # Ok(layer)
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn on_unauthenticated(
+        mut self,
+        response: impl Fn(&Parts) -> Response + Send + Sync + 'static,
+    ) -> Self {
+        self.on_unauthenticated = Arc::new(response);
+        self
+    }
 }
 
 impl<S, Sto> Clone for SessionLayer<S, Sto> {
@@ -73,6 +106,7 @@ impl<S, Sto> Clone for SessionLayer<S, Sto> {
         SessionLayer {
             sessions: self.sessions.clone(),
             on_error: Arc::clone(&self.on_error),
+            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
             marker: PhantomData,
         }
     }
@@ -85,6 +119,10 @@ impl<S, Sto> std::fmt::Debug for SessionLayer<S, Sto> {
             .field("save_on_server_error", &self.sessions.save_on_server_error)
             .finish_non_exhaustive()
     }
+}
+
+fn default_unauthenticated_response(_: &Parts) -> Response {
+    (StatusCode::UNAUTHORIZED, "Unauthorized: log in first").into_response()
 }
 
 fn default_error_response(_: &Error) -> Response {
@@ -105,6 +143,7 @@ impl<Inner, S: Schema, Sto: SessionStorage + 'static> Layer<Inner> for SessionLa
             loader: Arc::clone(&sessions) as Arc<dyn Loader<S>>,
             sessions,
             on_error: Arc::clone(&self.on_error),
+            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
         }
     }
 }
@@ -115,6 +154,7 @@ pub struct SessionService<Inner, S: Schema, Sto> {
     sessions: Arc<Sessions<Sto>>,
     loader: Arc<dyn Loader<S>>,
     on_error: ErrorResponse,
+    on_unauthenticated: UnauthenticatedResponse,
 }
 
 impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
@@ -124,6 +164,7 @@ impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
             sessions: Arc::clone(&self.sessions),
             loader: Arc::clone(&self.loader),
             on_error: Arc::clone(&self.on_error),
+            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
         }
     }
 }
@@ -140,6 +181,7 @@ impl<Inner: std::fmt::Debug, S: Schema, Sto> std::fmt::Debug for SessionService<
 pub(crate) struct LayerRequest<S: Schema> {
     pub(crate) session: RequestSession<S>,
     pub(crate) on_error: ErrorResponse,
+    pub(crate) on_unauthenticated: UnauthenticatedResponse,
 }
 
 impl<S: Schema> Clone for LayerRequest<S> {
@@ -147,6 +189,7 @@ impl<S: Schema> Clone for LayerRequest<S> {
         LayerRequest {
             session: self.session.clone(),
             on_error: Arc::clone(&self.on_error),
+            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
         }
     }
 }
@@ -173,6 +216,7 @@ where
         request.extensions_mut().insert(LayerRequest {
             session,
             on_error: Arc::clone(&self.on_error),
+            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
         });
         // The clone that was made ready is the one to call.
         let clone = self.inner.clone();

@@ -105,7 +105,10 @@ mod tests {
         let other = Sealer::new("secret two", "sid");
         let sealed = seal("hello ✓", &key);
         assert!(!sealed.contains("hello"));
-        assert_eq!(open(&sealed, "sid", &[key.clone()]).as_deref(), Some("hello ✓"));
+        assert_eq!(
+            open(&sealed, "sid", &[key.clone()]).as_deref(),
+            Some("hello ✓")
+        );
         assert_eq!(open(&sealed, "sid", &[other.clone()]), None);
         assert_eq!(
             open(&sealed, "sid", &[other, key]).as_deref(),
@@ -139,7 +142,10 @@ mod tests {
             let tampered = String::from_utf8(tampered).unwrap();
             assert_eq!(open(&tampered, "sid", &[key.clone()]), None, "byte {index}");
         }
-        assert_eq!(open(&sealed[..sealed.len() - 1], "sid", &[key.clone()]), None);
+        assert_eq!(
+            open(&sealed[..sealed.len() - 1], "sid", &[key.clone()]),
+            None
+        );
         for garbage in ["", "AAAA", "!!!", &"A".repeat(54)] {
             assert_eq!(open(garbage, "sid", &[key.clone()]), None, "{garbage}");
         }
