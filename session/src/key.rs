@@ -35,8 +35,12 @@ pub mod role {
 /// owner field's handle is an [`OwnerKey`].
 pub struct ValueKey<S, T, R = role::Plain> {
     index: usize,
-    marker: PhantomData<fn() -> (S, T, R)>,
+    marker: Phantom<S, T, R>,
 }
+
+/// Carries a key's schema, value type and role at no cost, without tying the
+/// key's auto traits to them.
+type Phantom<S, T, R> = PhantomData<fn() -> (S, T, R)>;
 
 /// The handle of the `#[session(owner)]` field: a value key that a logged-in
 /// session cannot `set` or `unset` (use `log_in` and `log_out`).
@@ -109,7 +113,7 @@ macro_rules! key_impls {
     };
 }
 
-key_impls!(ValueKey<R>, __VALUE_KEYS);
+key_impls! { ValueKey<R>, __VALUE_KEYS }
 
 impl<S, T, R> ValueKey<S, T, R> {
     /// The key's position in its schema's table.
@@ -117,7 +121,7 @@ impl<S, T, R> ValueKey<S, T, R> {
         self.index
     }
 }
-key_impls!(FlashKey, __FLASH_KEYS);
+key_impls! { FlashKey<>, __FLASH_KEYS }
 
 /// Implemented by a schema for itself only: a key of schema `Self` may be used
 /// with a session of schema `S` when they are the same schema.

@@ -675,6 +675,10 @@ impl<S: Schema, St: State> Session<S, St> {
     /// # Errors
     ///
     /// The session itself, when it has no owner.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the session itself comes back on failure, as `Arc::try_unwrap` gives back the `Arc`"
+    )]
     pub fn into_logged_in(mut self) -> Result<Session<S, LoggedIn>, Self>
     where
         S: HasOwner,

@@ -36,7 +36,7 @@ fn log_in_sets_the_owner_and_renews_the_id() {
 fn a_logged_in_session_works_as_an_active_one() {
     let mut session = Session::<App>::new().log_in(1);
     session.set(App::NAME, "Ada".into());
-    session.update(App::CART, |cart| cart.clear());
+    session.update(App::CART, Vec::clear);
     session.unset(App::NAME);
     session.flash(App::NOTICE, "saved".into());
     session.regenerate_id(true);

@@ -106,10 +106,10 @@ mod tests {
         let sealed = seal("hello ✓", &key);
         assert!(!sealed.contains("hello"));
         assert_eq!(
-            open(&sealed, "sid", &[key.clone()]).as_deref(),
+            open(&sealed, "sid", std::slice::from_ref(&key)).as_deref(),
             Some("hello ✓")
         );
-        assert_eq!(open(&sealed, "sid", &[other.clone()]), None);
+        assert_eq!(open(&sealed, "sid", std::slice::from_ref(&other)), None);
         assert_eq!(
             open(&sealed, "sid", &[other, key]).as_deref(),
             Some("hello ✓"),
@@ -140,14 +140,26 @@ mod tests {
             let mut tampered = sealed.clone().into_bytes();
             tampered[index] = if tampered[index] == b'A' { b'B' } else { b'A' };
             let tampered = String::from_utf8(tampered).unwrap();
-            assert_eq!(open(&tampered, "sid", &[key.clone()]), None, "byte {index}");
+            assert_eq!(
+                open(&tampered, "sid", std::slice::from_ref(&key)),
+                None,
+                "byte {index}"
+            );
         }
         assert_eq!(
-            open(&sealed[..sealed.len() - 1], "sid", &[key.clone()]),
+            open(
+                &sealed[..sealed.len() - 1],
+                "sid",
+                std::slice::from_ref(&key)
+            ),
             None
         );
         for garbage in ["", "AAAA", "!!!", &"A".repeat(54)] {
-            assert_eq!(open(garbage, "sid", &[key.clone()]), None, "{garbage}");
+            assert_eq!(
+                open(garbage, "sid", std::slice::from_ref(&key)),
+                None,
+                "{garbage}"
+            );
         }
     }
 }
