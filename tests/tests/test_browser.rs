@@ -6,12 +6,13 @@ use serde_json::{Value, json};
 use session_tests::demo::Demo;
 use session_tests::reference::node_dir;
 
-#[test]
-fn log_in_see_the_welcome_once_and_log_out_in_chromium() {
-    let demo = Demo::start(env!("CARGO_BIN_EXE_demo"), "memory", &[]);
+/// Drives the demo binary `exe` through `browser.mjs` and checks what the
+/// browser saw; `name` tells the screenshots apart.
+fn drive(exe: &str, name: &str) {
+    let demo = Demo::start(exe, "memory", &[]);
     let screenshots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
     std::fs::create_dir_all(&screenshots).unwrap();
-    let screenshot = screenshots.join("logged-in.png");
+    let screenshot = screenshots.join(format!("{name}-logged-in.png"));
     let _ = std::fs::remove_file(&screenshot);
     assert!(
         node_dir().join("node_modules/playwright-core").is_dir(),
@@ -36,14 +37,28 @@ fn log_in_see_the_welcome_once_and_log_out_in_chromium() {
         json!({"visits": "You have visited this page 1 time.", "user": "Not logged in.", "notice": null})
     );
     assert_eq!(
+        seen["guarded"],
+        json!({"path": "/login?next=/account", "text": "Log in to see that page."}),
+        "a logged-in page sends an anonymous visitor to log in"
+    );
+    assert_eq!(
         seen["afterLogin"],
-        json!({"visits": "You have visited this page 2 times.", "user": "Logged in as Ada.", "notice": "Welcome, Ada!"})
+        json!({
+            "path": "/account",
+            "account": "This page is only for logged-in users. You are Ada.",
+            "notice": "Welcome, Ada!"
+        }),
+        "and back to the page after logging in"
     );
     assert_eq!(seen["cookie"], json!({"httpOnly": true, "sameSite": "Lax"}));
     assert_eq!(
-        seen["afterReload"],
-        json!({"visits": "You have visited this page 3 times.", "user": "Logged in as Ada.", "notice": null}),
-        "the welcome is shown once, the counter goes on"
+        seen["home"],
+        json!({"visits": "You have visited this page 2 times.", "user": "Logged in as Ada. Your account", "notice": null}),
+        "the welcome was shown once, on the account page"
+    );
+    assert_eq!(
+        seen["afterReload"]["visits"],
+        json!("You have visited this page 3 times.")
     );
     let removal = seen["logoutSetCookie"].as_str().unwrap();
     assert!(
@@ -56,10 +71,25 @@ fn log_in_see_the_welcome_once_and_log_out_in_chromium() {
     );
     assert_eq!(seen["cookieReplaced"], json!(true));
     assert_eq!(
+        seen["otherBefore"],
+        json!("This page is only for logged-in users. You are Grace.")
+    );
+    assert_eq!(seen["afterEverywhere"], json!("Not logged in."));
+    assert_eq!(
+        seen["otherAfter"],
+        json!({"path": "/login", "text": "Log in to see that page."}),
+        "logging out everywhere in one browser logged the other out"
+    );
+    assert_eq!(
         (seen["beforeRemoval"].clone(), seen["afterRemoval"].clone()),
         (json!(true), json!(false))
     );
 
     let png = std::fs::read(&screenshot).expect("a screenshot of the logged-in page");
     assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+}
+
+#[test]
+fn the_axum_demo_in_chromium() {
+    drive(env!("CARGO_BIN_EXE_demo"), "axum");
 }

@@ -1,4 +1,5 @@
-//! The demo app: a visit counter, a login form, a one-time welcome message.
+//! The demo app on axum: a visit counter, a login form, a one-time welcome
+//! message, a page for logged-in users only, and "log out everywhere".
 //!
 //! ```text
 //! cargo run -p session-schema --example demo                      # memory storage, 127.0.0.1:3000
@@ -9,77 +10,139 @@
 //! Environment: `ADDR` (listen address), `SESSION_SECRET` (cookie secret;
 //! random at each start if unset, which logs everyone out on restart),
 //! `SESSION_DIR` (fs storage directory), `REDIS_URL` (redis storage).
+//! `demo_actix` serves the same app with actix-web.
 
+mod app;
 mod page;
 mod settings;
 
-use axum::Form;
-use axum::Router;
-use axum::response::{Html, Redirect};
+use std::sync::Arc;
+
+use app::{Demo, Revoker};
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
+use axum::{Form, Router};
 use serde::Deserialize;
 use session_schema::axum::SessionLayer;
-use session_schema::{Cookie, Session, SessionSchema, SessionStorage};
-
-use settings::{NoStart, Secret, Settings, StorageKind};
-
-/// What the demo keeps per visitor.
-#[derive(SessionSchema)]
-pub struct Demo {
-    /// How many times the visitor loaded the page.
-    visits: u64,
-    /// The logged-in name.
-    user: String,
-    /// A message for the next page only.
-    #[session(flash)]
-    notice: String,
-}
+use session_schema::{Cookie, LoggedIn, Session, SessionStorage};
+use settings::{Settings, StorageKind};
 
 #[derive(Deserialize)]
 struct Login {
     /// Missing from the form reads as empty, which gets its own message.
     #[serde(default)]
     name: String,
+    next: Option<String>,
 }
 
-async fn home(mut session: Session<Demo>) -> Html<String> {
-    let visits = session.get(Demo::VISITS).copied().unwrap_or(0) + 1;
-    session.set(Demo::VISITS, visits);
-    Html(page::render(
-        visits,
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+async fn home(State(revoker): State<Revoker>, mut session: Session<Demo>) -> Html<String> {
+    session.update(Demo::VISITS, |visits| *visits += 1);
+    Html(page::home(
+        session.get(Demo::VISITS).copied().unwrap_or_default(),
         session.get(Demo::USER).map(String::as_str),
+        session.get(Demo::NOTICE).map(String::as_str),
+        revoker.is_some(),
+    ))
+}
+
+async fn account(State(revoker): State<Revoker>, session: Session<Demo, LoggedIn>) -> Html<String> {
+    Html(page::account(
+        session.owner(),
+        session.get(Demo::NOTICE).map(String::as_str),
+        revoker.is_some(),
+    ))
+}
+
+async fn login_page(Query(next): Query<Next>, session: Session<Demo>) -> Html<String> {
+    let next = app::after_login(next.next.as_deref());
+    Html(page::login(
+        &next,
         session.get(Demo::NOTICE).map(String::as_str),
     ))
 }
 
 async fn login(mut session: Session<Demo>, Form(login): Form<Login>) -> Redirect {
-    let name = login.name.trim();
-    if name.is_empty() {
-        session.flash(Demo::NOTICE, "Please enter a name.".to_owned());
-        return Redirect::to("/");
+    let next = app::after_login(login.next.as_deref());
+    match app::login_name(&login.name) {
+        Ok(name) => {
+            // A new id, the old one deleted: part of logging in.
+            let mut session = session.log_in(name.clone());
+            session.flash(Demo::NOTICE, format!("Welcome, {name}!"));
+            Redirect::to(&next)
+        }
+        Err(message) => {
+            session.flash(Demo::NOTICE, message.to_owned());
+            Redirect::to(if next == "/" { "/" } else { "/login" })
+        }
     }
-    // A new id after a privilege change, and the old one deleted.
-    session.regenerate_id(true);
-    session.set(Demo::USER, name.to_owned());
-    session.flash(Demo::NOTICE, format!("Welcome, {name}!"));
+}
+
+async fn logout(session: Session<Demo, LoggedIn>) -> Redirect {
+    session.destroy();
     Redirect::to("/")
 }
 
-async fn logout(session: Session<Demo>) -> Redirect {
+async fn logout_everywhere(
+    State(revoker): State<Revoker>,
+    session: Session<Demo, LoggedIn>,
+) -> axum::response::Response {
+    let Some(revoker) = revoker else {
+        return Redirect::to("/").into_response();
+    };
+    if let Err(error) = revoker.revoke(session.owner()).await {
+        eprintln!("demo: log out everywhere failed: {error}");
+        return (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "could not log out everywhere",
+        )
+            .into_response();
+    }
     session.destroy();
-    Redirect::to("/")
+    Redirect::to("/").into_response()
 }
 
 fn app<Sto: SessionStorage + 'static>(
     cookie: Cookie,
     storage: Sto,
+    revoker: Revoker,
 ) -> Result<Router, session_schema::Error> {
-    let layer = SessionLayer::<Demo, _>::new(cookie, storage)?;
+    let layer = SessionLayer::<Demo, _>::new(cookie, storage)?.on_unauthenticated(|request| {
+        Redirect::to(&format!("/login?next={}", request.uri.path())).into_response()
+    });
     Ok(Router::new()
         .route("/", get(home))
-        .route("/login", post(login))
+        .route("/account", get(account))
+        .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
-        .layer(layer))
+        .route("/logout-everywhere", post(logout_everywhere))
+        .layer(layer)
+        .with_state(revoker))
+}
+
+/// The router with the storage the settings name, and its revoker if any.
+async fn router(settings: &Settings, cookie: Cookie) -> Result<Router, Box<dyn std::error::Error>> {
+    fn backend<St: SessionStorage + app::Revoke + 'static>(
+        cookie: Cookie,
+        storage: St,
+    ) -> Result<Router, session_schema::Error> {
+        let storage = Arc::new(storage);
+        let revoker: Revoker = Some(Arc::clone(&storage) as Arc<dyn app::Revoke>);
+        app(cookie, storage, revoker)
+    }
+    Ok(match &settings.storage {
+        StorageKind::Cookie => app(cookie, session_schema::CookieStorage::new(), None)?,
+        StorageKind::Memory => backend(cookie, session_schema::MemoryStorage::new())?,
+        StorageKind::Fs(dir) => backend(cookie, session_schema::FsStorage::new(dir)?)?,
+        StorageKind::Redis(url) => {
+            backend(cookie, session_schema::RedisStorage::connect(url).await?)?
+        }
+    })
 }
 
 #[tokio::main]
@@ -96,27 +159,11 @@ async fn main() {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let settings = match Settings::from_env() {
-        Ok(settings) => settings,
-        Err(NoStart::Help) => {
-            println!("{}", settings::USAGE);
-            return Ok(());
-        }
-        Err(NoStart::Invalid(reason)) => return Err(reason.into()),
+    let Some(settings) = settings::start()? else {
+        return Ok(());
     };
-    if let Secret::Random(_) = settings.secret {
-        println!(
-            "demo: SESSION_SECRET is not set, so the cookie secret is a random one made now; \
-             sessions end when the demo stops"
-        );
-    }
     let cookie = Cookie::new("demo_session").secrets([settings.secret.as_str()]);
-    let router = match &settings.storage {
-        StorageKind::Cookie => app(cookie, session_schema::CookieStorage::new())?,
-        StorageKind::Memory => app(cookie, session_schema::MemoryStorage::new())?,
-        StorageKind::Fs(dir) => app(cookie, session_schema::FsStorage::new(dir)?)?,
-        StorageKind::Redis(url) => app(cookie, session_schema::RedisStorage::connect(url).await?)?,
-    };
+    let router = router(&settings, cookie).await?;
     let listener = tokio::net::TcpListener::bind(&settings.addr).await?;
     println!(
         "demo: {} storage, listening on http://{}",

@@ -1,44 +1,106 @@
-//! The demo's one page.
+//! The demo's pages, the same HTML for both frameworks.
 
-/// The page: the visit counter, who is logged in, and the one-time notice.
-pub fn render(visits: u64, user: Option<&str>, notice: Option<&str>) -> String {
+/// The home page: the visit counter, who is logged in, and the one-time notice.
+pub fn home(visits: u64, user: Option<&str>, notice: Option<&str>, can_revoke: bool) -> String {
+    let account = match user {
+        Some(user) => format!(
+            r#"<p id="user">Logged in as <strong>{}</strong>. <a href="/account" id="account-link">Your account</a></p>
+{}"#,
+            escape(user),
+            logout_forms(can_revoke)
+        ),
+        None => format!(
+            r#"<p id="user">Not logged in.</p>
+{}"#,
+            login_form("/")
+        ),
+    };
+    layout(
+        "session demo",
+        notice,
+        &format!(
+            r#"<p id="visits">You have visited this page <strong>{visits}</strong> time{plural}.</p>
+{account}"#,
+            plural = if visits == 1 { "" } else { "s" },
+        ),
+    )
+}
+
+/// The account page, for logged-in users only.
+pub fn account(user: &str, notice: Option<&str>, can_revoke: bool) -> String {
+    layout(
+        "your account",
+        notice,
+        &format!(
+            r#"<p id="account">This page is only for logged-in users. You are <strong>{}</strong>.</p>
+<p><a href="/">Home</a></p>
+{}"#,
+            escape(user),
+            logout_forms(can_revoke)
+        ),
+    )
+}
+
+/// The login page, which comes back to `next` after logging in.
+pub fn login(next: &str, notice: Option<&str>) -> String {
+    layout(
+        "log in",
+        notice,
+        &format!(
+            r#"<p id="login-needed">Log in to see that page.</p>
+{}"#,
+            login_form(next)
+        ),
+    )
+}
+
+fn login_form(next: &str) -> String {
+    format!(
+        r#"<form method="post" action="/login">
+  <input type="hidden" name="next" value="{}">
+  <label>Name <input name="name" id="name" autocomplete="username" required></label>
+  <button type="submit" id="login">Log in</button>
+</form>"#,
+        escape(next)
+    )
+}
+
+fn logout_forms(can_revoke: bool) -> String {
+    let everywhere = if can_revoke {
+        r#"<form method="post" action="/logout-everywhere"><button type="submit" id="logout-everywhere">Log out everywhere</button></form>"#
+    } else {
+        r#"<p id="no-revoke">"Log out everywhere" needs a storage that keeps sessions on the server.</p>"#
+    };
+    format!(
+        r#"<form method="post" action="/logout"><button type="submit" id="logout">Log out</button></form>
+{everywhere}"#
+    )
+}
+
+fn layout(title: &str, notice: Option<&str>, body: &str) -> String {
     let notice = notice.map_or_else(String::new, |notice| {
         format!(r#"<p class="notice" id="notice">{}</p>"#, escape(notice))
     });
-    let account = match user {
-        Some(user) => format!(
-            r#"<p id="user">Logged in as <strong>{}</strong>.</p>
-<form method="post" action="/logout"><button type="submit" id="logout">Log out</button></form>"#,
-            escape(user)
-        ),
-        None => r#"<p id="user">Not logged in.</p>
-<form method="post" action="/login">
-  <label>Name <input name="name" id="name" autocomplete="username" required></label>
-  <button type="submit" id="login">Log in</button>
-</form>"#
-            .to_owned(),
-    };
     format!(
         r#"<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>session demo</title>
+<title>{title}</title>
 <style>
   body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; line-height: 1.5; }}
   .notice {{ background: #e6f4ea; border: 1px solid #7cb88b; padding: .5rem 1rem; border-radius: .4rem; }}
+  form {{ margin: .5rem 0; }}
   button {{ padding: .3rem 1rem; }}
 </style>
 </head>
 <body>
-<h1>session demo</h1>
+<h1>{title}</h1>
 {notice}
-<p id="visits">You have visited this page <strong>{visits}</strong> time{plural}.</p>
-{account}
+{body}
 </body>
 </html>
-"#,
-        plural = if visits == 1 { "" } else { "s" },
+"#
     )
 }
 

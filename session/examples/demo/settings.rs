@@ -131,11 +131,32 @@ fn default_session_dir() -> PathBuf {
     )
 }
 
+/// The settings, or `None` after printing the help (`--help`). Says so when
+/// the cookie secret is a random one.
+pub fn start() -> Result<Option<Settings>, String> {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(NoStart::Help) => {
+            println!("{USAGE}");
+            return Ok(None);
+        }
+        Err(NoStart::Invalid(reason)) => return Err(reason),
+    };
+    if let Secret::Random(_) = settings.secret {
+        println!(
+            "demo: SESSION_SECRET is not set, so the cookie secret is a random one made now; \
+             sessions end when the demo stops"
+        );
+    }
+    Ok(Some(settings))
+}
+
 /// What `--help` prints.
 pub const USAGE: &str = "\
 usage: demo [--storage cookie|memory|fs|redis]
 
-Serves a visit counter, a login form and a one-time welcome message.
+Serves a visit counter, a login form, a one-time welcome message, a page for
+logged-in users only and 'log out everywhere'.
 
 options:
   --storage KIND   where sessions live: cookie, memory (default), fs or redis

@@ -1,0 +1,65 @@
+//! What both demos share, whatever the framework: the schema, the storages,
+//! and the few decisions the handlers make.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use session_schema::{BackendStorage, Error, SessionBackend, SessionSchema};
+
+/// What the demo keeps per visitor.
+#[derive(SessionSchema)]
+pub struct Demo {
+    /// How many times the visitor loaded the home page.
+    pub visits: u64,
+    /// The logged-in name: the session's owner.
+    #[session(owner)]
+    pub user: String,
+    /// A message for the next page only.
+    #[session(flash)]
+    pub notice: String,
+}
+
+/// "Log out everywhere": destroys every session of one user. Only storages
+/// that keep sessions on the server can.
+pub trait Revoke: Send + Sync {
+    /// Destroys every session of `user`; returns how many there were.
+    fn revoke<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<usize, Error>> + Send + 'a>>;
+}
+
+impl<B: SessionBackend> Revoke for BackendStorage<B> {
+    fn revoke<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<usize, Error>> + Send + 'a>> {
+        let user = user.to_owned();
+        Box::pin(async move { self.destroy_owned_by::<Demo>(&user).await })
+    }
+}
+
+/// How the demo revokes, if its storage can.
+pub type Revoker = Option<Arc<dyn Revoke>>;
+
+/// The page to go to after logging in: `next` if it is a path of this site,
+/// else the home page (never another site: an open redirect).
+pub fn after_login(next: Option<&str>) -> String {
+    match next {
+        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
+            next.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// The login name, trimmed, or the message to show instead.
+pub fn login_name(name: &str) -> Result<String, &'static str> {
+    let name = name.trim();
+    match name.chars().count() {
+        0 => Err("Please enter a name."),
+        1..=40 => Ok(name.to_owned()),
+        _ => Err("Please enter a name of at most 40 characters."),
+    }
+}
