@@ -58,6 +58,46 @@
 //! Reads (`get`, `has`, `size`, `data`, `id`) stay available on a destroyed
 //! session and read it as empty, which is what a storage needs to delete it.
 //!
+//! # Logged in is a state too
+//!
+//! A schema may mark one value field `#[session(owner)]`: the user a session
+//! belongs to. Its sessions then have a third state,
+//! [`LoggedIn`](crate::LoggedIn), which proves that the owner is set:
+//!
+//! ```text
+//!            log_in(owner)               destroy()
+//!   Active ───────────────▶ LoggedIn ──────────────▶ Destroyed
+//!      ▲                        │                        ▲
+//!      └──────── log_out() ─────┘                        │
+//!      └─────────────────────── destroy() ───────────────┘
+//! ```
+//!
+//! - [`log_in`](crate::Session::log_in) sets the owner *and* renews the id
+//!   (deleting the old one when saved), so the defence against session
+//!   fixation is part of logging in and cannot be forgotten.
+//! - [`owner`](crate::Session::owner) exists on `LoggedIn` only and returns
+//!   `&T`, not an `Option`; on an active session it does not compile:
+//!
+//!   ```text
+//!   error[E0277]: this needs a logged-in session, and this is a `Session<_, Active>`
+//!   ```
+//!
+//! - The owner's handle is an [`OwnerKey`](crate::OwnerKey): a value key with
+//!   a role the state checks. A logged-in session cannot `set`, `update` or
+//!   `unset` it (the role fails [`SettableIn`](crate::SettableIn) or
+//!   [`UnsettableIn`](crate::UnsettableIn) for `LoggedIn`), so the owner
+//!   changes only by logging out and in again, with a new id each time. A
+//!   key enum variant could be the owner, so a logged-in session unsets typed
+//!   keys only.
+//! - [`log_out`](crate::Session::log_out) unsets the owner, renews the id and
+//!   returns an active session; [`destroy`](crate::Session::destroy) works
+//!   from both states.
+//!
+//! In a web framework, a handler that takes `Session<App, LoggedIn>` runs only
+//! for requests whose session has an owner; the integration turns the others
+//! away before the handler (401, or a redirect to the login page), so a
+//! forgotten "is anyone logged in?" check is a type error, not a hole.
+//!
 //! # Values are decoded once and encoded once
 //!
 //! A loaded session keeps each stored value as the JSON text it was stored as.
