@@ -118,7 +118,7 @@ impl fmt::Display for Error {
 
 /// An error and its causes, as one line: `outer: cause: root cause`. For logs.
 #[cfg_attr(
-    not(feature = "axum"),
+    not(any(feature = "axum", feature = "actix")),
     allow(
         dead_code,
         reason = "the web framework integrations log storage errors"

@@ -7,7 +7,7 @@
 //! so no change or `destroy()` can be forgotten. Nothing here knows a
 //! framework: axum and actix-web both go through it.
 #![cfg_attr(
-    not(feature = "axum"),
+    not(any(feature = "axum", feature = "actix")),
     allow(
         dead_code,
         reason = "only the web framework integrations lend sessions out"

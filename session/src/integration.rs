@@ -29,6 +29,17 @@ pub(crate) const CACHE_CONTROL: &str = "private, no-store";
 /// The `Vary` value added to a response that sets or clears the session cookie.
 pub(crate) const VARY: &str = "Cookie";
 
+/// Whether the `Vary` header values already cover `Cookie` (or `*`).
+pub(crate) fn varies_on_cookie<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> bool {
+    values.into_iter().any(|value| {
+        std::str::from_utf8(value).is_ok_and(|value| {
+            value
+                .split(',')
+                .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case(VARY))
+        })
+    })
+}
+
 /// A session layer's settings, shared by the requests it serves.
 pub(crate) struct Sessions<Sto> {
     pub(crate) cookie: Cookie<SessionProtection>,

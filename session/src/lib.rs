@@ -99,6 +99,9 @@
 //! values and secrets never do.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
@@ -107,7 +110,7 @@ mod data;
 mod error;
 mod handoff;
 mod id;
-#[cfg(feature = "axum")]
+#[cfg(any(feature = "axum", feature = "actix"))]
 mod integration;
 mod json_writer;
 mod key;

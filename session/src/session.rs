@@ -751,13 +751,13 @@ impl<S: Schema, St: State> Session<S, St> {
     }
 
     /// Takes the session off its home: dropping it then returns nothing.
-    #[cfg(feature = "axum")]
+    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn detach_home(&mut self) {
         self.home = None;
     }
 
     /// Gives the session a home to go back to when it is dropped.
-    #[cfg(feature = "axum")]
+    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn set_home(&mut self, home: Arc<Home<S>>) {
         self.home = Some(home);
     }

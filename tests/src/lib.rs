@@ -10,6 +10,8 @@ pub mod flows;
 pub mod http;
 pub mod map_backend;
 pub mod redis_server;
+pub mod servers;
+pub mod web;
 
 use serde::{Deserialize, Serialize};
 use session_schema::SessionSchema;

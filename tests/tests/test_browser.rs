@@ -93,3 +93,8 @@ fn drive(exe: &str, name: &str) {
 fn the_axum_demo_in_chromium() {
     drive(env!("CARGO_BIN_EXE_demo"), "axum");
 }
+
+#[test]
+fn the_actix_demo_in_chromium() {
+    drive(env!("CARGO_BIN_EXE_demo_actix"), "actix");
+}

@@ -256,14 +256,7 @@ fn add_cookie_headers(headers: &mut HeaderMap, set_cookie: HeaderValue) {
             HeaderValue::from_static(integration::CACHE_CONTROL),
         );
     }
-    let varies = headers.get_all(VARY).iter().any(|value| {
-        value.to_str().is_ok_and(|value| {
-            value
-                .split(',')
-                .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case("cookie"))
-        })
-    });
-    if !varies {
+    if !integration::varies_on_cookie(headers.get_all(VARY).iter().map(HeaderValue::as_bytes)) {
         headers.append(VARY, HeaderValue::from_static(integration::VARY));
     }
 }

@@ -13,7 +13,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
-#[cfg(feature = "axum")]
+#[cfg(any(feature = "axum", feature = "actix"))]
 pub(crate) use protection::SessionProtection;
 pub use protection::{Encrypted, MIN_SECRET_LEN, Protected, Protection, Signed, Unsigned};
 
@@ -239,20 +239,20 @@ impl<P: Protection> Cookie<P> {
     }
 
     /// Whether `http_only` was given a value.
-    #[cfg(feature = "axum")]
+    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn http_only_is_set(&self) -> bool {
         self.http_only.is_some()
     }
 
     /// Why this cookie must not carry a session (an empty or short secret),
     /// if it must not.
-    #[cfg(feature = "axum")]
+    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn refuse_for_sessions(&self) -> Option<Error> {
         self.protection.refuse_for_sessions()
     }
 
     /// The cookie in the form session layers keep, whatever its protection.
-    #[cfg(feature = "axum")]
+    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn into_session_cookie(self) -> Cookie<SessionProtection>
     where
         P: Protected,

@@ -1,0 +1,251 @@
+//! `SessionMiddleware` and the service it wraps an app or scope in.
+
+use std::future::{Future, Ready, ready};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, SET_COOKIE, VARY};
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
+
+use crate::cookie::{Cookie, Protected};
+use crate::error::Error;
+use crate::integration::{self, Loader, RequestSession, Sessions};
+use crate::schema::Schema;
+use crate::storage::SessionStorage;
+
+/// The response for a storage error.
+pub(crate) type ErrorResponse = Arc<dyn Fn(&Error) -> HttpResponse + Send + Sync>;
+
+/// The response for a request that needs a logged-in session and has none.
+pub(crate) type UnauthenticatedResponse = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
+
+/// The responses a middleware sends instead of the handler's.
+#[derive(Clone)]
+pub(crate) struct Responses {
+    pub(crate) on_error: ErrorResponse,
+    pub(crate) on_unauthenticated: UnauthenticatedResponse,
+}
+
+/// An actix-web middleware that gives handlers a typed
+/// [`Session<S>`](crate::Session), kept in `Sto`, and saves it after them.
+/// Wrap an `App` or a `Scope` with it. See the [module docs](crate::actix).
+pub struct SessionMiddleware<S, Sto> {
+    sessions: Sessions<Sto>,
+    responses: Responses,
+    marker: PhantomData<fn() -> S>,
+}
+
+impl<S: Schema, Sto: SessionStorage> SessionMiddleware<S, Sto> {
+    /// A middleware for sessions of schema `S`, in `storage`, identified by
+    /// `cookie`. The cookie must be signed or encrypted (an unsigned
+    /// `Cookie::new(..)` does not compile here), and is made `HttpOnly` unless
+    /// `http_only(false)` was set on it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptySecret`] when the cookie has no secret or an empty one,
+    /// and [`Error::ShortSecret`] when a secret is shorter than 32 bytes and
+    /// the cookie does not [allow short secrets](Cookie::allow_short_secrets).
+    pub fn new<P: Protected>(cookie: Cookie<P>, storage: Sto) -> Result<Self, Error> {
+        Ok(SessionMiddleware {
+            sessions: Sessions::new(cookie, storage)?,
+            responses: Responses {
+                on_error: Arc::new(default_error_response),
+                on_unauthenticated: Arc::new(default_unauthenticated_response),
+            },
+            marker: PhantomData,
+        })
+    }
+
+    /// Whether a response with a 5xx status still saves the session (default
+    /// `false`: a failed request leaves the stored session as it was). A
+    /// destroyed session is saved (deleted) whatever the status.
+    #[must_use]
+    pub fn save_on_server_error(mut self, save: bool) -> Self {
+        self.sessions.save_on_server_error = save;
+        self
+    }
+
+    /// The response sent when the storage fails to load or save a session, or
+    /// the cookie cannot be written (default: a plain `500 Internal Server
+    /// Error` that does not reveal the cause).
+    #[must_use]
+    pub fn on_error(
+        mut self,
+        response: impl Fn(&Error) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
+        self.responses.on_error = Arc::new(response);
+        self
+    }
+
+    /// The response sent, instead of running the handler, when a handler
+    /// takes a `Session<S, LoggedIn>` and the request's session has no owner
+    /// (default: `401 Unauthorized`). It gets the request, to send the user to
+    /// a login page that comes back to where they were going.
+    #[must_use]
+    pub fn on_unauthenticated(
+        mut self,
+        response: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
+        self.responses.on_unauthenticated = Arc::new(response);
+        self
+    }
+}
+
+impl<S, Sto> Clone for SessionMiddleware<S, Sto> {
+    /// Another middleware over the same storage and settings: build one, then
+    /// clone it into `HttpServer::new`'s factory.
+    fn clone(&self) -> Self {
+        SessionMiddleware {
+            sessions: self.sessions.clone(),
+            responses: self.responses.clone(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<S, Sto> std::fmt::Debug for SessionMiddleware<S, Sto> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionMiddleware")
+            .field("cookie", &self.sessions.cookie)
+            .field("save_on_server_error", &self.sessions.save_on_server_error)
+            .finish_non_exhaustive()
+    }
+}
+
+fn default_error_response(_: &Error) -> HttpResponse {
+    HttpResponse::InternalServerError()
+        .body("Internal Server Error: the session could not be loaded or saved")
+}
+
+fn default_unauthenticated_response(_: &HttpRequest) -> HttpResponse {
+    HttpResponse::Unauthorized().body("Unauthorized: log in first")
+}
+
+impl<Inner, B, S, Sto> Transform<Inner, ServiceRequest> for SessionMiddleware<S, Sto>
+where
+    Inner:
+        Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+    S: Schema,
+    Sto: SessionStorage + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = SessionService<Inner, S, Sto>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, inner: Inner) -> Self::Future {
+        let sessions = Arc::new(self.sessions.clone());
+        ready(Ok(SessionService {
+            inner: Rc::new(inner),
+            loader: Arc::clone(&sessions) as Arc<dyn Loader<S>>,
+            sessions,
+            responses: Arc::new(self.responses.clone()),
+        }))
+    }
+}
+
+/// The service [`SessionMiddleware`] wraps an app or a scope in.
+pub struct SessionService<Inner, S: Schema, Sto> {
+    inner: Rc<Inner>,
+    sessions: Arc<Sessions<Sto>>,
+    loader: Arc<dyn Loader<S>>,
+    responses: Arc<Responses>,
+}
+
+impl<Inner, S: Schema, Sto> std::fmt::Debug for SessionService<Inner, S, Sto> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionService").finish_non_exhaustive()
+    }
+}
+
+/// What a request carries for the extractor.
+pub(crate) struct MiddlewareRequest<S: Schema> {
+    pub(crate) session: RequestSession<S>,
+    pub(crate) responses: Arc<Responses>,
+}
+
+impl<S: Schema> Clone for MiddlewareRequest<S> {
+    fn clone(&self) -> Self {
+        MiddlewareRequest {
+            session: self.session.clone(),
+            responses: Arc::clone(&self.responses),
+        }
+    }
+}
+
+type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+impl<Inner, B, S, Sto> Service<ServiceRequest> for SessionService<Inner, S, Sto>
+where
+    Inner:
+        Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+    S: Schema,
+    Sto: SessionStorage + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<Result<Self::Response, Self::Error>>;
+
+    forward_ready!(inner);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let session = RequestSession::new(Arc::clone(&self.loader));
+        let home = Arc::clone(&session.home);
+        request.extensions_mut().insert(MiddlewareRequest {
+            session,
+            responses: Arc::clone(&self.responses),
+        });
+        let inner = Rc::clone(&self.inner);
+        let sessions = Arc::clone(&self.sessions);
+        let responses = Arc::clone(&self.responses);
+        Box::pin(async move {
+            let mut response = inner.call(request).await?;
+            let server_error = response.status().is_server_error();
+            let set_cookie = sessions
+                .finish(&home, server_error)
+                .await
+                .and_then(|set_cookie| set_cookie.map(header_value).transpose());
+            match set_cookie {
+                Ok(None) => Ok(response.map_into_left_body()),
+                Ok(Some(set_cookie)) => {
+                    add_cookie_headers(response.headers_mut(), set_cookie);
+                    Ok(response.map_into_left_body())
+                }
+                Err(error) => {
+                    let replacement = (responses.on_error)(&error);
+                    let (request, _) = response.into_parts();
+                    Ok(ServiceResponse::new(request, replacement).map_into_right_body())
+                }
+            }
+        })
+    }
+}
+
+fn header_value(set_cookie: String) -> Result<HeaderValue, Error> {
+    HeaderValue::try_from(set_cookie)
+        .map_err(|_| Error::InvalidCookie("not a valid header value".into()))
+}
+
+/// Adds `Set-Cookie`, and the headers that keep shared caches from storing
+/// the response: `Cache-Control: private, no-store` unless the handler set
+/// its own, and `Cookie` in `Vary`.
+fn add_cookie_headers(headers: &mut HeaderMap, set_cookie: HeaderValue) {
+    headers.append(SET_COOKIE, set_cookie);
+    if !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static(integration::CACHE_CONTROL),
+        );
+    }
+    if !integration::varies_on_cookie(headers.get_all(VARY).map(HeaderValue::as_bytes)) {
+        headers.append(VARY, HeaderValue::from_static(integration::VARY));
+    }
+}

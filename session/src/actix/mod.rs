@@ -1,0 +1,81 @@
+//! The actix-web integration (feature `actix`): a middleware that loads the
+//! session a handler asks for and saves it after the handler, with the axum
+//! layer's behaviour.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpResponse, HttpServer, web};
+//! use session_schema::actix::SessionMiddleware;
+//! use session_schema::{Cookie, LoggedIn, MemoryStorage, Session, SessionSchema};
+//!
+//! #[derive(SessionSchema)]
+//! struct Shop {
+//!     visits: u32,
+//!     #[session(owner)]
+//!     user_id: u64,
+//!     #[session(flash)]
+//!     notice: String,
+//! }
+//!
+//! async fn home(mut session: Session<Shop>) -> String {
+//!     session.update(Shop::VISITS, |visits| *visits += 1);
+//!     format!("visit {:?}", session.get(Shop::VISITS))
+//! }
+//!
+//! async fn login(session: Session<Shop>) -> HttpResponse {
+//!     let mut session = session.log_in(42);
+//!     session.flash(Shop::NOTICE, "Welcome!".to_owned());
+//!     HttpResponse::SeeOther().insert_header(("Location", "/account")).finish()
+//! }
+//!
+//! // Runs only for a logged-in user: other requests get 401.
+//! async fn account(session: Session<Shop, LoggedIn>) -> String {
+//!     format!("the account of user {}", session.owner())
+//! }
+//!
+//! # fn run() -> std::io::Result<()> {
+//! let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+//! let middleware = SessionMiddleware::<Shop, _>::new(cookie, MemoryStorage::new())
+//!     .map_err(std::io::Error::other)?;
+//! actix_web::rt::System::new().block_on(async move {
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .wrap(middleware.clone())
+//!             .route("/", web::get().to(home))
+//!             .route("/login", web::post().to(login))
+//!             .route("/account", web::get().to(account))
+//!     })
+//!     .bind("127.0.0.1:3000")?
+//!     .run()
+//!     .await
+//! })
+//! # }
+//! ```
+//!
+//! actix-web builds the app once per worker thread: build the middleware once
+//! and clone it into the factory, as above. Its clones share one storage; a
+//! middleware made inside the factory would give each thread a storage, and
+//! sessions, of its own.
+//!
+//! # What the middleware does
+//!
+//! Exactly what the [axum layer](crate::axum) does, through the same
+//! framework-neutral core:
+//!
+//! - the storage is read only when a handler asks for the session, once per
+//!   request however many extractors ask;
+//! - a handler's session goes back to the request when the handler drops it,
+//!   and is saved after the handler; `Set-Cookie`, `Cache-Control: private,
+//!   no-store` and `Vary: Cookie` are added to the response when the cookie
+//!   is set or cleared (see [what happens to the cookie](crate::axum#what-happens-to-the-cookie));
+//! - a storage error becomes a `500` ([`SessionMiddleware::on_error`]);
+//! - a 5xx response saves nothing unless
+//!   [`save_on_server_error`](SessionMiddleware::save_on_server_error), except
+//!   a destroyed session, which is always deleted;
+//! - `Session<App, LoggedIn>` turns away requests without an owner
+//!   ([`SessionMiddleware::on_unauthenticated`]);
+//! - an unsigned cookie does not compile, and short or empty secrets are refused.
+
+mod extract;
+mod middleware;
+
+pub use middleware::{SessionMiddleware, SessionService};

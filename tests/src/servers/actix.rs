@@ -1,0 +1,211 @@
+//! The routes of [`Framework`], served by actix-web.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crate::App;
+use crate::web::{self, Framework, Probe, SECRET, Setup};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CACHE_CONTROL, LOCATION, VARY};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App as ActixApp, HttpResponse, HttpServer, web as actix};
+use session_schema::actix::SessionMiddleware;
+use session_schema::{Cookie, LoggedIn, Session};
+
+async fn count(mut session: Session<App>) -> String {
+    session.update(App::USER_ID, |visits| *visits += 1);
+    let visits = session.get(App::USER_ID).copied().unwrap_or_default();
+    let notice = session.get(App::NOTICE).cloned().unwrap_or_default();
+    let name = session.get(App::NAME).cloned().unwrap_or_default();
+    format!("visits={visits} name={name} notice={notice}")
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to))
+        .finish()
+}
+
+async fn login(mut session: Session<App>) -> HttpResponse {
+    session.regenerate_id(true);
+    session.set(App::NAME, "Ada".into());
+    session.flash(App::NOTICE, "welcome".into());
+    redirect("/")
+}
+
+async fn logout(session: Session<App>) -> HttpResponse {
+    session.destroy();
+    redirect("/")
+}
+
+async fn plain() -> &'static str {
+    "no session here"
+}
+
+async fn fail(mut session: Session<App>) -> HttpResponse {
+    session.set(App::NAME, "half-done".into());
+    HttpResponse::InternalServerError().finish()
+}
+
+async fn failing_logout(session: Session<App>) -> HttpResponse {
+    session.destroy();
+    HttpResponse::InternalServerError().finish()
+}
+
+async fn cached(mut session: Session<App>) -> HttpResponse {
+    session.set(App::NAME, "x".into());
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "max-age=60"))
+        .insert_header((VARY, "Accept-Encoding"))
+        .body("the handler's own cache rule")
+}
+
+async fn stamp(
+    mut session: Session<App>,
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    session.set(App::NAME, "from the middleware".into());
+    drop(session);
+    next.call(request).await
+}
+
+async fn log_in(session: Session<App>) -> HttpResponse {
+    let mut session = session.log_in(9);
+    session.flash(App::NOTICE, "welcome".into());
+    redirect("/account")
+}
+
+async fn account(probe: actix::Data<Arc<Probe>>, session: Session<App, LoggedIn>) -> String {
+    probe.handled.fetch_add(1, Ordering::SeqCst);
+    format!("account of user {}", session.owner())
+}
+
+async fn log_out(session: Session<App, LoggedIn>) -> HttpResponse {
+    let _anonymous = session.log_out();
+    redirect("/")
+}
+
+async fn flash(mut session: Session<App>) -> &'static str {
+    session.flash(App::NOTICE, "for the next page".into());
+    "flashed"
+}
+
+async fn read_flash(session: Session<App>) -> String {
+    session.get(App::NOTICE).cloned().unwrap_or_default()
+}
+
+async fn race_name(mut session: Session<App>) -> &'static str {
+    session.set(App::NAME, "raced".into());
+    tokio::time::sleep(web::RACE_PAUSE).await;
+    "name set"
+}
+
+async fn race_cart(mut session: Session<App>) -> &'static str {
+    session.set(App::CART, web::raced_cart());
+    tokio::time::sleep(web::RACE_PAUSE).await;
+    "cart set"
+}
+
+fn routes(config: &mut actix::ServiceConfig) {
+    config
+        .route("/", actix::get().to(count))
+        .route("/login", actix::post().to(login))
+        .route("/logout", actix::post().to(logout))
+        .route("/plain", actix::get().to(plain))
+        .route("/fail", actix::get().to(fail))
+        .route("/failing-logout", actix::post().to(failing_logout))
+        .route("/cached", actix::get().to(cached))
+        .service(
+            actix::resource("/twice")
+                .wrap(from_fn(stamp))
+                .route(actix::get().to(count)),
+        )
+        .route("/log-in", actix::post().to(log_in))
+        .route("/account", actix::get().to(account))
+        .route("/log-out", actix::post().to(log_out))
+        .route("/flash", actix::get().to(flash))
+        .route("/read-flash", actix::get().to(read_flash))
+        .route("/race/name", actix::get().to(race_name))
+        .route("/race/cart", actix::get().to(race_cart));
+}
+
+fn middleware(setup: &Setup) -> SessionMiddleware<App, Arc<Probe>> {
+    let storage = Arc::clone(&setup.storage);
+    let middleware = if setup.encrypted {
+        SessionMiddleware::new(Cookie::new("sid").encrypted([SECRET]), storage)
+    } else {
+        let cookie = Cookie::new("sid").secrets([SECRET]);
+        let cookie = if setup.not_http_only {
+            cookie.http_only(false)
+        } else {
+            cookie
+        };
+        SessionMiddleware::new(cookie, storage)
+    }
+    .unwrap()
+    .save_on_server_error(setup.save_on_server_error);
+    let middleware = if setup.custom_error {
+        middleware.on_error(|error| {
+            HttpResponse::ServiceUnavailable().body(format!("sessions unavailable: {error}"))
+        })
+    } else {
+        middleware
+    };
+    if setup.login_redirect {
+        middleware
+            .on_unauthenticated(|request| redirect(&format!("/login-page?next={}", request.path())))
+    } else {
+        middleware
+    }
+}
+
+/// Runs an actix-web server in a thread of its own (it has its own runtime),
+/// and returns its address once it listens.
+fn spawn(setup: Option<Setup>) -> SocketAddr {
+    let (bound, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            if let Some(setup) = setup {
+                let middleware = middleware(&setup);
+                let probe = actix::Data::new(setup.storage);
+                let server = HttpServer::new(move || {
+                    ActixApp::new()
+                        .app_data(probe.clone())
+                        .wrap(middleware.clone())
+                        .configure(routes)
+                })
+                .workers(1)
+                .disable_signals()
+                .bind("127.0.0.1:0")
+                .unwrap();
+                bound.send(server.addrs()[0]).unwrap();
+                server.run().await
+            } else {
+                let server = HttpServer::new(|| ActixApp::new().route("/", actix::get().to(count)))
+                    .workers(1)
+                    .disable_signals()
+                    .bind("127.0.0.1:0")
+                    .unwrap();
+                bound.send(server.addrs()[0]).unwrap();
+                server.run().await
+            }
+        })
+    });
+    address.recv().unwrap()
+}
+
+/// The routes of [`Framework`], served by actix.
+pub struct Actix;
+
+impl Framework for Actix {
+    async fn start(setup: Setup) -> SocketAddr {
+        spawn(Some(setup))
+    }
+
+    async fn start_without_layer() -> SocketAddr {
+        spawn(None)
+    }
+}

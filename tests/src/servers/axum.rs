@@ -1,0 +1,170 @@
+//! The routes of [`Framework`], served by axum.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crate::App;
+use crate::http::serve;
+use crate::web::{self, Framework, Probe, SECRET, Setup};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, VARY};
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use session_schema::axum::SessionLayer;
+use session_schema::{Cookie, LoggedIn, Session};
+
+async fn count(mut session: Session<App>) -> String {
+    session.update(App::USER_ID, |visits| *visits += 1);
+    let visits = session.get(App::USER_ID).copied().unwrap_or_default();
+    let notice = session.get(App::NOTICE).cloned().unwrap_or_default();
+    let name = session.get(App::NAME).cloned().unwrap_or_default();
+    format!("visits={visits} name={name} notice={notice}")
+}
+
+async fn login(mut session: Session<App>) -> Redirect {
+    session.regenerate_id(true);
+    session.set(App::NAME, "Ada".into());
+    session.flash(App::NOTICE, "welcome".into());
+    Redirect::to("/")
+}
+
+async fn logout(session: Session<App>) -> Redirect {
+    session.destroy();
+    Redirect::to("/")
+}
+
+async fn plain() -> &'static str {
+    "no session here"
+}
+
+async fn fail(mut session: Session<App>) -> StatusCode {
+    session.set(App::NAME, "half-done".into());
+    StatusCode::INTERNAL_SERVER_ERROR
+}
+
+async fn failing_logout(session: Session<App>) -> StatusCode {
+    session.destroy();
+    StatusCode::INTERNAL_SERVER_ERROR
+}
+
+async fn cached(mut session: Session<App>) -> impl IntoResponse {
+    session.set(App::NAME, "x".into());
+    (
+        [(CACHE_CONTROL, "max-age=60"), (VARY, "Accept-Encoding")],
+        "the handler's own cache rule",
+    )
+}
+
+async fn stamp(mut session: Session<App>, request: Request, next: Next) -> Response {
+    session.set(App::NAME, "from the middleware".into());
+    drop(session);
+    next.run(request).await
+}
+
+async fn log_in(session: Session<App>) -> Redirect {
+    let mut session = session.log_in(9);
+    session.flash(App::NOTICE, "welcome".into());
+    Redirect::to("/account")
+}
+
+async fn account(State(probe): State<Arc<Probe>>, session: Session<App, LoggedIn>) -> String {
+    probe.handled.fetch_add(1, Ordering::SeqCst);
+    format!("account of user {}", session.owner())
+}
+
+async fn log_out(session: Session<App, LoggedIn>) -> Redirect {
+    let _anonymous = session.log_out();
+    Redirect::to("/")
+}
+
+async fn flash(mut session: Session<App>) -> &'static str {
+    session.flash(App::NOTICE, "for the next page".into());
+    "flashed"
+}
+
+async fn read_flash(session: Session<App>) -> String {
+    session.get(App::NOTICE).cloned().unwrap_or_default()
+}
+
+async fn race_name(mut session: Session<App>) -> &'static str {
+    session.set(App::NAME, "raced".into());
+    tokio::time::sleep(web::RACE_PAUSE).await;
+    "name set"
+}
+
+async fn race_cart(mut session: Session<App>) -> &'static str {
+    session.set(App::CART, web::raced_cart());
+    tokio::time::sleep(web::RACE_PAUSE).await;
+    "cart set"
+}
+
+fn routes(layer: SessionLayer<App, Arc<Probe>>, probe: Arc<Probe>) -> Router {
+    Router::new()
+        .route("/", get(count))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/plain", get(plain))
+        .route("/fail", get(fail))
+        .route("/failing-logout", post(failing_logout))
+        .route("/cached", get(cached))
+        .route("/twice", get(count).layer(from_fn(stamp)))
+        .route("/log-in", post(log_in))
+        .route("/account", get(account))
+        .route("/log-out", post(log_out))
+        .route("/flash", get(flash))
+        .route("/read-flash", get(read_flash))
+        .route("/race/name", get(race_name))
+        .route("/race/cart", get(race_cart))
+        .layer(layer)
+        .with_state(probe)
+}
+
+/// The routes of [`Framework`], served by axum.
+pub struct Axum;
+
+impl Framework for Axum {
+    async fn start(setup: Setup) -> SocketAddr {
+        let storage = Arc::clone(&setup.storage);
+        let layer = if setup.encrypted {
+            let cookie = Cookie::new("sid").encrypted([SECRET]);
+            SessionLayer::new(cookie, storage)
+        } else {
+            let cookie = Cookie::new("sid").secrets([SECRET]);
+            let cookie = if setup.not_http_only {
+                cookie.http_only(false)
+            } else {
+                cookie
+            };
+            SessionLayer::new(cookie, storage)
+        }
+        .unwrap()
+        .save_on_server_error(setup.save_on_server_error);
+        let layer = if setup.custom_error {
+            layer.on_error(|error| {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("sessions unavailable: {error}"),
+                )
+                    .into_response()
+            })
+        } else {
+            layer
+        };
+        let layer = if setup.login_redirect {
+            layer.on_unauthenticated(|request| {
+                Redirect::to(&format!("/login-page?next={}", request.uri.path())).into_response()
+            })
+        } else {
+            layer
+        };
+        serve(routes(layer, setup.storage)).await
+    }
+
+    async fn start_without_layer() -> SocketAddr {
+        serve(Router::new().route("/", get(count))).await
+    }
+}

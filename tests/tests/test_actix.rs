@@ -1,0 +1,68 @@
+//! The actix integration against a real server on loopback: the shared HTTP
+//! flows of `session_tests::web`, served by actix.
+
+use session_schema::actix::SessionMiddleware;
+use session_schema::{Cookie, MemoryStorage};
+use session_tests::App;
+use session_tests::servers::actix::Actix;
+use session_tests::web;
+
+macro_rules! flows {
+    ($($flow:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $flow() {
+                web::$flow::<Actix>().await;
+            }
+        )*
+    };
+}
+
+flows!(
+    the_cookie_is_set_and_read_back,
+    flash_is_shown_exactly_once,
+    login_regenerates_the_id_and_kills_the_old_one,
+    logout_removes_the_cookie_and_the_session,
+    a_tampered_cookie_gives_a_fresh_session,
+    handlers_without_a_session_cost_no_storage_call,
+    a_storage_error_is_a_clean_500_and_configurable,
+    a_server_error_response_does_not_save_unless_asked,
+    a_logout_that_answers_a_server_error_still_ends_the_session,
+    http_only_can_be_turned_off_explicitly,
+    two_extractors_in_one_request_share_the_session,
+    responses_that_set_the_cookie_are_private_to_caches,
+    the_cookie_rolls_forward_with_the_idle_timeout,
+    an_encrypted_cookie_carries_a_cookie_session_unseen,
+    an_anonymous_request_is_turned_away_before_the_handler_without_a_write,
+    a_logged_in_request_gets_its_session_from_one_read,
+    the_rejection_can_send_the_user_to_log_in_and_back,
+    racing_requests_of_one_user_both_keep_their_change,
+);
+
+#[tokio::test]
+async fn a_route_without_the_layer_gets_a_clear_500() {
+    web::a_route_without_the_layer_gets_a_clear_500::<Actix>("SessionMiddleware").await;
+}
+
+#[test]
+fn short_and_empty_secrets_are_refused() {
+    use session_schema::Error;
+    let short = Cookie::new("sid").secrets(["node-secret"]);
+    assert!(matches!(
+        SessionMiddleware::<App, _>::new(short.clone(), MemoryStorage::new()),
+        Err(Error::ShortSecret {
+            length: 11,
+            minimum: 32
+        })
+    ));
+    assert!(
+        SessionMiddleware::<App, _>::new(short.allow_short_secrets(), MemoryStorage::new()).is_ok()
+    );
+    assert!(matches!(
+        SessionMiddleware::<App, _>::new(
+            Cookie::new("sid").secrets([""]).allow_short_secrets(),
+            MemoryStorage::new()
+        ),
+        Err(Error::EmptySecret)
+    ));
+}
