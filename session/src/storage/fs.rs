@@ -191,13 +191,23 @@ impl FsBackend {
             return Ok(());
         };
         let dir = self.owner_dir(owner);
-        create_private_dir(&dir, true)?;
         let entry = dir.join(hex_sha256(id));
-        let written = open_private(&entry, false).and_then(|mut file| {
-            file.set_len(0)?;
-            file.write_all(id.as_bytes())
-        });
-        written.map_err(|source| Error::io(&entry, source))
+        // Another process may remove the owner's directory (its last session
+        // gone) between its creation here and the write: then make it again.
+        let mut attempts = 0;
+        loop {
+            create_private_dir(&dir, true)?;
+            let written = open_private(&entry, false).and_then(|mut file| {
+                file.set_len(0)?;
+                file.write_all(id.as_bytes())
+            });
+            match written {
+                Err(error) if error.kind() == io::ErrorKind::NotFound && attempts < 8 => {
+                    attempts += 1;
+                }
+                other => return other.map_err(|source| Error::io(&entry, source)),
+            }
+        }
     }
 
     fn unindex_now(&self, id: &str, owner: Option<&str>) -> Result<(), Error> {
