@@ -143,6 +143,10 @@ pub use storage::{
     BackendStorage, Clock, CookieStorage, FsBackend, FsStorage, MAX_RECORD_LEN, ManualClock,
     MemoryBackend, MemoryStorage, Record, SessionBackend, SessionStorage, SystemClock,
 };
+#[cfg(feature = "memcache")]
+pub use storage::{MemcacheBackend, MemcacheStorage};
+#[cfg(feature = "postgres")]
+pub use storage::{PostgresBackend, PostgresStorage};
 #[cfg(feature = "redis")]
 pub use storage::{RedisBackend, RedisStorage};
 pub use value::SessionValue;

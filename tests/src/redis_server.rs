@@ -1,13 +1,18 @@
-//! A private `redis-server` on a free loopback port, stopped when dropped.
+//! Private Redis servers on free loopback ports, stopped when dropped: one
+//! server, or a cluster of three masters.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use crate::servers::process::{Process, free_port, wait_for};
 
 /// A running `redis-server` of this test's own.
 pub struct RedisServer {
-    child: Option<Child>,
+    process: Process,
     port: u16,
+    /// Extra arguments (a cluster node's configuration).
+    args: Vec<String>,
 }
 
 impl RedisServer {
@@ -19,11 +24,18 @@ impl RedisServer {
     /// does not start.
     #[must_use]
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let mut server = RedisServer { child: None, port };
+        let args = ["--save", "", "--appendonly", "no"]
+            .map(str::to_owned)
+            .to_vec();
+        Self::start_with(free_port(), args)
+    }
+
+    fn start_with(port: u16, args: Vec<String>) -> Self {
+        let mut server = RedisServer {
+            process: Process::start("true", &[]),
+            port,
+            args,
+        };
         server.restart();
         server
     }
@@ -36,10 +48,7 @@ impl RedisServer {
 
     /// Kills the server (as a crash would).
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.process.kill();
     }
 
     /// Starts the server again on the same port, and waits until it accepts connections.
@@ -49,37 +58,109 @@ impl RedisServer {
     /// When it does not start within ten seconds.
     pub fn restart(&mut self) {
         self.kill();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (scripts/test.sh installs it)");
-        self.child = Some(child);
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not start on port {}",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let port = self.port.to_string();
+        let mut args = vec!["--port", &port, "--bind", "127.0.0.1"];
+        args.extend(self.args.iter().map(String::as_str));
+        self.process = Process::start("redis-server", &args);
+        wait_for(self.port, "redis-server", Duration::from_secs(10));
     }
 }
 
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill();
+/// Three `redis-server` masters in cluster mode, with persistence (so a node
+/// restarted keeps its sessions), in a temporary directory.
+pub struct RedisCluster {
+    /// The nodes.
+    pub nodes: Vec<RedisServer>,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisCluster {
+    /// Starts three nodes and joins them into a cluster (`redis-cli --cluster create`).
+    ///
+    /// # Panics
+    ///
+    /// When the servers do not start or the cluster does not form.
+    #[must_use]
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let nodes: Vec<RedisServer> = (0..3)
+            .map(|_| {
+                // A cluster node also listens on its port + 10000.
+                let port = loop {
+                    let port = free_port();
+                    if port < 55_000
+                        && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok()
+                    {
+                        break port;
+                    }
+                };
+                let node_dir: PathBuf = dir.path().join(port.to_string());
+                std::fs::create_dir(&node_dir).unwrap();
+                let args = [
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    "2000",
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "always",
+                    "--save",
+                    "",
+                    "--dir",
+                    node_dir.to_str().unwrap(),
+                ];
+                RedisServer::start_with(port, args.map(str::to_owned).to_vec())
+            })
+            .collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port))
+            .collect();
+        let created = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli runs (it comes with redis-server)");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create failed: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        let cluster = RedisCluster { nodes, _dir: dir };
+        cluster.wait_until_ok();
+        cluster
+    }
+
+    /// The nodes' URLs.
+    #[must_use]
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+
+    /// Waits until every node reports the cluster as `ok`.
+    ///
+    /// # Panics
+    ///
+    /// When it does not within thirty seconds.
+    pub fn wait_until_ok(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for node in &self.nodes {
+            loop {
+                let info = Command::new("redis-cli")
+                    .args(["-p", &node.port.to_string(), "cluster", "info"])
+                    .output()
+                    .expect("redis-cli runs");
+                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the cluster did not become ok");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
     }
 }

@@ -10,7 +10,11 @@ mod cookie;
 mod fs;
 mod id_based;
 mod lifecycle;
+#[cfg(feature = "memcache")]
+mod memcache;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 
@@ -28,7 +32,11 @@ pub use fs::{FsBackend, FsStorage};
 pub use id_based::BackendStorage;
 pub use lifecycle::{Clock, ManualClock, SystemClock};
 pub(crate) use lifecycle::{Stamp, Times};
+#[cfg(feature = "memcache")]
+pub use memcache::{MemcacheBackend, MemcacheStorage};
 pub use memory::{MemoryBackend, MemoryStorage};
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresBackend, PostgresStorage};
 #[cfg(feature = "redis")]
 pub use redis::{RedisBackend, RedisStorage};
 

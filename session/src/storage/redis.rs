@@ -2,8 +2,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, Script};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::{Script, ScriptInvocation};
 
 use super::backend::{Record, SessionBackend};
 use super::hex_sha256;
@@ -52,6 +54,23 @@ end
 return 1
 ";
 
+/// Replaces a record only if it is still what the request loaded: the
+/// single-key form for a cluster, where the owner indexes live in other
+/// slots and are updated by separate commands.
+/// KEYS[1]: the key. ARGV[1]: the expected record; ARGV[2]: the new record;
+/// ARGV[3]: seconds to live, or 0 to keep the key's expiry.
+const REPLACE_ONE: &str = r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+end
+return 1
+";
+
 /// Deletes a record and takes it out of its owner's index.
 /// KEYS[1]: the key; KEYS[2]: the owner's index, if any. ARGV[1]: the id.
 const REMOVE: &str = r"
@@ -65,6 +84,9 @@ return 1
 /// The longest time to live written, in seconds (about 68 years): Redis
 /// refuses expiries whose milliseconds overflow.
 const MAX_TTL_SECS: u64 = i32::MAX as u64;
+
+/// How long connecting, or one command, may take.
+const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Keeps sessions in Redis, where every instance of an app sees them: the
 /// storage for deployments with more than one server process.
@@ -89,12 +111,47 @@ pub type RedisStorage = BackendStorage<RedisBackend>;
 #[derive(Clone)]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub struct RedisBackend {
-    connection: ConnectionManager,
+    connection: Connection,
     prefix: String,
     owner_prefix: String,
     insert: Script,
     replace: Script,
+    replace_one: Script,
     remove: Script,
+}
+
+/// One Redis, or a cluster of them.
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl Connection {
+    async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        invocation: &ScriptInvocation<'_>,
+    ) -> Result<T, Error> {
+        match self.clone() {
+            Connection::Single(mut single) => invocation.invoke_async(&mut single).await,
+            Connection::Cluster(mut cluster) => invocation.invoke_async(&mut cluster).await,
+        }
+        .map_err(backend)
+    }
+
+    async fn query<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Result<T, Error> {
+        match self.clone() {
+            Connection::Single(mut single) => query(&mut single, command).await,
+            Connection::Cluster(mut cluster) => query(&mut cluster, command).await,
+        }
+    }
+}
+
+async fn query<T: redis::FromRedisValue>(
+    connection: &mut impl ConnectionLike,
+    command: &redis::Cmd,
+) -> Result<T, Error> {
+    command.query_async(connection).await.map_err(backend)
 }
 
 impl RedisBackend {
@@ -106,24 +163,46 @@ impl RedisBackend {
     pub async fn connect(url: &str) -> Result<Self, Error> {
         let client = redis::Client::open(url).map_err(backend)?;
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
         let connection = client
             .get_connection_manager_with_config(config)
             .await
             .map_err(backend)?;
+        Ok(Self::over(Connection::Single(connection)))
+    }
+
+    /// Connects to a Redis Cluster through any of its nodes (such as
+    /// `redis://127.0.0.1:7000`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Backend`] when a URL is invalid or no node can be reached.
+    pub async fn connect_cluster<U: AsRef<str>>(urls: &[U]) -> Result<Self, Error> {
+        let client = ClusterClientBuilder::new(urls.iter().map(AsRef::as_ref))
+            .connection_timeout(TIMEOUT)
+            .response_timeout(TIMEOUT)
+            .retries(4)
+            .build()
+            .map_err(backend)?;
+        let connection = client.get_async_connection().await.map_err(backend)?;
+        Ok(Self::over(Connection::Cluster(connection)))
+    }
+
+    fn over(connection: Connection) -> Self {
         let mut backend = RedisBackend {
             connection,
             prefix: String::new(),
             owner_prefix: String::new(),
             insert: Script::new(INSERT),
             replace: Script::new(REPLACE),
+            replace_one: Script::new(REPLACE_ONE),
             remove: Script::new(REMOVE),
         };
         backend.set_prefix("session:");
-        Ok(backend)
+        backend
     }
 
     fn set_prefix(&mut self, prefix: &str) {
@@ -137,6 +216,19 @@ impl RedisBackend {
 
     fn owner_key(&self, owner: &str) -> String {
         format!("{}{}", self.owner_prefix, hex_sha256(owner))
+    }
+
+    fn clustered(&self) -> bool {
+        matches!(self.connection, Connection::Cluster(_))
+    }
+
+    /// Adds `id` to, or takes it out of, `owner`'s index: a command of its own.
+    async fn edit_index(&self, owner: &str, id: &str, add: bool) -> Result<(), Error> {
+        let verb = if add { "SADD" } else { "SREM" };
+        self.connection
+            .query::<i64>(redis::cmd(verb).arg(self.owner_key(owner)).arg(id))
+            .await?;
+        Ok(())
     }
 }
 
@@ -164,23 +256,33 @@ fn ttl_secs(expires_at: Option<SystemTime>) -> u64 {
 
 impl SessionBackend for RedisBackend {
     async fn load(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
-        let mut connection = self.connection.clone();
-        connection.get(self.key(id)).await.map_err(backend)
+        self.connection
+            .query(redis::cmd("GET").arg(self.key(id)))
+            .await
     }
 
     async fn insert(&self, id: &str, record: Record<'_>) -> Result<(), Error> {
-        let mut connection = self.connection.clone();
+        let ttl = ttl_secs(record.expires_at);
+        if self.clustered() {
+            // Other slots: the index first, so it never misses a live session.
+            if let Some(owner) = record.owner {
+                self.edit_index(owner, id, true).await?;
+            }
+            let mut set = redis::cmd("SET");
+            set.arg(self.key(id)).arg(record.text);
+            if ttl > 0 {
+                set.arg("EX").arg(ttl);
+            } else {
+                set.arg("KEEPTTL");
+            }
+            return self.connection.query::<()>(&set).await;
+        }
         let mut invocation = self.insert.key(self.key(id));
         if let Some(owner) = record.owner {
             invocation.key(self.owner_key(owner));
         }
-        invocation
-            .arg(record.text)
-            .arg(ttl_secs(record.expires_at))
-            .arg(id)
-            .invoke_async::<i64>(&mut connection)
-            .await
-            .map_err(backend)?;
+        invocation.arg(record.text).arg(ttl).arg(id);
+        self.connection.invoke::<i64>(&invocation).await?;
         Ok(())
     }
 
@@ -191,59 +293,71 @@ impl SessionBackend for RedisBackend {
         previous_owner: Option<&str>,
         record: Record<'_>,
     ) -> Result<bool, Error> {
-        let mut connection = self.connection.clone();
+        let ttl = ttl_secs(record.expires_at);
+        let moved = previous_owner != record.owner;
+        if self.clustered() {
+            if moved && let Some(owner) = record.owner {
+                self.edit_index(owner, id, true).await?;
+            }
+            let mut invocation = self.replace_one.key(self.key(id));
+            invocation.arg(expected).arg(record.text).arg(ttl);
+            let replaced = self.connection.invoke::<i64>(&invocation).await? == 1;
+            if replaced
+                && moved
+                && let Some(previous) = previous_owner
+            {
+                self.edit_index(previous, id, false).await?;
+            }
+            return Ok(replaced);
+        }
         let mut invocation = self.replace.key(self.key(id));
-        let mut moves = String::new();
-        if previous_owner != record.owner {
+        let mut index_moves = String::new();
+        if moved {
             if let Some(previous) = previous_owner {
                 invocation.key(self.owner_key(previous));
-                moves.push('p');
+                index_moves.push('p');
             }
             if let Some(owner) = record.owner {
                 invocation.key(self.owner_key(owner));
-                moves.push('n');
+                index_moves.push('n');
             }
         }
-        let replaced: i64 = invocation
+        invocation
             .arg(expected)
             .arg(record.text)
-            .arg(ttl_secs(record.expires_at))
+            .arg(ttl)
             .arg(id)
-            .arg(moves)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(backend)?;
-        Ok(replaced == 1)
+            .arg(index_moves);
+        Ok(self.connection.invoke::<i64>(&invocation).await? == 1)
     }
 
     async fn remove(&self, id: &str, owner: Option<&str>) -> Result<(), Error> {
-        let mut connection = self.connection.clone();
+        if self.clustered() {
+            self.connection
+                .query::<i64>(redis::cmd("DEL").arg(self.key(id)))
+                .await?;
+            if let Some(owner) = owner {
+                self.edit_index(owner, id, false).await?;
+            }
+            return Ok(());
+        }
         let mut invocation = self.remove.key(self.key(id));
         if let Some(owner) = owner {
             invocation.key(self.owner_key(owner));
         }
-        invocation
-            .arg(id)
-            .invoke_async::<i64>(&mut connection)
-            .await
-            .map_err(backend)?;
+        invocation.arg(id);
+        self.connection.invoke::<i64>(&invocation).await?;
         Ok(())
     }
 
     async fn owned(&self, owner: &str) -> Result<Vec<String>, Error> {
-        let mut connection = self.connection.clone();
-        connection
-            .smembers(self.owner_key(owner))
+        self.connection
+            .query(redis::cmd("SMEMBERS").arg(self.owner_key(owner)))
             .await
-            .map_err(backend)
     }
 
     async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
-        let mut connection = self.connection.clone();
-        connection
-            .srem::<_, _, ()>(self.owner_key(owner), id)
-            .await
-            .map_err(backend)
+        self.edit_index(owner, id, false).await
     }
 }
 
@@ -255,6 +369,24 @@ impl BackendStorage<RedisBackend> {
     /// [`Error::Backend`] when the URL is invalid or Redis cannot be reached.
     pub async fn connect(url: &str) -> Result<Self, Error> {
         Ok(Self::from_backend(RedisBackend::connect(url).await?))
+    }
+
+    /// Connects to a Redis Cluster through any of its nodes (such as
+    /// `["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"]`): the same
+    /// storage, spread over the cluster. Each session is one key, so every
+    /// command and script touches one slot; the owner indexes live in their
+    /// own slots and are updated beside the session (an entry is added before
+    /// the session is written and removed after it is deleted; entries left
+    /// pointing nowhere are pruned by [`owned_by`](BackendStorage::owned_by)).
+    /// The connection follows the cluster as slots move and nodes fail over.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Backend`] when a URL is invalid or no node can be reached.
+    pub async fn connect_cluster<U: AsRef<str>>(urls: &[U]) -> Result<Self, Error> {
+        Ok(Self::from_backend(
+            RedisBackend::connect_cluster(urls).await?,
+        ))
     }
 
     /// The prefix of the keys (default `session:`); owner indexes go under

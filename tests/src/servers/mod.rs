@@ -1,4 +1,7 @@
-//! The routes of [`crate::web::Framework`] served by each framework.
+//! The servers the tests run: the routes of [`crate::web::Framework`] served
+//! by each framework, and the storage servers the tests start themselves.
 
 pub mod actix;
 pub mod axum;
+pub mod postgres;
+pub mod process;
