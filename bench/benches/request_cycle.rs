@@ -1,27 +1,35 @@
-//! The whole cookie-session request cycle on a ten-key, ~450-byte session:
-//! parse the `Cookie` header, verify, decode, read a value, set a value,
-//! encode, sign, serialize `Set-Cookie`; the same with the memory storage; and
-//! the floor: two HMAC-SHA256 runs over the same bytes, alone and with the
-//! JSON parse and write of the session.
+//! The whole request cycle in process: parse the `Cookie` header, verify (or
+//! open) it, read the session, read a value, set a value, save, sign (or
+//! seal), write `Set-Cookie`.
+//!
+//! - `request cycle`: a ten-key session (368 bytes stored) in a signed cookie,
+//!   an encrypted cookie, a signed cookie with an idle timeout, and the memory
+//!   storage (whose cookie holds only the id); beside them the floor, the two
+//!   HMAC-SHA256 runs the signed cycle cannot avoid (verify and sign), and a
+//!   reference point that is not work the cycle does: a `serde_json::Value`
+//!   parse and write of the session.
+//! - `keys`: the memory-storage cycle for sessions of 1, 10, 100 and 1000 keys.
+//! - `merge`: a save that merges into a record another request changed, for
+//!   sessions of 1, 10, 100 and 1000 keys.
 
 use std::hint::black_box;
+use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
-use session_schema::{Cookie, CookieStorage, MemoryStorage, Session, SessionData, SessionStorage};
+use session_schema::{
+    Cookie, CookieStorage, MemoryStorage, Protection, Session, SessionData, SessionStorage,
+};
 use sha2::Sha256;
 
 mod support;
-use support::{Bench, STORED, block_on};
+use support::{Bench, STORED, block_on, stored_with};
 
-fn cookie() -> Cookie {
-    Cookie::new("session")
-        .secrets(["a sufficiently long secret, 32 bytes"])
-        .http_only(true)
-}
+const SECRET: &str = "a sufficiently long secret, 32 bytes";
+const ID: &str = "0123456789abcdefghijklmn";
 
 /// One request: returns the `Set-Cookie` header.
-fn cycle(cookie: &Cookie, storage: &impl SessionStorage, header: &str) -> String {
+fn cycle<P: Protection>(cookie: &Cookie<P>, storage: &impl SessionStorage, header: &str) -> String {
     let value = cookie.parse(Some(header));
     let mut session: Session<Bench> = block_on(storage.read(value.as_deref())).unwrap();
     let visits = session.get(Bench::VISITS).copied().unwrap_or_default();
@@ -30,65 +38,139 @@ fn cycle(cookie: &Cookie, storage: &impl SessionStorage, header: &str) -> String
     cookie.serialize(&value).unwrap()
 }
 
+/// A session as stored in `text`, with a value set so saving it writes.
+fn stored_session(text: &str) -> Session<Bench> {
+    let data: SessionData = serde_json::from_str(text).unwrap();
+    let mut session = Session::<Bench>::from_data(ID, data);
+    session.set(Bench::VISITS, 42);
+    session
+}
+
+/// The `Cookie` request header that carries `value` in `cookie`.
+fn header<P: Protection>(cookie: &Cookie<P>, value: &str) -> String {
+    let set_cookie = cookie.serialize(value).unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
 fn request_cycle(c: &mut Criterion) {
-    let cookie = cookie();
-    let data: SessionData = serde_json::from_str(STORED).unwrap();
-    let session = Session::<Bench>::from_data("0123456789abcdefghijklmn", data);
+    let signed = Cookie::new("session").secrets([SECRET]).http_only(true);
+    let encrypted = Cookie::new("session").encrypted([SECRET]).http_only(true);
+    let session = stored_session(STORED);
 
     let storage = CookieStorage::new();
-    let mut stored = Session::<Bench>::from_data(session.id(), session.data());
-    stored.set(Bench::VISITS, 42);
-    let value = block_on(storage.save(&stored)).unwrap().unwrap();
-    let set_cookie = cookie.serialize(&value).unwrap();
-    let header = set_cookie.split(';').next().unwrap().to_owned();
-    let signed = header["session=".len()..].to_owned();
+    let value = block_on(storage.save(&session)).unwrap().unwrap();
+    let signed_header = header(&signed, &value);
+    let encrypted_header = header(&encrypted, &value);
+    let timed = CookieStorage::new().idle_timeout(Duration::from_secs(3600));
+    let timed_value = block_on(timed.save(&session)).unwrap().unwrap();
+    let timed_header = header(&signed, &timed_value);
+    let signed_value = signed_header["session=".len()..].to_owned();
     println!(
-        "cookie session: {} bytes of JSON, {} bytes signed",
+        "cookie session: {} bytes of JSON, {} bytes signed, {} bytes encrypted",
         value.len(),
-        signed.len()
+        signed_value.len(),
+        encrypted_header.len() - "session=".len()
     );
 
     let memory = MemoryStorage::new();
-    let id = block_on(memory.save(&stored)).unwrap().unwrap();
-    let memory_header = cookie
-        .serialize(&id)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let id = block_on(memory.save(&session)).unwrap().unwrap();
+    let memory_header = header(&signed, &id);
 
     let mut group = c.benchmark_group("request cycle");
-    group.bench_function("cookie storage", |b| {
-        b.iter(|| black_box(cycle(&cookie, &storage, black_box(&header))));
+    group.bench_function("cookie storage, signed", |b| {
+        b.iter(|| black_box(cycle(&signed, &storage, black_box(&signed_header))));
+    });
+    group.bench_function("cookie storage, encrypted", |b| {
+        b.iter(|| black_box(cycle(&encrypted, &storage, black_box(&encrypted_header))));
+    });
+    group.bench_function("cookie storage, signed, idle timeout", |b| {
+        b.iter(|| black_box(cycle(&signed, &timed, black_box(&timed_header))));
     });
     group.bench_function("memory storage", |b| {
-        b.iter(|| black_box(cycle(&cookie, &memory, black_box(&memory_header))));
+        b.iter(|| black_box(cycle(&signed, &memory, black_box(&memory_header))));
     });
 
-    let key = <Hmac<Sha256> as KeyInit>::new_from_slice(b"a sufficiently long secret").unwrap();
+    let key = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
     let hmac_twice = |bytes: &[u8]| {
-        let mut first = key.clone();
-        first.update(bytes);
-        let mut second = key.clone();
-        second.update(bytes);
-        (
-            first.finalize().into_bytes(),
-            second.finalize().into_bytes(),
-        )
+        let mut verify = key.clone();
+        verify.update(bytes);
+        let mut sign = key.clone();
+        sign.update(bytes);
+        (verify.finalize().into_bytes(), sign.finalize().into_bytes())
     };
-    group.bench_function("floor: 2x HMAC-SHA256", |b| {
-        b.iter(|| black_box(hmac_twice(black_box(signed.as_bytes()))));
+    let signed_part = signed_value.rsplit_once('.').unwrap().0.to_owned();
+    group.bench_function("floor: 2x HMAC-SHA256 (verify and sign)", |b| {
+        b.iter(|| black_box(hmac_twice(black_box(signed_part.as_bytes()))));
     });
-    group.bench_function("floor: 2x HMAC-SHA256 + JSON parse and write", |b| {
-        b.iter(|| {
-            let macs = hmac_twice(black_box(signed.as_bytes()));
-            let tree: serde_json::Value = serde_json::from_str(black_box(&value)).unwrap();
-            black_box((macs, serde_json::to_string(&tree).unwrap()))
-        });
-    });
+    group.bench_function(
+        "reference, not the cycle's work: serde_json::Value parse and write",
+        |b| {
+            b.iter(|| {
+                let tree: serde_json::Value = serde_json::from_str(black_box(&value)).unwrap();
+                black_box(serde_json::to_string(&tree).unwrap())
+            });
+        },
+    );
     group.finish();
 }
 
-criterion_group!(benches, request_cycle);
+/// The key counts of the benches of sessions that grow.
+const KEYS: [usize; 4] = [1, 10, 100, 1000];
+
+/// The stored text of a session with `keys` keys in all (the schema's ten,
+/// or fewer, and more the schema does not know).
+fn stored_of(keys: usize) -> String {
+    if keys >= 10 {
+        stored_with(keys - 10)
+    } else {
+        format!(r#"[{{"visits":{}}},{{}}]"#, keys)
+    }
+}
+
+fn keys(c: &mut Criterion) {
+    let signed = Cookie::new("session").secrets([SECRET]).http_only(true);
+    let mut group = c.benchmark_group("keys");
+    for keys in KEYS {
+        let memory = MemoryStorage::new();
+        let session = stored_session(&stored_of(keys));
+        let id = block_on(memory.save(&session)).unwrap().unwrap();
+        let header = header(&signed, &id);
+        group.bench_with_input(
+            BenchmarkId::new("memory cycle", keys),
+            &header,
+            |b, header| {
+                b.iter(|| black_box(cycle(&signed, &memory, black_box(header))));
+            },
+        );
+    }
+    group.finish();
+}
+
+fn merge(c: &mut Criterion) {
+    let mut group = c.benchmark_group("merge");
+    for keys in KEYS {
+        let memory = MemoryStorage::new();
+        let id = block_on(memory.save(&stored_session(&stored_of(keys))))
+            .unwrap()
+            .unwrap();
+        // This request read the session and changed one key...
+        let mut stale: Session<Bench> = block_on(memory.read(Some(&id))).unwrap();
+        stale.set(Bench::NAME, "this request".to_owned());
+        // ...after which another request changed another: every save of
+        // `stale` finds the record changed and merges into it.
+        let mut other: Session<Bench> = block_on(memory.read(Some(&id))).unwrap();
+        other.set(Bench::VISITS, 7);
+        block_on(memory.save(&other)).unwrap();
+        group.bench_with_input(
+            BenchmarkId::new("merging save", keys),
+            &stale,
+            |b, stale| {
+                b.iter(|| black_box(block_on(memory.save(black_box(stale))).unwrap()));
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, request_cycle, keys, merge);
 criterion_main!(benches);

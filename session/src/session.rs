@@ -68,8 +68,8 @@ pub struct Session<S: Schema, St: State = Active> {
     values: S::__ValueSlots,
     loaded_flash: S::__FlashSlots,
     next_flash: Box<[Option<Erased>]>,
-    unknown_values: Vec<(String, Range<usize>)>,
-    unknown_flash: Vec<String>,
+    unknown_values: Vec<(StoredName, Range<usize>)>,
+    unknown_flash: Vec<StoredName>,
     source: String,
     /// Whether the session was read from a storage (rather than made new).
     loaded: bool,
@@ -160,8 +160,31 @@ impl<S: Schema> Session<S> {
 struct Layout<S: Schema> {
     values: S::__ValueSlots,
     loaded_flash: S::__FlashSlots,
-    unknown_values: Vec<(String, Range<usize>)>,
-    unknown_flash: Vec<String>,
+    unknown_values: Vec<(StoredName, Range<usize>)>,
+    unknown_flash: Vec<StoredName>,
+}
+
+/// The name of a stored entry the schema does not know: where it lies in the
+/// stored text (no copy), or, when it has escapes, its decoded form.
+enum StoredName {
+    At(Range<usize>),
+    Decoded(Box<str>),
+}
+
+impl StoredName {
+    fn new(text: &str, name: std::borrow::Cow<'_, str>) -> Self {
+        match name {
+            std::borrow::Cow::Borrowed(name) => StoredName::At(range_in(text, name)),
+            std::borrow::Cow::Owned(name) => StoredName::Decoded(name.into_boxed_str()),
+        }
+    }
+
+    fn as_str<'a>(&'a self, source: &'a str) -> &'a str {
+        match self {
+            StoredName::At(range) => json_at(source, range),
+            StoredName::Decoded(name) => name,
+        }
+    }
 }
 
 impl<S: Schema> Layout<S> {
@@ -180,7 +203,9 @@ impl<S: Schema> Layout<S> {
             let range = range_in(text, raw.get());
             match position(S::__VALUE_KEYS, &name) {
                 Some(index) => layout.values.as_mut()[index] = Slot::loaded(range),
-                None => layout.unknown_values.push((name.into_owned(), range)),
+                None => layout
+                    .unknown_values
+                    .push((StoredName::new(text, name), range)),
             }
         }
         for (name, raw) in data.flash {
@@ -188,7 +213,7 @@ impl<S: Schema> Layout<S> {
                 Some(index) => {
                     layout.loaded_flash.as_mut()[index] = Slot::loaded(range_in(text, raw.get()));
                 }
-                None => layout.unknown_flash.push(name.into_owned()),
+                None => layout.unknown_flash.push(StoredName::new(text, name)),
             }
         }
         layout
@@ -328,7 +353,8 @@ impl<S: Schema, St: State> Session<S, St> {
         }
         for (name, range) in &self.unknown_values {
             if let Ok(value) = serde_json::from_str(json_at(&self.source, range)) {
-                data.values.insert(name.clone(), value);
+                data.values
+                    .insert(name.as_str(&self.source).to_owned(), value);
             }
         }
         for (value, def) in self.next_flash.iter().zip(S::__FLASH_KEYS) {
@@ -366,7 +392,7 @@ impl<S: Schema, St: State> Session<S, St> {
                 }
             }
             for (name, range) in &self.unknown_values {
-                out.raw_entry(name, json_at(&self.source, range));
+                out.raw_entry(name.as_str(&self.source), json_at(&self.source, range));
             }
         }
         out.next_object();
@@ -442,7 +468,9 @@ impl<S: Schema, St: State> Session<S, St> {
         }
         out.next_object();
         let consumed = |name: &str| {
-            self.unknown_flash.iter().any(|unknown| unknown == name)
+            self.unknown_flash
+                .iter()
+                .any(|unknown| unknown.as_str(&self.source) == name)
                 || position(S::__FLASH_KEYS, name).is_some_and(|index| {
                     self.loaded_flash.as_ref()[index].is_present()
                         || self.next_flash[index].is_some()
@@ -784,7 +812,11 @@ impl<S: Schema, St: State> fmt::Debug for Session<S, St> {
             .zip(S::__VALUE_KEYS)
             .filter(|(slot, _)| slot.is_present())
             .map(|(_, def)| def.name)
-            .chain(self.unknown_values.iter().map(|(name, _)| name.as_str()))
+            .chain(
+                self.unknown_values
+                    .iter()
+                    .map(|(name, _)| name.as_str(&self.source)),
+            )
             .collect();
         f.debug_struct("Session")
             .field("id", &crate::id::Redacted(&self.id))

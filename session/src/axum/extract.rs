@@ -28,7 +28,7 @@ impl<S: Schema, AppState: Send + Sync> FromRequestParts<AppState> for Session<S>
         match request.session.lend(header.as_deref()).await {
             Ok(session) => Ok(session),
             Err(LendError::Unavailable(reason)) => Err(internal_error(reason)),
-            Err(LendError::Storage(error)) => Err((request.on_error)(&error)),
+            Err(LendError::Storage(error)) => Err((request.responses.on_error)(&error)),
         }
     }
 }
@@ -50,9 +50,11 @@ impl<S: HasOwner, AppState: Send + Sync> FromRequestParts<AppState> for Session<
         let header = cookie_header(parts);
         match request.session.lend_logged_in(header.as_deref()).await {
             Ok(session) => Ok(session),
-            Err(LoginError::NotLoggedIn) => Err((request.on_unauthenticated)(parts)),
+            Err(LoginError::NotLoggedIn) => Err((request.responses.on_unauthenticated)(parts)),
             Err(LoginError::Lend(LendError::Unavailable(reason))) => Err(internal_error(reason)),
-            Err(LoginError::Lend(LendError::Storage(error))) => Err((request.on_error)(&error)),
+            Err(LoginError::Lend(LendError::Storage(error))) => {
+                Err((request.responses.on_error)(&error))
+            }
         }
     }
 }

@@ -27,9 +27,15 @@ pub(crate) type UnauthenticatedResponse = Arc<dyn Fn(&Parts) -> Response + Send 
 /// kept in `Sto`, and saves it after them. See the [module docs](crate::axum).
 pub struct SessionLayer<S, Sto> {
     sessions: Sessions<Sto>,
-    on_error: ErrorResponse,
-    on_unauthenticated: UnauthenticatedResponse,
+    responses: Responses,
     marker: PhantomData<fn() -> S>,
+}
+
+/// The responses a layer sends instead of the handler's.
+#[derive(Clone)]
+pub(crate) struct Responses {
+    pub(crate) on_error: ErrorResponse,
+    pub(crate) on_unauthenticated: UnauthenticatedResponse,
 }
 
 impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
@@ -46,8 +52,10 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
     pub fn new<P: Protected>(cookie: Cookie<P>, storage: Sto) -> Result<Self, Error> {
         Ok(SessionLayer {
             sessions: Sessions::new(cookie, storage)?,
-            on_error: Arc::new(default_error_response),
-            on_unauthenticated: Arc::new(default_unauthenticated_response),
+            responses: Responses {
+                on_error: Arc::new(default_error_response),
+                on_unauthenticated: Arc::new(default_unauthenticated_response),
+            },
             marker: PhantomData,
         })
     }
@@ -69,7 +77,7 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         mut self,
         response: impl Fn(&Error) -> Response + Send + Sync + 'static,
     ) -> Self {
-        self.on_error = Arc::new(response);
+        self.responses.on_error = Arc::new(response);
         self
     }
 
@@ -96,7 +104,7 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         mut self,
         response: impl Fn(&Parts) -> Response + Send + Sync + 'static,
     ) -> Self {
-        self.on_unauthenticated = Arc::new(response);
+        self.responses.on_unauthenticated = Arc::new(response);
         self
     }
 }
@@ -105,8 +113,7 @@ impl<S, Sto> Clone for SessionLayer<S, Sto> {
     fn clone(&self) -> Self {
         SessionLayer {
             sessions: self.sessions.clone(),
-            on_error: Arc::clone(&self.on_error),
-            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
+            responses: self.responses.clone(),
             marker: PhantomData,
         }
     }
@@ -142,8 +149,7 @@ impl<Inner, S: Schema, Sto: SessionStorage + 'static> Layer<Inner> for SessionLa
             inner,
             loader: Arc::clone(&sessions) as Arc<dyn Loader<S>>,
             sessions,
-            on_error: Arc::clone(&self.on_error),
-            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
+            responses: Arc::new(self.responses.clone()),
         }
     }
 }
@@ -153,8 +159,7 @@ pub struct SessionService<Inner, S: Schema, Sto> {
     inner: Inner,
     sessions: Arc<Sessions<Sto>>,
     loader: Arc<dyn Loader<S>>,
-    on_error: ErrorResponse,
-    on_unauthenticated: UnauthenticatedResponse,
+    responses: Arc<Responses>,
 }
 
 impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
@@ -163,8 +168,7 @@ impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
             inner: self.inner.clone(),
             sessions: Arc::clone(&self.sessions),
             loader: Arc::clone(&self.loader),
-            on_error: Arc::clone(&self.on_error),
-            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
+            responses: Arc::clone(&self.responses),
         }
     }
 }
@@ -180,16 +184,14 @@ impl<Inner: std::fmt::Debug, S: Schema, Sto> std::fmt::Debug for SessionService<
 /// What a request carries for the extractor.
 pub(crate) struct LayerRequest<S: Schema> {
     pub(crate) session: RequestSession<S>,
-    pub(crate) on_error: ErrorResponse,
-    pub(crate) on_unauthenticated: UnauthenticatedResponse,
+    pub(crate) responses: Arc<Responses>,
 }
 
 impl<S: Schema> Clone for LayerRequest<S> {
     fn clone(&self) -> Self {
         LayerRequest {
             session: self.session.clone(),
-            on_error: Arc::clone(&self.on_error),
-            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
+            responses: Arc::clone(&self.responses),
         }
     }
 }
@@ -215,14 +217,13 @@ where
         let home = Arc::clone(&session.home);
         request.extensions_mut().insert(LayerRequest {
             session,
-            on_error: Arc::clone(&self.on_error),
-            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
+            responses: Arc::clone(&self.responses),
         });
         // The clone that was made ready is the one to call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let sessions = Arc::clone(&self.sessions);
-        let on_error = Arc::clone(&self.on_error);
+        let responses = Arc::clone(&self.responses);
         Box::pin(async move {
             let mut response = inner.call(request).await?;
             let server_error = response.status().is_server_error();
@@ -233,7 +234,7 @@ where
             match set_cookie {
                 Ok(None) => {}
                 Ok(Some(set_cookie)) => add_cookie_headers(response.headers_mut(), set_cookie),
-                Err(error) => response = on_error(&error),
+                Err(error) => response = (responses.on_error)(&error),
             }
             Ok(response)
         })

@@ -81,14 +81,11 @@ impl SessionStorage for CookieStorage {
         if St::DESTROYED {
             return Ok(Some(String::new()));
         }
-        let now = self.lifecycle.now();
-        let touch = session.was_loaded() && self.lifecycle.touch_due(session.times(), now);
+        let (touch, stamp, _) = self.lifecycle.plan(session.was_loaded(), session.times());
         if !session.dirty() && !touch {
             return Ok(None);
         }
-        session
-            .cookie_json(self.lifecycle.stamp(session.times(), now))
-            .map(Some)
+        session.cookie_json(stamp).map(Some)
     }
 
     fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {

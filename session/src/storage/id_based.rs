@@ -221,12 +221,10 @@ impl<B: SessionBackend> BackendStorage<B> {
             }
             return Ok(Some(String::new()));
         }
-        let now = self.lifecycle.now();
-        let touch = session.was_loaded() && self.lifecycle.touch_due(session.times(), now);
+        let (touch, stamp, now) = self.lifecycle.plan(session.was_loaded(), session.times());
         if !session.dirty() && !touch {
             return Ok(None);
         }
-        let stamp = self.lifecycle.stamp(session.times(), now);
         let expires_at = self.lifecycle.expires_at(stamp, now);
         if session.updates_stored_record() {
             return self.merge(session, stamp, expires_at).await;

@@ -160,6 +160,18 @@ impl Lifecycle {
         unix_secs(self.clock.now())
     }
 
+    /// What a save of a session read with `times` (`loaded`: read from the
+    /// storage rather than made new) does about them: whether it is due for a
+    /// touch, and the times to write. The clock is read only when sessions end.
+    pub(crate) fn plan(&self, loaded: bool, times: Option<Times>) -> (bool, Stamp, u64) {
+        if !self.enabled() {
+            return (false, Stamp::None, 0);
+        }
+        let now = self.now();
+        let touch = loaded && self.touch_due(times, now);
+        (touch, self.stamp(times, now), now)
+    }
+
     /// Whether a session with these times has ended at `now`: idle for longer
     /// than the idle timeout, or older than the absolute timeout.
     pub(crate) fn ended(&self, times: Times, now: u64) -> bool {
@@ -217,6 +229,9 @@ impl Lifecycle {
     /// session ends (`None` without timeouts: the cookie's own attributes
     /// apply).
     pub(crate) fn cookie_max_age(&self, loaded: Option<Times>) -> Option<Duration> {
+        if !self.enabled() {
+            return None;
+        }
         let now = self.now();
         match self.stamp(loaded, now) {
             Stamp::Write(times) => self.remaining(times, now),

@@ -59,8 +59,10 @@ struct Entry {
 }
 
 impl Entry {
-    fn expired(&self, now: SystemTime) -> bool {
-        self.expires_at.is_some_and(|at| at <= now)
+    /// Whether the record's session has ended (reads the clock only for a
+    /// record that ends).
+    fn expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= SystemTime::now())
     }
 }
 
@@ -112,10 +114,9 @@ impl Memory {
     /// Drops a few ended sessions from the least recently used end: with an
     /// idle timeout, that is where they gather.
     fn drop_expired_tail(&mut self) {
-        let now = SystemTime::now();
         for _ in 0..EXPIRED_DROPPED_PER_WRITE {
             match self.records.peek_lru() {
-                Some((_, entry)) if entry.expired(now) => {
+                Some((_, entry)) if entry.expired() => {
                     if let Some((id, entry)) = self.records.pop_lru() {
                         self.unindex(&id, entry.owner.as_deref());
                     }
@@ -197,7 +198,7 @@ impl SessionBackend for MemoryBackend {
     async fn load(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
         let mut memory = self.lock();
         match memory.records.get(id) {
-            Some(entry) if entry.expired(SystemTime::now()) => {
+            Some(entry) if entry.expired() => {
                 memory.remove(id);
                 Ok(None)
             }
@@ -219,9 +220,8 @@ impl SessionBackend for MemoryBackend {
         record: Record<'_>,
     ) -> Result<bool, Error> {
         let mut memory = self.lock();
-        let now = SystemTime::now();
         match memory.records.peek(id) {
-            Some(entry) if !entry.expired(now) && entry.text == expected => {}
+            Some(entry) if entry.text == expected && !entry.expired() => {}
             _ => return Ok(false),
         }
         memory.write(id, record);
@@ -285,7 +285,7 @@ impl BackendStorage<MemoryBackend> {
             .records
             .iter()
             .filter(|(_, entry)| {
-                entry.expired(SystemTime::now())
+                entry.expired()
                     || StoredData::parse(&entry.text)
                         .ok()
                         .and_then(|data| data.times)
