@@ -123,7 +123,7 @@ fn stored_of(keys: usize) -> String {
     if keys >= 10 {
         stored_with(keys - 10)
     } else {
-        format!(r#"[{{"visits":{}}},{{}}]"#, keys)
+        format!(r#"[{{"visits":{keys}}},{{}}]"#)
     }
 }
 
