@@ -125,6 +125,7 @@ impl<'de> Deserialize<'de> for Entries<'de> {
 /// linear in the size of the record.
 struct Collector<'a> {
     entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+    /// Names to positions, past [`SCAN_LIMIT`] entries.
     index: Option<HashMap<Cow<'a, str>, usize>>,
 }
 
@@ -136,28 +137,37 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn position(&self, name: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(name).copied(),
-            None => self
+    fn add(&mut self, name: Cow<'a, str>, value: &'a RawValue) {
+        let Some(index) = &mut self.index else {
+            match self
                 .entries
                 .iter()
-                .position(|(existing, _)| existing == name),
-        }
-    }
-
-    fn add(&mut self, name: Cow<'a, str>, value: &'a RawValue) {
-        if let Some(position) = self.position(&name) {
-            self.entries[position].1 = value;
+                .position(|(existing, _)| *existing == name)
+            {
+                Some(position) => self.entries[position].1 = value,
+                None => {
+                    self.entries.push((name, value));
+                    if self.entries.len() > SCAN_LIMIT {
+                        let mut index = HashMap::with_capacity(self.entries.len() * 8);
+                        for (at, (name, _)) in self.entries.iter().enumerate() {
+                            index.insert(name.clone(), at);
+                        }
+                        self.index = Some(index);
+                    }
+                }
+            }
             return;
-        }
-        if let Some(index) = &mut self.index {
-            index.insert(name.clone(), self.entries.len());
-        }
-        self.entries.push((name, value));
-        if self.index.is_none() && self.entries.len() > SCAN_LIMIT {
-            let index = self.entries.iter().enumerate();
-            self.index = Some(index.map(|(at, (name, _))| (name.clone(), at)).collect());
+        };
+        // One hash per entry: found, or inserted where it will be pushed.
+        match index.entry(name) {
+            std::collections::hash_map::Entry::Occupied(found) => {
+                self.entries[*found.get()].1 = value;
+            }
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                let name = vacant.key().clone();
+                vacant.insert(self.entries.len());
+                self.entries.push((name, value));
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
 // The cookie-session request cycle of the reference packages, measured the
-// same way as `session/benches/request_cycle.rs`: parse the Cookie header,
+// same way as `bench/benches/request_cycle.rs`: parse the Cookie header,
 // verify, decode, read a value, set a value, encode, sign, serialize.
 // Prints the median time per cycle over several runs, in nanoseconds, as JSON.
 import { createCookie } from '@remix-run/cookie';
@@ -20,7 +20,7 @@ const STORED = [
   { notice: 'Your order was saved.' },
 ];
 
-const cookie = createCookie('session', { secrets: ['a sufficiently long secret'], httpOnly: true });
+const cookie = createCookie('session', { secrets: ['a sufficiently long secret, 32 bytes'], httpOnly: true });
 
 async function cycle(storage, header) {
   const value = await cookie.parse(header);
