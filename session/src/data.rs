@@ -139,22 +139,21 @@ impl<'a> Collector<'a> {
 
     fn add(&mut self, name: Cow<'a, str>, value: &'a RawValue) {
         let Some(index) = &mut self.index else {
-            match self
+            if let Some(position) = self
                 .entries
                 .iter()
                 .position(|(existing, _)| *existing == name)
             {
-                Some(position) => self.entries[position].1 = value,
-                None => {
-                    self.entries.push((name, value));
-                    if self.entries.len() > SCAN_LIMIT {
-                        let mut index = HashMap::with_capacity(self.entries.len() * 8);
-                        for (at, (name, _)) in self.entries.iter().enumerate() {
-                            index.insert(name.clone(), at);
-                        }
-                        self.index = Some(index);
-                    }
+                self.entries[position].1 = value;
+                return;
+            }
+            self.entries.push((name, value));
+            if self.entries.len() > SCAN_LIMIT {
+                let mut index = HashMap::with_capacity(self.entries.len() * 8);
+                for (at, (name, _)) in self.entries.iter().enumerate() {
+                    index.insert(name.clone(), at);
                 }
+                self.index = Some(index);
             }
             return;
         };
