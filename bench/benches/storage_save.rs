@@ -192,9 +192,9 @@ fn storages(c: &mut Criterion) {
                         for task in tasks {
                             task.await.unwrap();
                         }
-                        started
-                            .elapsed()
-                            .mul_f64(cycles as f64 / (per_client * clients) as f64)
+                        let nanos = started.elapsed().as_nanos() * u128::from(cycles)
+                            / u128::from(per_client * clients);
+                        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
                     })
                 });
             },
