@@ -1,37 +1,90 @@
 #!/usr/bin/env bash
-# A short load run on loopback: the demo's read-and-write route (read a visit
-# counter, write it back) served with `session` and with `tower-sessions`, each
-# with its memory store, by one returning user (one session cookie), measured
-# with wrk in the same run. Prints requests per second and the ratio.
+# Load on loopback: one read-and-write route (read a counter from the session,
+# write it back) served bare and with sessions, on axum and on actix-web,
+# with session-schema and with the peers (tower-sessions with a signed cookie
+# and its memory store; actix-session with its signed cookie store and its
+# Redis store), by USERS returning users (default 64: each request carries one
+# of their session cookies, in turn), measured with wrk in the same run, in
+# alternating rounds. Prints requests per second, medians and ratios. Needs
+# wrk and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-32}
 ROUNDS=${ROUNDS:-3}
+USERS=${USERS:-64}
 
 command -v wrk >/dev/null || { echo "load.sh needs wrk (apt-get install wrk)" >&2; exit 1; }
 cargo build --release --quiet --manifest-path bench/load/Cargo.toml
 bin=bench/load/target/release
 
-rps() { # name binary port
-  ADDR=127.0.0.1:$3 "$bin/$2" & local pid=$!
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$3/" && break; sleep 0.05; done
-  local cookie
-  cookie=$(curl -s -D - -o /dev/null "http://127.0.0.1:$3/" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1 | tr -d '\r')
-  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $cookie" "http://127.0.0.1:$3/" | awk '/Requests\/sec/ {print $2}'
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+redis_pid=$!
+trap 'kill $redis_pid 2>/dev/null || true; rm -f "$script"' EXIT
+export REDIS_URL=redis://127.0.0.1:$redis_port
+
+script=$(mktemp --suffix=.lua)
+rps() { # binary storage port
+  STORAGE=$2 ADDR=127.0.0.1:$3 "$bin/$1" & local pid=$!
+  for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$3/" && break; sleep 0.05; done
+  # One first visit per user: its Set-Cookie is the cookie the user sends on.
+  {
+    echo "cookies = {}"
+    for _ in $(seq "$USERS"); do
+      cookie=$(curl -s -D - -o /dev/null "http://127.0.0.1:$3/" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1 | tr -d '\r')
+      echo "table.insert(cookies, [[$cookie]])"
+    done
+    echo 'n = 0'
+    echo 'request = function() n = n + 1; local c = cookies[(n % #cookies) + 1]; if c == "" then return wrk.format("GET", "/") end; return wrk.format("GET", "/", { ["Cookie"] = c }) end'
+  } > "$script"
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$script" "http://127.0.0.1:$3/" | awk '/Requests\/sec/ {print $2}'
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-ours=(); theirs=()
+servers=(
+  "axum bare|bare_axum|none"
+  "axum session-schema memory|axum_session_schema|memory"
+  "axum session-schema cookie|axum_session_schema|cookie"
+  "axum tower-sessions memory (signed)|axum_tower_sessions|memory"
+  "actix bare|bare_actix|none"
+  "actix session-schema memory|actix_session_schema|memory"
+  "actix session-schema cookie|actix_session_schema|cookie"
+  "actix session-schema redis|actix_session_schema|redis"
+  "actix actix-session cookie (signed)|actix_actix_session|cookie"
+  "actix actix-session redis|actix_actix_session|redis"
+)
+results=$(mktemp)
 for round in $(seq "$ROUNDS"); do
-  ours+=("$(rps session with_session 3101)")
-  theirs+=("$(rps tower-sessions with_tower_sessions 3102)")
-  echo "round $round: session ${ours[-1]} req/s, tower-sessions ${theirs[-1]} req/s"
+  port=3100
+  for server in "${servers[@]}"; do
+    IFS='|' read -r name binary storage <<<"$server"
+    port=$((port + 1))
+    value=$(rps "$binary" "$storage" "$port")
+    echo "$name|$value" >> "$results"
+    echo "round $round: $name: $value req/s"
+  done
 done
-python3 - "${ours[*]}" "${theirs[*]}" <<'PY'
+
+python3 - "$results" <<'PY'
 import statistics, sys
-ours = [float(x) for x in sys.argv[1].split()]
-theirs = [float(x) for x in sys.argv[2].split()]
-a, b = statistics.median(ours), statistics.median(theirs)
-print(f"median: session {a:,.0f} req/s, tower-sessions {b:,.0f} req/s, ratio {a / b:.2f}x")
+rows = {}
+for line in open(sys.argv[1]):
+    name, value = line.rstrip("\n").split("|")
+    rows.setdefault(name, []).append(float(value))
+median = {name: statistics.median(values) for name, values in rows.items()}
+print(f"\nmedians of {len(next(iter(rows.values())))} rounds")
+for name, value in median.items():
+    print(f"  {name:<40} {value:>10,.0f} req/s")
+def ratio(a, b):
+    return f"{median[a] / median[b]:.2f}x"
+print("\nratios")
+print(f"  axum, memory storage vs bare:            {ratio('axum session-schema memory', 'axum bare')}")
+print(f"  axum, cookie storage vs bare:            {ratio('axum session-schema cookie', 'axum bare')}")
+print(f"  axum, memory vs tower-sessions memory:   {ratio('axum session-schema memory', 'axum tower-sessions memory (signed)')}")
+print(f"  actix, memory storage vs bare:           {ratio('actix session-schema memory', 'actix bare')}")
+print(f"  actix, cookie storage vs bare:           {ratio('actix session-schema cookie', 'actix bare')}")
+print(f"  actix, cookie vs actix-session cookie:   {ratio('actix session-schema cookie', 'actix actix-session cookie (signed)')}")
+print(f"  actix, redis vs actix-session redis:     {ratio('actix session-schema redis', 'actix actix-session redis')}")
 PY
+rm -f "$results"

@@ -38,7 +38,7 @@ enum HomeState<S: Schema> {
     /// A handler holds it.
     Lent,
     /// The handler dropped it.
-    Back(Box<Returned<S>>),
+    Back(Returned<S>),
     /// The response is done; anything arriving now is too late.
     Closed,
 }
@@ -57,7 +57,7 @@ pub(crate) enum Lend<S: Schema> {
 pub(crate) enum Finish<S: Schema> {
     Unused,
     KeptBeyondRequest,
-    Back(Box<Returned<S>>),
+    Back(Returned<S>),
 }
 
 impl<S: Schema> Home<S> {
@@ -76,10 +76,10 @@ impl<S: Schema> Home<S> {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, HomeState::Lent) {
             HomeState::Unused => Lend::Load,
-            HomeState::Back(returned) => match *returned {
+            HomeState::Back(returned) => match returned {
                 Returned::Active(session) => Lend::Again(session),
                 destroyed @ Returned::Destroyed(_) => {
-                    *state = HomeState::Back(Box::new(destroyed));
+                    *state = HomeState::Back(destroyed);
                     Lend::Unavailable("the session was destroyed earlier in this request")
                 }
             },
@@ -110,7 +110,7 @@ impl<S: Schema> Home<S> {
         };
         let mut state = self.lock();
         if matches!(*state, HomeState::Lent) {
-            *state = HomeState::Back(Box::new(returned));
+            *state = HomeState::Back(returned);
         }
     }
 

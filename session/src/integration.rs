@@ -85,7 +85,7 @@ impl<Sto: SessionStorage> Sessions<Sto> {
             }
             Finish::Back(returned) => returned,
         };
-        let (saved, max_age) = match &*returned {
+        let (saved, max_age) = match &returned {
             Returned::Active(_) if server_error && !self.save_on_server_error => return Ok(None),
             Returned::Active(session) => (
                 self.storage.save(session).await,

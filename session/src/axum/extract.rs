@@ -1,5 +1,7 @@
 //! `Session<S>` as an axum extractor.
 
+use std::borrow::Cow;
+
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -59,17 +61,19 @@ impl<S: HasOwner, AppState: Send + Sync> FromRequestParts<AppState> for Session<
     }
 }
 
-/// The `Cookie` header, with several header lines joined as one.
-fn cookie_header(parts: &Parts) -> Option<String> {
+/// The `Cookie` header, with several header lines joined as one (copied
+/// only then).
+fn cookie_header(parts: &Parts) -> Option<Cow<'_, str>> {
     let mut values = parts
         .headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok());
     let first = values.next()?;
-    Some(values.fold(first.to_owned(), |mut joined, value| {
-        joined.push_str("; ");
-        joined.push_str(value);
+    Some(values.fold(Cow::Borrowed(first), |mut joined, value| {
+        let joined_mut = joined.to_mut();
+        joined_mut.push_str("; ");
+        joined_mut.push_str(value);
         joined
     }))
 }

@@ -89,8 +89,19 @@ impl Memory {
     }
 
     /// Stores a record, keeping the owner index in step with what is replaced
-    /// or evicted.
+    /// or evicted. A record already there is updated in place (and becomes
+    /// the most recently used).
     fn write(&mut self, id: &str, record: Record<'_>) {
+        if let Some(entry) = self.records.get_mut(id) {
+            let previous = std::mem::replace(&mut entry.owner, record.owner.map(str::to_owned));
+            entry.text = record.text;
+            entry.expires_at = record.expires_at;
+            if previous.as_deref() != record.owner {
+                self.unindex(id, previous.as_deref());
+                self.index(id, record.owner);
+            }
+            return;
+        }
         self.drop_expired_tail();
         let entry = Entry {
             text: record.text,
@@ -98,10 +109,8 @@ impl Memory {
             owner: record.owner.map(str::to_owned),
         };
         self.index(id, record.owner);
-        if let Some((old_id, old)) = self.records.push(id.to_owned(), entry)
-            && (old_id != id || old.owner.as_deref() != record.owner)
-        {
-            self.unindex(&old_id, old.owner.as_deref());
+        if let Some((evicted, old)) = self.records.push(id.to_owned(), entry) {
+            self.unindex(&evicted, old.owner.as_deref());
         }
     }
 
