@@ -26,19 +26,21 @@ pub(crate) fn encode_into(value: &str, out: &mut String) {
     STANDARD.encode_string(value, out);
 }
 
-/// Decodes a cookie value; `None` unless it is base64 of valid UTF-8.
+/// Decodes a cookie value; `None` unless it is base64 of valid UTF-8. ASCII
+/// whitespace is skipped, as `atob` skips it (looked for only when the value
+/// does not decode as it is, which values this crate writes always do).
 pub(crate) fn decode(encoded: &str) -> Option<String> {
-    let trimmed: String;
-    let input = if encoded.bytes().any(|b| b.is_ascii_whitespace()) {
-        trimmed = encoded
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        trimmed.as_str()
-    } else {
-        encoded
+    let bytes = match LENIENT.decode(encoded) {
+        Ok(bytes) => bytes,
+        Err(_) if encoded.bytes().any(|b| b.is_ascii_whitespace()) => {
+            let trimmed: String = encoded
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            LENIENT.decode(trimmed).ok()?
+        }
+        Err(_) => return None,
     };
-    let bytes = LENIENT.decode(input).ok()?;
     String::from_utf8(bytes).ok()
 }
 
