@@ -38,7 +38,7 @@
 //!
 //! Most apps do not call the storage themselves: a web framework integration
 //! reads the session before the handler and saves it after. With axum (feature
-//! `axum`), see [`axum`].
+//! `axum`), see [`axum`]; with actix-web (feature `actix`), see [`actix`].
 //!
 //! # The schema
 //!
@@ -65,6 +65,12 @@
 //! [`DestroyedSession`], which reads as empty and cannot be changed. The
 //! [`typestate`] module explains how the compiler enforces this.
 //!
+//! Mark the field that identifies the user `#[session(owner)]` and sessions
+//! get a third state, [`Session<App, LoggedIn>`](LoggedIn): [`log_in`](Session::log_in)
+//! sets the owner and renews the id, [`owner`](Session::owner) returns it (on
+//! that state only), and a handler that takes a logged-in session runs only
+//! for logged-in users.
+//!
 //! Stored values the schema does not know, and stored values that do not fit
 //! their field's type, are kept and written back unchanged: two services with
 //! different schemas can share sessions without losing each other's data.
@@ -73,10 +79,17 @@
 //!
 //! A [`SessionStorage`] turns a cookie value into a session and back:
 //!
-//! - [`CookieStorage`]: the whole session in the signed cookie;
+//! - [`CookieStorage`]: the whole session in the signed (or encrypted) cookie;
 //! - [`MemoryStorage`]: in this process;
 //! - [`FsStorage`]: one file per session in a directory;
-//! - `RedisStorage` (feature `redis`): in Redis, shared by every instance.
+//! - `RedisStorage` (feature `redis`): in Redis or a Redis Cluster;
+//! - `MemcacheStorage` (feature `memcache`): in Memcached;
+//! - `PostgresStorage` (feature `postgres`): in a PostgreSQL table;
+//! - [`BackendStorage`] over a [`SessionBackend`] of your own.
+//!
+//! Every storage ends sessions on the server, with an `idle_timeout` and an
+//! `absolute_timeout`; the id-based ones can destroy every session of one
+//! user at once ([`BackendStorage::destroy_owned_by`]).
 //!
 //! The data format is the one of the reference implementation
 //! (`@remix-run/session` and `@remix-run/cookie`), so a Rust service and a
@@ -87,7 +100,10 @@
 //! | feature | what it adds |
 //! | --- | --- |
 //! | `axum` | [`axum::SessionLayer`] and `Session<App>` as a handler argument |
-//! | `redis` | `RedisStorage` |
+//! | `actix` | [`actix::SessionMiddleware`] and `Session<App>` as a handler argument |
+//! | `redis` | `RedisStorage` (one server or a cluster) |
+//! | `memcache` | `MemcacheStorage` |
+//! | `postgres` | `PostgresStorage` |
 //!
 //! No feature is on by default.
 //!
