@@ -119,6 +119,37 @@ impl<Sto> Clone for Sessions<Sto> {
     }
 }
 
+/// The responses an integration sends instead of the handler's, for a
+/// framework whose requests are `Req` and responses `Resp`.
+pub(crate) struct Responses<Req: ?Sized, Resp> {
+    /// The response for a storage error.
+    pub(crate) on_error: Arc<dyn Fn(&Error) -> Resp + Send + Sync>,
+    /// The response for a request that needs a logged-in session and has none.
+    pub(crate) on_unauthenticated: Arc<dyn Fn(&Req) -> Resp + Send + Sync>,
+}
+
+impl<Req: ?Sized, Resp> Responses<Req, Resp> {
+    /// Responses from the two functions.
+    pub(crate) fn new(
+        on_error: impl Fn(&Error) -> Resp + Send + Sync + 'static,
+        on_unauthenticated: impl Fn(&Req) -> Resp + Send + Sync + 'static,
+    ) -> Self {
+        Responses {
+            on_error: Arc::new(on_error),
+            on_unauthenticated: Arc::new(on_unauthenticated),
+        }
+    }
+}
+
+impl<Req: ?Sized, Resp> Clone for Responses<Req, Resp> {
+    fn clone(&self) -> Self {
+        Responses {
+            on_error: Arc::clone(&self.on_error),
+            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
+        }
+    }
+}
+
 /// Loads sessions of schema `S` for an extractor that does not know the
 /// storage's type.
 pub(crate) trait Loader<S: Schema>: Send + Sync {

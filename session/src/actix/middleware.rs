@@ -13,29 +13,16 @@ use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
 
 use crate::cookie::{Cookie, Protected};
 use crate::error::Error;
-use crate::integration::{self, Loader, RequestSession, Sessions};
+use crate::integration::{self, Loader, RequestSession, Responses, Sessions};
 use crate::schema::Schema;
 use crate::storage::SessionStorage;
-
-/// The response for a storage error.
-pub(crate) type ErrorResponse = Arc<dyn Fn(&Error) -> HttpResponse + Send + Sync>;
-
-/// The response for a request that needs a logged-in session and has none.
-pub(crate) type UnauthenticatedResponse = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
-
-/// The responses a middleware sends instead of the handler's.
-#[derive(Clone)]
-pub(crate) struct Responses {
-    pub(crate) on_error: ErrorResponse,
-    pub(crate) on_unauthenticated: UnauthenticatedResponse,
-}
 
 /// An actix-web middleware that gives handlers a typed
 /// [`Session<S>`](crate::Session), kept in `Sto`, and saves it after them.
 /// Wrap an `App` or a `Scope` with it. See the [module docs](crate::actix).
 pub struct SessionMiddleware<S, Sto> {
     sessions: Sessions<Sto>,
-    responses: Responses,
+    responses: Responses<HttpRequest, HttpResponse>,
     marker: PhantomData<fn() -> S>,
 }
 
@@ -53,10 +40,7 @@ impl<S: Schema, Sto: SessionStorage> SessionMiddleware<S, Sto> {
     pub fn new<P: Protected>(cookie: Cookie<P>, storage: Sto) -> Result<Self, Error> {
         Ok(SessionMiddleware {
             sessions: Sessions::new(cookie, storage)?,
-            responses: Responses {
-                on_error: Arc::new(default_error_response),
-                on_unauthenticated: Arc::new(default_unauthenticated_response),
-            },
+            responses: Responses::new(default_error_response, default_unauthenticated_response),
             marker: PhantomData,
         })
     }
@@ -156,7 +140,7 @@ pub struct SessionService<Inner, S: Schema, Sto> {
     inner: Rc<Inner>,
     sessions: Arc<Sessions<Sto>>,
     loader: Arc<dyn Loader<S>>,
-    responses: Arc<Responses>,
+    responses: Arc<Responses<HttpRequest, HttpResponse>>,
 }
 
 impl<Inner, S: Schema, Sto> std::fmt::Debug for SessionService<Inner, S, Sto> {
@@ -168,7 +152,7 @@ impl<Inner, S: Schema, Sto> std::fmt::Debug for SessionService<Inner, S, Sto> {
 /// What a request carries for the extractor.
 pub(crate) struct MiddlewareRequest<S: Schema> {
     pub(crate) session: RequestSession<S>,
-    pub(crate) responses: Arc<Responses>,
+    pub(crate) responses: Arc<Responses<HttpRequest, HttpResponse>>,
 }
 
 impl<S: Schema> Clone for MiddlewareRequest<S> {

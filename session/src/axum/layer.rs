@@ -13,29 +13,16 @@ use tower_service::Service;
 
 use crate::cookie::{Cookie, Protected};
 use crate::error::Error;
-use crate::integration::{self, BoxFuture, Loader, RequestSession, Sessions};
+use crate::integration::{self, BoxFuture, Loader, RequestSession, Responses, Sessions};
 use crate::schema::Schema;
 use crate::storage::SessionStorage;
-
-/// The response for a storage error.
-pub(crate) type ErrorResponse = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
-
-/// The response for a request that needs a logged-in session and has none.
-pub(crate) type UnauthenticatedResponse = Arc<dyn Fn(&Parts) -> Response + Send + Sync>;
 
 /// A tower layer that gives handlers a typed [`Session<S>`](crate::Session),
 /// kept in `Sto`, and saves it after them. See the [module docs](crate::axum).
 pub struct SessionLayer<S, Sto> {
     sessions: Sessions<Sto>,
-    responses: Responses,
+    responses: Responses<Parts, Response>,
     marker: PhantomData<fn() -> S>,
-}
-
-/// The responses a layer sends instead of the handler's.
-#[derive(Clone)]
-pub(crate) struct Responses {
-    pub(crate) on_error: ErrorResponse,
-    pub(crate) on_unauthenticated: UnauthenticatedResponse,
 }
 
 impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
@@ -52,10 +39,7 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
     pub fn new<P: Protected>(cookie: Cookie<P>, storage: Sto) -> Result<Self, Error> {
         Ok(SessionLayer {
             sessions: Sessions::new(cookie, storage)?,
-            responses: Responses {
-                on_error: Arc::new(default_error_response),
-                on_unauthenticated: Arc::new(default_unauthenticated_response),
-            },
+            responses: Responses::new(default_error_response, default_unauthenticated_response),
             marker: PhantomData,
         })
     }
@@ -159,7 +143,7 @@ pub struct SessionService<Inner, S: Schema, Sto> {
     inner: Inner,
     sessions: Arc<Sessions<Sto>>,
     loader: Arc<dyn Loader<S>>,
-    responses: Arc<Responses>,
+    responses: Arc<Responses<Parts, Response>>,
 }
 
 impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
@@ -184,7 +168,7 @@ impl<Inner: std::fmt::Debug, S: Schema, Sto> std::fmt::Debug for SessionService<
 /// What a request carries for the extractor.
 pub(crate) struct LayerRequest<S: Schema> {
     pub(crate) session: RequestSession<S>,
-    pub(crate) responses: Arc<Responses>,
+    pub(crate) responses: Arc<Responses<Parts, Response>>,
 }
 
 impl<S: Schema> Clone for LayerRequest<S> {

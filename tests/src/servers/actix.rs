@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::App;
-use crate::web::{self, Framework, Probe, SECRET, Setup};
+use crate::web::{Framework, Probe, SECRET, Setup};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CACHE_CONTROL, LOCATION, VARY};
@@ -14,13 +14,7 @@ use actix_web::{App as ActixApp, HttpResponse, HttpServer, web as actix};
 use session_schema::actix::SessionMiddleware;
 use session_schema::{Cookie, LoggedIn, Session};
 
-async fn count(mut session: Session<App>) -> String {
-    session.update(App::USER_ID, |visits| *visits += 1);
-    let visits = session.get(App::USER_ID).copied().unwrap_or_default();
-    let notice = session.get(App::NOTICE).cloned().unwrap_or_default();
-    let name = session.get(App::NAME).cloned().unwrap_or_default();
-    format!("visits={visits} name={name} notice={notice}")
-}
+use super::handlers::{count, flash, plain, race_cart, race_name, read_flash};
 
 fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -38,10 +32,6 @@ async fn login(mut session: Session<App>) -> HttpResponse {
 async fn logout(session: Session<App>) -> HttpResponse {
     session.destroy();
     redirect("/")
-}
-
-async fn plain() -> &'static str {
-    "no session here"
 }
 
 async fn fail(mut session: Session<App>) -> HttpResponse {
@@ -86,27 +76,6 @@ async fn account(probe: actix::Data<Arc<Probe>>, session: Session<App, LoggedIn>
 async fn log_out(session: Session<App, LoggedIn>) -> HttpResponse {
     let _anonymous = session.log_out();
     redirect("/")
-}
-
-async fn flash(mut session: Session<App>) -> &'static str {
-    session.flash(App::NOTICE, "for the next page".into());
-    "flashed"
-}
-
-async fn read_flash(session: Session<App>) -> String {
-    session.get(App::NOTICE).cloned().unwrap_or_default()
-}
-
-async fn race_name(mut session: Session<App>) -> &'static str {
-    session.set(App::NAME, "raced".into());
-    tokio::time::sleep(web::RACE_PAUSE).await;
-    "name set"
-}
-
-async fn race_cart(mut session: Session<App>) -> &'static str {
-    session.set(App::CART, web::raced_cart());
-    tokio::time::sleep(web::RACE_PAUSE).await;
-    "cart set"
 }
 
 fn routes(config: &mut actix::ServiceConfig) {

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use crate::App;
 use crate::http::serve;
-use crate::web::{self, Framework, Probe, SECRET, Setup};
+use crate::web::{Framework, Probe, SECRET, Setup};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -17,13 +17,7 @@ use axum::routing::{get, post};
 use session_schema::axum::SessionLayer;
 use session_schema::{Cookie, LoggedIn, Session};
 
-async fn count(mut session: Session<App>) -> String {
-    session.update(App::USER_ID, |visits| *visits += 1);
-    let visits = session.get(App::USER_ID).copied().unwrap_or_default();
-    let notice = session.get(App::NOTICE).cloned().unwrap_or_default();
-    let name = session.get(App::NAME).cloned().unwrap_or_default();
-    format!("visits={visits} name={name} notice={notice}")
-}
+use super::handlers::{count, flash, plain, race_cart, race_name, read_flash};
 
 async fn login(mut session: Session<App>) -> Redirect {
     session.regenerate_id(true);
@@ -35,10 +29,6 @@ async fn login(mut session: Session<App>) -> Redirect {
 async fn logout(session: Session<App>) -> Redirect {
     session.destroy();
     Redirect::to("/")
-}
-
-async fn plain() -> &'static str {
-    "no session here"
 }
 
 async fn fail(mut session: Session<App>) -> StatusCode {
@@ -79,27 +69,6 @@ async fn account(State(probe): State<Arc<Probe>>, session: Session<App, LoggedIn
 async fn log_out(session: Session<App, LoggedIn>) -> Redirect {
     let _anonymous = session.log_out();
     Redirect::to("/")
-}
-
-async fn flash(mut session: Session<App>) -> &'static str {
-    session.flash(App::NOTICE, "for the next page".into());
-    "flashed"
-}
-
-async fn read_flash(session: Session<App>) -> String {
-    session.get(App::NOTICE).cloned().unwrap_or_default()
-}
-
-async fn race_name(mut session: Session<App>) -> &'static str {
-    session.set(App::NAME, "raced".into());
-    tokio::time::sleep(web::RACE_PAUSE).await;
-    "name set"
-}
-
-async fn race_cart(mut session: Session<App>) -> &'static str {
-    session.set(App::CART, web::raced_cart());
-    tokio::time::sleep(web::RACE_PAUSE).await;
-    "cart set"
 }
 
 fn routes(layer: SessionLayer<App, Arc<Probe>>, probe: Arc<Probe>) -> Router {

@@ -3,5 +3,6 @@
 
 pub mod actix;
 pub mod axum;
+mod handlers;
 pub mod postgres;
 pub mod process;
