@@ -438,3 +438,29 @@ pub async fn login_flow<B: SessionBackend>(storage: &BackendStorage<B>) {
     let read: Session<App> = storage.read(Some(&after)).await.unwrap();
     assert!(read.into_logged_in().is_err(), "no owner, not logged in");
 }
+
+/// Whether `id` is gone from `storage`: reading it gives a fresh session
+/// under another id.
+///
+/// # Panics
+///
+/// When the storage fails.
+pub async fn is_gone(storage: &impl SessionStorage, id: &str) -> bool {
+    let session: Session<App> = storage.read(Some(id)).await.unwrap();
+    session.id() != id
+}
+
+/// Runs every flow an id-based storage shares, one after the other: the
+/// common and id-based flows, destroyed sessions staying destroyed, the
+/// owner index and logging in and out.
+///
+/// # Panics
+///
+/// When the storage does not behave.
+pub async fn every_id_based_flow<B: SessionBackend>(storage: &BackendStorage<B>) {
+    common_flow(storage).await;
+    id_based_flow(storage, async |id| is_gone(storage, id).await).await;
+    destroyed_sessions_stay_destroyed(storage).await;
+    owner_flow(storage).await;
+    login_flow(storage).await;
+}

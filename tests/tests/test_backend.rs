@@ -17,11 +17,7 @@ fn storage() -> BackendStorage<MapBackend> {
 async fn fresh_adopt_destroy_and_regenerate() {
     let storage = storage();
     flows::common_flow(&storage).await;
-    flows::id_based_flow(&storage, async |id| {
-        let session: Session<App> = storage.read(Some(id)).await.unwrap();
-        session.id() != id
-    })
-    .await;
+    flows::id_based_flow(&storage, async |id| flows::is_gone(&storage, id).await).await;
     let adopting = storage.use_unknown_ids(true);
     let session: Session<App> = adopting.read(Some("client-id")).await.unwrap();
     assert_eq!(session.id(), "client-id");

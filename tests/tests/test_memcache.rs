@@ -22,15 +22,7 @@ fn cookie() -> Cookie {
 async fn the_shared_flows() {
     let server = Memcached::start();
     let storage = MemcacheStorage::connect(&server.addr()).await.unwrap();
-    flows::common_flow(&storage).await;
-    flows::id_based_flow(&storage, async |id| {
-        let session: Session<App> = storage.read(Some(id)).await.unwrap();
-        session.id() != id
-    })
-    .await;
-    flows::destroyed_sessions_stay_destroyed(&storage).await;
-    flows::owner_flow(&storage).await;
-    flows::login_flow(&storage).await;
+    flows::every_id_based_flow(&storage).await;
 }
 
 #[tokio::test]

@@ -12,15 +12,7 @@ use session_tests::servers::postgres::Postgres;
 async fn the_shared_flows() {
     let server = Postgres::start();
     let storage = PostgresStorage::connect(&server.url()).await.unwrap();
-    flows::common_flow(&storage).await;
-    flows::id_based_flow(&storage, async |id| {
-        let session: Session<App> = storage.read(Some(id)).await.unwrap();
-        session.id() != id
-    })
-    .await;
-    flows::destroyed_sessions_stay_destroyed(&storage).await;
-    flows::owner_flow(&storage).await;
-    flows::login_flow(&storage).await;
+    flows::every_id_based_flow(&storage).await;
 
     let clock = ManualClock::new();
     let idle = PostgresStorage::connect(&server.url())

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use session_schema::{Clock, Error, ManualClock, RedisStorage, Session, SessionStorage};
 use session_tests::App;
-use session_tests::flows::{self, common_flow, id_based_flow};
+use session_tests::flows::{self, common_flow, id_based_flow, is_gone};
 use session_tests::redis_server::RedisServer;
 
 async fn raw(url: &str, args: &[&str]) -> redis::Value {
@@ -23,11 +23,7 @@ async fn redis_storage_flows() {
     let server = RedisServer::start();
     let storage = RedisStorage::connect(&server.url()).await.unwrap();
     common_flow(&storage).await;
-    id_based_flow(&storage, async |id| {
-        let session: Session<App> = storage.read(Some(id)).await.unwrap();
-        session.id() != id
-    })
-    .await;
+    id_based_flow(&storage, async |id| is_gone(&storage, id).await).await;
 }
 
 #[tokio::test]

@@ -15,15 +15,7 @@ async fn the_shared_flows_over_a_cluster() {
     let storage = RedisStorage::connect_cluster(&cluster.urls())
         .await
         .unwrap();
-    flows::common_flow(&storage).await;
-    flows::id_based_flow(&storage, async |id| {
-        let session: Session<App> = storage.read(Some(id)).await.unwrap();
-        session.id() != id
-    })
-    .await;
-    flows::destroyed_sessions_stay_destroyed(&storage).await;
-    flows::owner_flow(&storage).await;
-    flows::login_flow(&storage).await;
+    flows::every_id_based_flow(&storage).await;
     let first = Arc::new(storage);
     flows::racing_requests_keep_every_change(Arc::clone(&first)).await;
     let second = Arc::new(
