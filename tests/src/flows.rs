@@ -464,3 +464,26 @@ pub async fn every_id_based_flow<B: SessionBackend>(storage: &BackendStorage<B>)
     owner_flow(storage).await;
     login_flow(storage).await;
 }
+
+/// Runs both timeout flows, idle then absolute, each on a storage `make`
+/// configures with a fresh manual clock.
+///
+/// # Panics
+///
+/// When a storage does not behave.
+pub async fn timeout_flows<St: SessionStorage>(make: impl AsyncFn(ManualClock) -> St) {
+    let clock = ManualClock::new();
+    let idle = make(clock.clone()).await;
+    idle_timeout_flow(Timed {
+        storage: &idle,
+        clock: &clock,
+    })
+    .await;
+    let clock = ManualClock::new();
+    let absolute = make(clock.clone()).await;
+    absolute_timeout_flow(Timed {
+        storage: &absolute,
+        clock: &clock,
+    })
+    .await;
+}

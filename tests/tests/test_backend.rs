@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use session_schema::{BackendStorage, ManualClock, Session, SessionStorage};
 use session_tests::App;
-use session_tests::flows::{self, Timed};
+use session_tests::flows;
 use session_tests::map_backend::MapBackend;
 
 fn storage() -> BackendStorage<MapBackend> {
@@ -25,22 +25,11 @@ async fn fresh_adopt_destroy_and_regenerate() {
 
 #[tokio::test]
 async fn expiry() {
-    let clock = ManualClock::new();
-    let idle = storage()
-        .idle_timeout(Duration::from_secs(3600))
-        .clock(clock.clone());
-    flows::idle_timeout_flow(Timed {
-        storage: &idle,
-        clock: &clock,
-    })
-    .await;
-    let absolute = storage()
-        .idle_timeout(Duration::from_secs(3600))
-        .absolute_timeout(Duration::from_secs(7200))
-        .clock(clock.clone());
-    flows::absolute_timeout_flow(Timed {
-        storage: &absolute,
-        clock: &clock,
+    flows::timeout_flows(async |clock| {
+        storage()
+            .idle_timeout(Duration::from_secs(3600))
+            .absolute_timeout(Duration::from_secs(7200))
+            .clock(clock)
     })
     .await;
 }

@@ -7,32 +7,14 @@ use session_schema::{
     CookieStorage, FsStorage, ManualClock, MemoryStorage, RedisStorage, Session, SessionStorage,
 };
 use session_tests::App;
-use session_tests::flows::{self, Timed};
+use session_tests::flows;
 use session_tests::redis_server::RedisServer;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
-/// Runs both timeout flows on storages `make` configures with a clock.
-async fn timeouts<St: SessionStorage>(make: impl Fn(ManualClock) -> St) {
-    let clock = ManualClock::new();
-    let idle = make(clock.clone());
-    flows::idle_timeout_flow(Timed {
-        storage: &idle,
-        clock: &clock,
-    })
-    .await;
-    let clock = ManualClock::new();
-    let absolute = make(clock.clone());
-    flows::absolute_timeout_flow(Timed {
-        storage: &absolute,
-        clock: &clock,
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn cookie_storage() {
-    timeouts(|clock| {
+    flows::timeout_flows(async |clock| {
         CookieStorage::new()
             .idle_timeout(HOUR)
             .absolute_timeout(2 * HOUR)
@@ -43,7 +25,7 @@ async fn cookie_storage() {
 
 #[tokio::test]
 async fn memory_storage() {
-    timeouts(|clock| {
+    flows::timeout_flows(async |clock| {
         MemoryStorage::new()
             .idle_timeout(HOUR)
             .absolute_timeout(2 * HOUR)
@@ -55,7 +37,7 @@ async fn memory_storage() {
 #[tokio::test]
 async fn fs_storage() {
     let dir = tempfile::tempdir().unwrap();
-    timeouts(|clock| {
+    flows::timeout_flows(async |clock| {
         FsStorage::new(dir.path())
             .unwrap()
             .idle_timeout(HOUR)
@@ -70,7 +52,7 @@ async fn redis_storage() {
     let server = RedisServer::start();
     let url = server.url();
     let base = RedisStorage::connect(&url).await.unwrap();
-    timeouts(|clock| {
+    flows::timeout_flows(async |clock| {
         base.clone()
             .clock(clock)
             .idle_timeout(HOUR)

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use session_schema::{Cookie, Error, ManualClock, MemcacheStorage, Session, SessionStorage};
-use session_tests::flows::{self, Timed};
+use session_schema::{Cookie, Error, MemcacheStorage, Session, SessionStorage};
+use session_tests::flows;
 use session_tests::reference::{cookie_pair, run};
 use session_tests::servers::process::Memcached;
 use session_tests::{App, Item};
@@ -28,26 +28,13 @@ async fn the_shared_flows() {
 #[tokio::test]
 async fn timeouts() {
     let server = Memcached::start();
-    let base = MemcacheStorage::connect(&server.addr()).await.unwrap();
-    let clock = ManualClock::new();
-    let idle = MemcacheStorage::connect(&server.addr())
-        .await
-        .unwrap()
-        .idle_timeout(Duration::from_secs(3600))
-        .clock(clock.clone());
-    flows::idle_timeout_flow(Timed {
-        storage: &idle,
-        clock: &clock,
-    })
-    .await;
-    let clock = ManualClock::new();
-    let absolute = base
-        .idle_timeout(Duration::from_secs(3600))
-        .absolute_timeout(Duration::from_secs(7200))
-        .clock(clock.clone());
-    flows::absolute_timeout_flow(Timed {
-        storage: &absolute,
-        clock: &clock,
+    flows::timeout_flows(async |clock| {
+        MemcacheStorage::connect(&server.addr())
+            .await
+            .unwrap()
+            .idle_timeout(Duration::from_secs(3600))
+            .absolute_timeout(Duration::from_secs(7200))
+            .clock(clock)
     })
     .await;
 }

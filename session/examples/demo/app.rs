@@ -5,7 +5,26 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use serde::Deserialize;
 use session_schema::{BackendStorage, Error, SessionBackend, SessionSchema};
+
+/// The login form.
+#[derive(Deserialize)]
+pub struct Login {
+    /// The name to log in as. Missing from the form reads as empty, which
+    /// gets its own message.
+    #[serde(default)]
+    pub name: String,
+    /// Where to go once logged in.
+    pub next: Option<String>,
+}
+
+/// The query of the login page: where to go once logged in.
+#[derive(Deserialize)]
+pub struct Next {
+    /// The path the visitor was turned away from.
+    pub next: Option<String>,
+}
 
 /// What the demo keeps per visitor.
 #[derive(SessionSchema)]

@@ -18,28 +18,14 @@ mod settings;
 
 use std::sync::Arc;
 
-use app::{Demo, Revoker};
+use app::{Demo, Login, Next, Revoker};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use serde::Deserialize;
 use session_schema::axum::SessionLayer;
 use session_schema::{Cookie, LoggedIn, Session, SessionStorage};
 use settings::{Settings, StorageKind};
-
-#[derive(Deserialize)]
-struct Login {
-    /// Missing from the form reads as empty, which gets its own message.
-    #[serde(default)]
-    name: String,
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Next {
-    next: Option<String>,
-}
 
 async fn home(State(revoker): State<Revoker>, mut session: Session<Demo>) -> Html<String> {
     session.update(Demo::VISITS, |visits| *visits += 1);

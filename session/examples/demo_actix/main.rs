@@ -19,24 +19,10 @@ use std::sync::Arc;
 
 use actix_web::http::header::{ContentType, LOCATION};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use app::{Demo, Revoker};
-use serde::Deserialize;
+use app::{Demo, Login, Next, Revoker};
 use session_schema::actix::SessionMiddleware;
 use session_schema::{Cookie, LoggedIn, Session, SessionStorage};
 use settings::StorageKind;
-
-#[derive(Deserialize)]
-struct Login {
-    /// Missing from the form reads as empty, which gets its own message.
-    #[serde(default)]
-    name: String,
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Next {
-    next: Option<String>,
-}
 
 fn html(page: String) -> HttpResponse {
     HttpResponse::Ok()
