@@ -57,6 +57,9 @@ pub enum Error {
     },
     /// A storage backend (such as Redis) failed.
     Backend(Box<dyn std::error::Error + Send + Sync>),
+    /// A setting given to a storage or a layer is not valid; the text says
+    /// which and why.
+    InvalidConfig(String),
 }
 
 impl Error {
@@ -112,6 +115,7 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Backend(_) => f.write_str("the session storage backend failed"),
+            Error::InvalidConfig(reason) => write!(f, "invalid setting: {reason}"),
         }
     }
 }
@@ -149,7 +153,8 @@ impl std::error::Error for Error {
             | Error::EmptySecret
             | Error::ShortSecret { .. }
             | Error::NotADirectory(_)
-            | Error::InsecureDirectory { .. } => None,
+            | Error::InsecureDirectory { .. }
+            | Error::InvalidConfig(_) => None,
         }
     }
 }

@@ -18,7 +18,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::schema::Schema;
 use crate::session::{DestroyedSession, Session};
-use crate::state::State;
+use crate::state::StateOf;
 
 /// A session as the handler left it.
 pub(crate) enum Returned<S: Schema> {
@@ -102,7 +102,7 @@ impl<S: Schema> Home<S> {
     }
 
     /// Takes a dropped session back (called from `Session`'s `Drop`).
-    pub(crate) fn take_back<St: State>(&self, session: &mut Session<S, St>) {
+    pub(crate) fn take_back<St: StateOf<S>>(&self, session: &mut Session<S, St>) {
         let returned = if St::DESTROYED {
             Returned::Destroyed(session.take_as())
         } else {

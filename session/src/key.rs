@@ -208,17 +208,18 @@ where
 }
 
 /// Implemented by the key roles a session in state `St` may `set` (and
-/// change with `update` or `get_mut`): every role, except the owner on a
-/// logged-in session.
+/// change with `update` or `get_mut`): every role but the owner, which only
+/// [`log_in`](crate::Session::log_in) sets, renewing the session id.
 #[diagnostic::on_unimplemented(
-    message = "cannot change the owner of a logged-in session with `set`, `update` or `get_mut`",
-    label = "this is the `#[session(owner)]` key, and the session is logged in",
-    note = "the owner changes only by logging out and in again, so the session id is renewed: \
+    message = "the owner of a session is set by `log_in`, not by `set`, `update` or `get_mut`",
+    label = "this is the `#[session(owner)]` key",
+    note = "`session.log_in(owner)` sets the owner and renews the session id, so an id planted \
+            before the login is worthless after it; a logged-in session changes owner with \
             `session.log_out().log_in(new_owner)`"
 )]
 pub trait SettableIn<St> {}
 impl<St> SettableIn<St> for role::Plain {}
-impl SettableIn<Active> for role::Owner {}
+// A destroyed session reports its own error ("cannot `set` on a destroyed session").
 impl SettableIn<Destroyed> for role::Owner {}
 
 /// Implemented by the key roles a session in state `St` may `unset`: every

@@ -153,7 +153,7 @@ pub use session::{DestroyedSession, Session};
 pub use session_schema_derive::SessionSchema;
 pub use state::{
     Active, CanDestroy, CanFlash, CanLogIn, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed,
-    IsLoggedIn, LoggedIn, State,
+    IsLoggedIn, LoggedIn, State, StateOf,
 };
 pub use storage::{
     BackendStorage, Clock, CookieStorage, FsBackend, FsStorage, MAX_RECORD_LEN, ManualClock,

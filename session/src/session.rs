@@ -16,7 +16,7 @@ use crate::schema::{HasOwner, KeyDef, Schema};
 use crate::slot::Slot;
 use crate::state::{
     Active, CanDestroy, CanFlash, CanLogIn, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed,
-    IsLoggedIn, LoggedIn, State,
+    IsLoggedIn, LoggedIn, StateOf,
 };
 use crate::storage::{Stamp, Times};
 use crate::value::{Erased, SessionValue};
@@ -60,7 +60,7 @@ use crate::value::{Erased, SessionValue};
 /// their key's type, are kept as they were and written back unchanged by
 /// [`data`](Self::data) and the storages; [`get`](Self::get) reads the latter as
 /// `None` and [`mismatched_keys`](Self::mismatched_keys) lists them.
-pub struct Session<S: Schema, St: State = Active> {
+pub struct Session<S: Schema, St: StateOf<S> = Active> {
     id: String,
     original_id: String,
     delete_id: Option<String>,
@@ -226,7 +226,7 @@ impl<S: Schema> Default for Session<S> {
     }
 }
 
-impl<S: Schema, St: State> Session<S, St> {
+impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// The session's id. After [`regenerate_id`](Self::regenerate_id), the new one.
     #[must_use]
     pub fn id(&self) -> &str {
@@ -415,6 +415,11 @@ impl<S: Schema, St: State> Session<S, St> {
         std::iter::once(id).chain(original).chain(delete)
     }
 
+    /// The id this session was loaded with (its id, if it was not regenerated).
+    pub(crate) fn original_id(&self) -> &str {
+        &self.original_id
+    }
+
     /// The stored text this session was loaded from (empty if it was not).
     pub(crate) fn stored_text(&self) -> &str {
         &self.source
@@ -431,15 +436,14 @@ impl<S: Schema, St: State> Session<S, St> {
         self.times
     }
 
+    /// Gives the session the times a storage counts it as having.
+    pub(crate) fn set_times(&mut self, times: Times) {
+        self.times = Some(times);
+    }
+
     /// Marks the session as read from a storage, with the times it was stored with.
     pub(crate) fn mark_loaded(&mut self) {
         self.loaded = true;
-    }
-
-    /// Whether saving updates the record this session was loaded from (rather
-    /// than writing a new one): it was loaded from a storage and kept its id.
-    pub(crate) fn updates_stored_record(&self) -> bool {
-        self.loaded && self.id == self.original_id
     }
 
     /// Applies this request's changes to `latest`, the record as it is stored
@@ -496,7 +500,7 @@ impl<S: Schema, St: State> Session<S, St> {
     }
 }
 
-impl<S: Schema, St: State> Session<S, St> {
+impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// Sets a value key. The value is encoded when the session is saved, not now.
     ///
     /// Does not compile with a flash key (use [`flash`](Self::flash)), a key of
@@ -656,12 +660,13 @@ impl<S: Schema, St: State> Session<S, St> {
         destroyed.next_flash = Box::new([]);
         destroyed.unknown_values = Vec::new();
         destroyed.unknown_flash = Vec::new();
-        destroyed.source = String::new();
+        // The stored text stays: it names the owner whose index the session
+        // leaves when its storage deletes it. Nothing reads values from it.
         destroyed
     }
 }
 
-impl<S: Schema, St: State> Session<S, St> {
+impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// Logs the user in: sets the owner and gives the session a new id,
     /// deleting the old one when saved (so an id planted before the login is
     /// worthless after it), and returns the session as [`LoggedIn`]. The
@@ -755,11 +760,11 @@ impl<S: Schema, St: State> Session<S, St> {
     }
 }
 
-impl<S: Schema, St: State> Session<S, St> {
+impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// Moves everything out of `self` into a session of state `To`, leaving
     /// `self` empty (a session type has a `Drop` impl, so fields cannot be moved
     /// out of it directly).
-    pub(crate) fn take_as<To: State>(&mut self) -> Session<S, To> {
+    pub(crate) fn take_as<To: StateOf<S>>(&mut self) -> Session<S, To> {
         Session {
             id: std::mem::take(&mut self.id),
             original_id: std::mem::take(&mut self.original_id),
@@ -793,7 +798,7 @@ impl<S: Schema, St: State> Session<S, St> {
 
 /// A session lent to a handler by a web framework integration goes back to
 /// its request when the handler drops it, so the integration can save it.
-impl<S: Schema, St: State> Drop for Session<S, St> {
+impl<S: Schema, St: StateOf<S>> Drop for Session<S, St> {
     fn drop(&mut self) {
         if let Some(home) = self.home.take() {
             home.take_back(self);
@@ -801,7 +806,7 @@ impl<S: Schema, St: State> Drop for Session<S, St> {
     }
 }
 
-impl<S: Schema, St: State> fmt::Debug for Session<S, St> {
+impl<S: Schema, St: StateOf<S>> fmt::Debug for Session<S, St> {
     /// Shows the start of the id, the state, and the names of the keys held;
     /// never the whole id (it is a credential) nor the values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

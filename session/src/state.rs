@@ -6,6 +6,8 @@
 //! operation: calling `set` on a [`DestroyedSession`](crate::DestroyedSession)
 //! fails with "cannot `set` on a destroyed session".
 
+use crate::schema::{HasOwner, Schema};
+
 mod sealed {
     pub trait Sealed {}
     impl Sealed for super::Active {}
@@ -19,6 +21,22 @@ pub trait State: sealed::Sealed + Send + Sync + 'static {
     /// Whether sessions in this state are destroyed.
     const DESTROYED: bool;
 }
+
+/// A state a session of schema `S` can be in: [`Active`] and [`Destroyed`]
+/// for every schema, [`LoggedIn`] for a schema with an owner. The bound on
+/// [`Session`](crate::Session)'s state, so that naming
+/// `Session<App, LoggedIn>` for a schema without a `#[session(owner)]` field
+/// is an error at the type, not at some later call.
+#[diagnostic::on_unimplemented(
+    message = "`Session<{S}, LoggedIn>` needs a schema with an owner, and `{S}` has no `#[session(owner)]` field",
+    label = "`{S}` has no owner, so its sessions cannot be logged in",
+    note = "mark the value field that identifies the user with `#[session(owner)]`, \
+            such as `#[session(owner)] user_id: u64`"
+)]
+pub trait StateOf<S: Schema>: State {}
+impl<S: Schema> StateOf<S> for Active {}
+impl<S: Schema> StateOf<S> for Destroyed {}
+impl<S: HasOwner> StateOf<S> for LoggedIn {}
 
 /// The state of a live session: values can be read, set, unset and flashed,
 /// and the id can be regenerated. Every session starts here.

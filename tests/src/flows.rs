@@ -273,9 +273,9 @@ pub async fn absolute_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
     );
 }
 
-/// "Log out everywhere": sessions indexed by their owner as they are saved,
-/// re-indexed when the owner changes, unindexed when destroyed, and all
-/// destroyed at once.
+/// "Log out everywhere": sessions indexed by their owner as they log in,
+/// re-indexed when they log in as another, unindexed when destroyed or
+/// logged out, and all destroyed at once.
 ///
 /// # Panics
 ///
@@ -283,111 +283,175 @@ pub async fn absolute_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
 pub async fn owner_flow<B: SessionBackend>(storage: &BackendStorage<B>) {
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let mut session = Session::<App>::new();
-        session.set(App::USER_ID, 41);
+        let session = Session::<App>::new().log_in(41);
         ids.push(storage.save(&session).await.unwrap().unwrap());
     }
-    let mut other = Session::<App>::new();
-    other.set(App::USER_ID, 42);
-    let other = storage.save(&other).await.unwrap().unwrap();
+    let other = storage
+        .save(&Session::<App>::new().log_in(42))
+        .await
+        .unwrap()
+        .unwrap();
     let mut anonymous = Session::<App>::new();
     anonymous.set(App::NAME, "nobody".into());
     storage.save(&anonymous).await.unwrap();
 
-    let mut owned = storage.owned_by::<App>(&41).await.unwrap();
-    owned.sort();
-    let mut expected = ids.clone();
-    expected.sort();
-    assert_eq!(owned, expected);
+    assert_eq!(sorted(storage.owned_by::<App>(&41).await.unwrap()), sorted(ids.clone()));
 
-    // The owner changes: the session moves from one index to the other.
-    let mut moved: Session<App> = storage.read(Some(&ids[0])).await.unwrap();
-    moved.set(App::USER_ID, 42);
-    storage.save(&moved).await.unwrap();
-    assert_eq!(storage.owned_by::<App>(&41).await.unwrap().len(), 2);
-    let mut of_42 = storage.owned_by::<App>(&42).await.unwrap();
-    of_42.sort();
-    let mut expected = vec![other.clone(), ids[0].clone()];
-    expected.sort();
-    assert_eq!(of_42, expected);
+    // Logging in as someone else: the session moves from one index to the
+    // other, under a new id.
+    let read: Session<App> = storage.read(Some(&ids[0])).await.unwrap();
+    let switched = read.into_logged_in().unwrap().log_out().log_in(42);
+    let switched = storage.save(&switched).await.unwrap().unwrap();
+    assert_eq!(
+        sorted(storage.owned_by::<App>(&41).await.unwrap()),
+        sorted(vec![ids[1].clone(), ids[2].clone()])
+    );
+    assert_eq!(
+        sorted(storage.owned_by::<App>(&42).await.unwrap()),
+        sorted(vec![other.clone(), switched.clone()])
+    );
 
     // Regenerating moves the index entry to the new id; destroying drops it.
     let mut regenerated: Session<App> = storage.read(Some(&ids[1])).await.unwrap();
     regenerated.regenerate_id(true);
     let new_id = storage.save(&regenerated).await.unwrap().unwrap();
-    let mut of_41 = storage.owned_by::<App>(&41).await.unwrap();
-    of_41.sort();
-    let mut expected = vec![new_id.clone(), ids[2].clone()];
-    expected.sort();
-    assert_eq!(of_41, expected);
+    assert_eq!(
+        sorted(storage.owned_by::<App>(&41).await.unwrap()),
+        sorted(vec![new_id.clone(), ids[2].clone()])
+    );
     let destroyed: Session<App> = storage.read(Some(&ids[2])).await.unwrap();
     storage.save(&destroyed.destroy()).await.unwrap();
+    assert_eq!(
+        storage.backend().owned("41").await.unwrap(),
+        vec![new_id.clone()],
+        "the backend's own index: the destroyed and the moved entries are gone"
+    );
     assert_eq!(
         storage.owned_by::<App>(&41).await.unwrap(),
         vec![new_id.clone()]
     );
 
-    // Unsetting the owner takes the session out of the index.
+    // Unsetting the owner of an active session takes it out of the index.
     let mut unowned: Session<App> = storage.read(Some(&new_id)).await.unwrap();
-    unowned.unset(App::USER_ID);
-    storage.save(&unowned).await.unwrap();
+    unowned.unset(App::OWNER);
+    assert_eq!(
+        storage.save(&unowned).await.unwrap().as_deref(),
+        Some(new_id.as_str())
+    );
     assert!(storage.owned_by::<App>(&41).await.unwrap().is_empty());
 
     assert_eq!(storage.destroy_owned_by::<App>(&42).await.unwrap(), 2);
-    for id in [&ids[0], &other] {
-        let gone: Session<App> = storage.read(Some(id)).await.unwrap();
-        assert_ne!(gone.id(), id, "destroyed");
+    for id in [&switched, &other] {
+        assert!(is_gone(storage, id).await, "destroyed");
     }
     assert!(storage.owned_by::<App>(&42).await.unwrap().is_empty());
     assert_eq!(storage.destroy_owned_by::<App>(&42).await.unwrap(), 0);
 }
 
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
 /// A login on one instance while another destroys every session of that
-/// owner, over and over: every session the destroy saw is gone afterwards,
-/// and the index holds no entry that points nowhere.
+/// owner, started together, over and over: the session that existed before
+/// is gone afterwards, and the login, if it is live, is in the index (and
+/// nothing else is).
 ///
 /// # Panics
 ///
-/// When a session survives the destroy that saw it.
+/// When a session survives the destroy, or a live login is missing from the index.
 pub async fn racing_logout_everywhere<B: SessionBackend>(
     first: std::sync::Arc<BackendStorage<B>>,
     second: std::sync::Arc<BackendStorage<B>>,
 ) {
+    use std::sync::Arc;
     for round in 0..20_u64 {
         let owner = 1000 + round;
-        let mut existing = Session::<App>::new();
-        existing.set(App::USER_ID, owner);
-        let existing = first.save(&existing).await.unwrap().unwrap();
+        let existing = first
+            .save(&Session::<App>::new().log_in(owner))
+            .await
+            .unwrap()
+            .unwrap();
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
         let login = {
-            let first = std::sync::Arc::clone(&first);
+            let (first, barrier) = (Arc::clone(&first), Arc::clone(&barrier));
             tokio::spawn(async move {
-                let mut session: Session<App> = first.read(None).await.unwrap();
-                session.set(App::USER_ID, owner);
-                first.save(&session).await.unwrap().unwrap()
+                let session: Session<App> = first.read(None).await.unwrap();
+                barrier.wait().await;
+                first.save(&session.log_in(owner)).await.unwrap().unwrap()
             })
         };
         let destroy = {
-            let second = std::sync::Arc::clone(&second);
+            let (second, barrier) = (Arc::clone(&second), Arc::clone(&barrier));
             tokio::spawn(async move {
-                let seen = second.owned_by::<App>(&owner).await.unwrap();
-                second.destroy_owned_by::<App>(&owner).await.unwrap();
-                seen
+                barrier.wait().await;
+                second.destroy_owned_by::<App>(&owner).await.unwrap()
             })
         };
         let login = login.await.unwrap();
-        let seen = destroy.await.unwrap();
+        let destroyed = destroy.await.unwrap();
         assert!(
-            seen.contains(&existing),
-            "the destroy saw the session that existed before"
+            (1..=2).contains(&destroyed),
+            "the session that existed, and maybe the login: {destroyed}"
         );
-        for id in &seen {
-            let after: Session<App> = first.read(Some(id)).await.unwrap();
-            assert_ne!(&after.id(), id, "a session the destroy saw is still live");
+        assert!(is_gone(&*first, &existing).await, "the existing session survived");
+        let live = !is_gone(&*first, &login).await;
+        let listed = second.owned_by::<App>(&owner).await.unwrap();
+        let expected = if live { vec![login] } else { Vec::new() };
+        assert_eq!(listed, expected, "the index lists exactly the live login");
+    }
+}
+
+/// A logged-in request that regenerates its session's id while another
+/// instance logs its owner out everywhere, started together, over and over:
+/// the session existed before the destroy began, so it is gone afterwards
+/// under both ids, whichever finished first.
+///
+/// # Panics
+///
+/// When the regenerated session survives.
+pub async fn regenerating_while_logged_out_everywhere<B: SessionBackend>(
+    first: std::sync::Arc<BackendStorage<B>>,
+    second: std::sync::Arc<BackendStorage<B>>,
+) {
+    use std::sync::Arc;
+    for round in 0..20_u64 {
+        let owner = 2000 + round;
+        let old = first
+            .save(&Session::<App>::new().log_in(owner))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut read: Session<App> = first.read(Some(&old)).await.unwrap();
+        assert_eq!(read.id(), old);
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let regenerate = {
+            let (first, barrier) = (Arc::clone(&first), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                read.regenerate_id(round % 2 == 0);
+                read.set(App::NAME, "regenerated".into());
+                barrier.wait().await;
+                first.save(&read).await.unwrap()
+            })
+        };
+        let destroy = {
+            let (second, barrier) = (Arc::clone(&second), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                second.destroy_owned_by::<App>(&owner).await.unwrap()
+            })
+        };
+        let new = regenerate.await.unwrap();
+        destroy.await.unwrap();
+        assert!(is_gone(&*first, &old).await, "the old id survived");
+        if let Some(new) = new {
+            assert!(
+                is_gone(&*first, &new).await,
+                "the regenerated session survived log out everywhere"
+            );
         }
-        // What is left in the index points to live sessions only: at most the
-        // login that came after the destroy.
-        let left = second.owned_by::<App>(&owner).await.unwrap();
-        assert!(left.iter().all(|id| id == &login), "{left:?}");
+        assert!(second.owned_by::<App>(&owner).await.unwrap().is_empty());
     }
 }
 
@@ -463,6 +527,22 @@ pub async fn every_id_based_flow<B: SessionBackend>(storage: &BackendStorage<B>)
     destroyed_sessions_stay_destroyed(storage).await;
     owner_flow(storage).await;
     login_flow(storage).await;
+}
+
+/// Runs the racing flows over two storages sharing one backend: saves of
+/// one session racing, log out everywhere racing a login, and racing a
+/// regeneration.
+///
+/// # Panics
+///
+/// When a storage does not behave.
+pub async fn racing_flows<B: SessionBackend>(
+    first: std::sync::Arc<BackendStorage<B>>,
+    second: std::sync::Arc<BackendStorage<B>>,
+) {
+    racing_requests_keep_every_change(std::sync::Arc::clone(&first)).await;
+    racing_logout_everywhere(std::sync::Arc::clone(&first), std::sync::Arc::clone(&second)).await;
+    regenerating_while_logged_out_everywhere(first, second).await;
 }
 
 /// Runs both timeout flows, idle then absolute, each on a storage `make`

@@ -6,6 +6,7 @@
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+pub mod checker;
 pub mod flows;
 pub mod http;
 pub mod map_backend;
@@ -28,8 +29,10 @@ pub struct Item {
 /// The schema most tests use.
 #[derive(SessionSchema)]
 pub struct App {
-    /// The logged-in user: the owner of the session.
+    /// The logged-in user: the owner of the session, set by `log_in` only.
     #[session(owner)]
+    pub owner: u64,
+    /// A user id kept as a plain value.
     pub user_id: u64,
     /// The user's display name.
     pub name: String,

@@ -111,8 +111,11 @@ impl SessionBackend for MapBackend {
             .unwrap_or_default())
     }
 
-    async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
-        self.maps.lock().unwrap().unindex(id, Some(owner));
-        Ok(())
+    async fn unindex(&self, owner: &str, id: &str, seen: Option<&[u8]>) -> Result<bool, Error> {
+        let mut maps = self.maps.lock().unwrap();
+        if maps.records.get(id).map(String::as_bytes) == seen {
+            maps.unindex(id, Some(owner));
+        }
+        Ok(!maps.owners.get(owner).is_some_and(|ids| ids.contains(id)))
     }
 }

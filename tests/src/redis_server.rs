@@ -30,6 +30,36 @@ impl RedisServer {
         Self::start_with(free_port(), args)
     }
 
+    /// Starts a server on a free port that writes every command to its
+    /// append-only file before answering (`appendfsync always`), in `dir`:
+    /// a restart loses nothing it acknowledged.
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start).
+    #[must_use]
+    pub fn start_durable(dir: &std::path::Path) -> Self {
+        let args = [
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            dir.to_str().expect("a UTF-8 path"),
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        Self::start_with(free_port(), args)
+    }
+
+    /// The server's port.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     fn start_with(port: u16, args: Vec<String>) -> Self {
         let mut server = RedisServer {
             process: Process::start("true", &[]),
@@ -82,21 +112,39 @@ impl RedisCluster {
     /// When the servers do not start or the cluster does not form.
     #[must_use]
     pub fn start() -> Self {
+        let ports = [Self::free_port(), Self::free_port(), Self::free_port()];
+        Self::start_announcing(&ports, &[])
+    }
+
+    /// A free port for a node, whose bus port (the port + 10000) is free too.
+    #[must_use]
+    pub fn free_port() -> u16 {
+        loop {
+            let port = free_port();
+            if port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+                return port;
+            }
+        }
+    }
+
+    /// Starts three nodes on `ports` that tell clients to reach them at the
+    /// `announced` ports (proxies in front of them, already serving:
+    /// `cluster-announce-port`), and joins them into a cluster. Without
+    /// announced ports, each node announces its own.
+    ///
+    /// # Panics
+    ///
+    /// When the servers do not start or the cluster does not form.
+    #[must_use]
+    pub fn start_announcing(ports: &[u16; 3], announced: &[u16]) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let nodes: Vec<RedisServer> = (0..3)
-            .map(|_| {
+            .map(|number| {
                 // A cluster node also listens on its port + 10000.
-                let port = loop {
-                    let port = free_port();
-                    if port < 55_000
-                        && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok()
-                    {
-                        break port;
-                    }
-                };
+                let port = ports[number];
                 let node_dir: PathBuf = dir.path().join(port.to_string());
                 std::fs::create_dir(&node_dir).unwrap();
-                let args = [
+                let mut args = vec![
                     "--cluster-enabled",
                     "yes",
                     "--cluster-config-file",
@@ -112,7 +160,21 @@ impl RedisCluster {
                     "--dir",
                     node_dir.to_str().unwrap(),
                 ];
-                RedisServer::start_with(port, args.map(str::to_owned).to_vec())
+                let (announce_port, bus_port) = (
+                    announced.get(number).map(ToString::to_string),
+                    (port + 10_000).to_string(),
+                );
+                if let Some(announce_port) = &announce_port {
+                    args.extend([
+                        "--cluster-announce-ip",
+                        "127.0.0.1",
+                        "--cluster-announce-port",
+                        announce_port,
+                        "--cluster-announce-bus-port",
+                        &bus_port,
+                    ]);
+                }
+                RedisServer::start_with(port, args.into_iter().map(str::to_owned).collect())
             })
             .collect();
         let addresses: Vec<String> = nodes

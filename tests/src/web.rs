@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use session_schema::{
-    CookieStorage, Error, ManualClock, MemoryStorage, Schema, Session, SessionStorage, State,
+    CookieStorage, Error, ManualClock, MemoryStorage, Schema, Session, SessionStorage, StateOf,
 };
 
 use crate::http::{Jar, send};
@@ -129,7 +129,7 @@ impl SessionStorage for Probe {
         }
     }
 
-    async fn save<S: Schema, St: State>(
+    async fn save<S: Schema, St: StateOf<S>>(
         &self,
         session: &Session<S, St>,
     ) -> Result<Option<String>, Error> {
@@ -140,7 +140,7 @@ impl SessionStorage for Probe {
         }
     }
 
-    fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
         match &self.kind {
             Kind::Memory(memory) => memory.cookie_max_age(session),
             Kind::Cookie(cookie) => cookie.cookie_max_age(session),

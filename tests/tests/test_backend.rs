@@ -48,7 +48,7 @@ async fn revocation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_revocation() {
     let shared = Arc::new(storage());
-    flows::racing_logout_everywhere(Arc::clone(&shared), shared).await;
+    flows::racing_flows(Arc::clone(&shared), shared).await;
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::Router;
 use axum::routing::get;
 use session_schema::axum::SessionLayer;
-use session_schema::{Cookie, Error, MemoryStorage, Session, SessionStorage, State};
+use session_schema::{Cookie, Error, MemoryStorage, Session, SessionStorage, StateOf};
 use session_tests::App;
 use session_tests::http::{send, serve};
 
@@ -95,7 +95,7 @@ impl SessionStorage for Down {
         Err(Error::Backend(Box::new(cause)))
     }
 
-    async fn save<S: session_schema::Schema, St: State>(
+    async fn save<S: session_schema::Schema, St: StateOf<S>>(
         &self,
         _: &Session<S, St>,
     ) -> Result<Option<String>, Error> {

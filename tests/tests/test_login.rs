@@ -28,10 +28,10 @@ fn a_logged_in_session_works_as_an_active_one() {
     session.unset(App::NAME);
     session.flash(App::NOTICE, "saved".into());
     session.regenerate_id(true);
-    assert!(session.has(App::USER_ID));
+    assert!(session.has(App::OWNER));
     assert_eq!(session.get(App::NAME), None);
     let logged_out = session.log_out();
-    assert!(!logged_out.has(App::USER_ID));
+    assert!(!logged_out.has(App::OWNER));
     let again = logged_out.log_in(2);
     assert_eq!(*again.owner(), 2);
 }
@@ -40,10 +40,10 @@ fn a_logged_in_session_works_as_an_active_one() {
 fn only_a_session_with_a_fitting_owner_is_logged_in() {
     assert!(Session::<App>::new().into_logged_in().is_err());
     let mut data = session_schema::SessionData::default();
-    data.values.insert("user_id".into(), "not a number".into());
+    data.values.insert("owner".into(), "not a number".into());
     let unfit = Session::<App>::from_data("id", data);
     let unfit = unfit.into_logged_in().unwrap_err();
-    assert_eq!(unfit.mismatched_keys(), ["user_id"], "kept, not logged in");
+    assert_eq!(unfit.mismatched_keys(), ["owner"], "kept, not logged in");
 }
 
 #[tokio::test]

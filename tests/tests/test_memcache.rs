@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use session_schema::{Cookie, Error, MemcacheStorage, Session, SessionStorage};
+use session_schema::{Cookie, Error, MemcacheStorage, Session, SessionBackend, SessionStorage};
 use session_tests::flows;
 use session_tests::reference::{cookie_pair, run};
 use session_tests::servers::process::Memcached;
@@ -44,8 +44,7 @@ async fn racing_saves_and_revocation() {
     let server = Memcached::start();
     let first = Arc::new(MemcacheStorage::connect(&server.addr()).await.unwrap());
     let second = Arc::new(MemcacheStorage::connect(&server.addr()).await.unwrap());
-    flows::racing_requests_keep_every_change(Arc::clone(&first)).await;
-    flows::racing_logout_everywhere(first, second).await;
+    flows::racing_flows(first, second).await;
 }
 
 #[tokio::test]
@@ -132,7 +131,8 @@ async fn the_key_is_the_prefixed_sha256_of_the_id() {
     let storage = MemcacheStorage::connect(&server.addr())
         .await
         .unwrap()
-        .prefix("app1:");
+        .prefix("app1:")
+        .unwrap();
     let mut session = Session::<App>::with_id("abc");
     session.set(App::USER_ID, 3);
     storage.save(&session).await.unwrap();
@@ -147,4 +147,22 @@ async fn the_key_is_the_prefixed_sha256_of_the_id() {
     let read = stream.read(&mut answer).await.unwrap();
     let answer = String::from_utf8_lossy(&answer[..read]);
     assert!(answer.contains(r#"[{"user_id":3},{}]"#), "{answer}");
+}
+
+#[tokio::test]
+async fn the_owner_index_follows_logins_and_destroys() {
+    let server = Memcached::start();
+    let storage = MemcacheStorage::connect(&server.addr()).await.unwrap();
+    let id = storage
+        .save(&Session::<App>::new().log_in(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(storage.backend().owned("5").await.unwrap(), vec![id.clone()]);
+    let read: Session<App> = storage.read(Some(&id)).await.unwrap();
+    storage.save(&read.destroy()).await.unwrap();
+    assert!(
+        storage.backend().owned("5").await.unwrap().is_empty(),
+        "the destroyed session left the index"
+    );
 }

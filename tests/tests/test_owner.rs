@@ -27,13 +27,13 @@ async fn redis_storage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_memory_storage() {
     let storage = Arc::new(MemoryStorage::new());
-    flows::racing_logout_everywhere(Arc::clone(&storage), storage).await;
+    flows::racing_flows(Arc::clone(&storage), storage).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_fs_storage_two_instances() {
     let dir = tempfile::tempdir().unwrap();
-    flows::racing_logout_everywhere(
+    flows::racing_flows(
         Arc::new(FsStorage::new(dir.path()).unwrap()),
         Arc::new(FsStorage::new(dir.path()).unwrap()),
     )
@@ -43,7 +43,7 @@ async fn racing_fs_storage_two_instances() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_redis_storage_two_instances() {
     let server = RedisServer::start();
-    flows::racing_logout_everywhere(
+    flows::racing_flows(
         Arc::new(RedisStorage::connect(&server.url()).await.unwrap()),
         Arc::new(RedisStorage::connect(&server.url()).await.unwrap()),
     )

@@ -27,9 +27,8 @@ async fn the_shared_flows() {
     .await;
 
     let first = Arc::new(storage);
-    flows::racing_requests_keep_every_change(Arc::clone(&first)).await;
     let second = Arc::new(PostgresStorage::connect(&server.url()).await.unwrap());
-    flows::racing_logout_everywhere(first, second).await;
+    flows::racing_flows(first, second).await;
 }
 
 #[tokio::test]

@@ -17,13 +17,12 @@ async fn the_shared_flows_over_a_cluster() {
         .unwrap();
     flows::every_id_based_flow(&storage).await;
     let first = Arc::new(storage);
-    flows::racing_requests_keep_every_change(Arc::clone(&first)).await;
     let second = Arc::new(
         RedisStorage::connect_cluster(&cluster.urls())
             .await
             .unwrap(),
     );
-    flows::racing_logout_everywhere(first, second).await;
+    flows::racing_flows(first, second).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,12 +15,17 @@ pub struct Record<'a> {
     pub text: String,
     /// When the session ends at the latest, if it ends: a backend with its
     /// own expiry (Redis `EX`, a database column) may forget the record from
-    /// then on. The storage checks the times in the record itself, so a
-    /// backend without expiry loses nothing but space.
+    /// then on, and may drop the session's owner index entry from then on.
+    /// The storage checks the times in the record itself, so a backend
+    /// without expiry loses nothing but space.
     pub expires_at: Option<SystemTime>,
     /// The owner the session belongs to (the `#[session(owner)]` field, as
     /// its compact JSON text), if it has one: the key of the owner index.
     pub owner: Option<&'a str>,
+    /// The time now, by the storage's clock: compare `expires_at` of stored
+    /// entries with it (not with the system clock, which a test's clock
+    /// does not move).
+    pub now: SystemTime,
 }
 
 /// A store that keeps one text record per session id: the few operations that
@@ -28,9 +33,23 @@ pub struct Record<'a> {
 ///
 /// The storage does the rest, the same way for every backend: fresh sessions
 /// and unknown ids, expiry from the times in the record, merging the changes
-/// of concurrent requests into the latest record (so none is lost), deleting
-/// old ids after `regenerate_id`, and the owner index behind "log out
-/// everywhere". A backend only stores, compares and deletes text.
+/// of concurrent requests into the latest record (so none is lost), moving a
+/// session to its new id after `regenerate_id` only while its record is still
+/// there (so a session destroyed meanwhile stays destroyed), and the owner
+/// index behind "log out everywhere". A backend only stores, compares and
+/// deletes text.
+///
+/// What the storage relies on, and each shipped backend provides:
+///
+/// - [`replace`](Self::replace) is a compare-and-set: one atomic step;
+/// - the owner index never misses a live session: an entry is added before
+///   (or with) the record it points to, and removed after (or with) it;
+/// - [`unindex`](Self::unindex) does not take out an entry whose record
+///   became a session of that owner after the storage looked (a backend
+///   that cannot check this atomically keeps recent entries).
+///
+/// [`rename`](Self::rename) has a default built on the other operations, so a
+/// backend needs to write it only to make it one atomic step.
 ///
 /// Errors are [`Error::Backend`] (or any [`Error`]); the storage passes them on
 /// to the caller, never panics.
@@ -44,7 +63,8 @@ pub struct Record<'a> {
 /// use std::sync::Mutex;
 ///
 /// use session_schema::{
-///     BackendStorage, Error, Record, Session, SessionBackend, SessionSchema, SessionStorage,
+///     BackendStorage, Error, LoggedIn, Record, Session, SessionBackend, SessionSchema,
+///     SessionStorage,
 /// };
 ///
 /// #[derive(Default)]
@@ -67,7 +87,8 @@ pub struct Record<'a> {
 ///     }
 /// }
 ///
-/// /// Sessions in a map, one lock for the records and the index.
+/// /// Sessions in a map, one lock for the records and the index: every
+/// /// operation is atomic, so the default `rename` is too.
 /// #[derive(Default)]
 /// struct MapBackend(Mutex<Maps>);
 ///
@@ -114,9 +135,13 @@ pub struct Record<'a> {
 ///         Ok(maps.owners.get(owner).map(|ids| ids.iter().cloned().collect()).unwrap_or_default())
 ///     }
 ///
-///     async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
-///         self.0.lock().unwrap().unindex(id, Some(owner));
-///         Ok(())
+///     async fn unindex(&self, owner: &str, id: &str, seen: Option<&[u8]>) -> Result<bool, Error> {
+///         let mut maps = self.0.lock().unwrap();
+///         // Only if the record is still what the storage looked at.
+///         if maps.records.get(id).map(String::as_bytes) == seen {
+///             maps.unindex(id, Some(owner));
+///         }
+///         Ok(!maps.owners.get(owner).is_some_and(|ids| ids.contains(id)))
 ///     }
 /// }
 ///
@@ -128,8 +153,7 @@ pub struct Record<'a> {
 ///
 /// # futures_lite_block_on(async {
 /// let storage = BackendStorage::from_backend(MapBackend::default());
-/// let mut session = Session::<App>::new();
-/// session.set(App::USER_ID, 7);
+/// let session: Session<App, LoggedIn> = Session::<App>::new().log_in(7);
 /// let id = storage.save(&session).await?.expect("a new session is stored");
 /// assert_eq!(storage.owned_by::<App>(&7).await?, vec![id.clone()]);
 /// assert_eq!(storage.destroy_owned_by::<App>(&7).await?, 1);
@@ -146,7 +170,8 @@ pub struct Record<'a> {
 ///
 /// `tests/tests/test_backend.rs` runs the flows every shipped storage passes
 /// (fresh sessions, unknown ids, destroy, regenerate, expiry, racing saves,
-/// revocation) against this backend.
+/// revocation) against this backend, and `tests/tests/test_checker.rs` runs
+/// the concurrency checker against it.
 pub trait SessionBackend: Send + Sync + 'static {
     /// The record stored under `id`, if there is one, as the bytes stored (a
     /// record that is not UTF-8 text, written by another program, reads as
@@ -155,7 +180,8 @@ pub trait SessionBackend: Send + Sync + 'static {
     fn load(&self, id: &str) -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
 
     /// Stores `record` under `id`, replacing whatever is there, and adds `id`
-    /// to the index of `record.owner`.
+    /// to the index of `record.owner` (before the record, or in the same
+    /// atomic step).
     fn insert(
         &self,
         id: &str,
@@ -175,8 +201,33 @@ pub trait SessionBackend: Send + Sync + 'static {
         record: Record<'_>,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
+    /// Moves a session to a new id: only if the record under `from` is still
+    /// exactly `expected`, stores `record` under `to` (indexed under
+    /// `record.owner`) and, unless `keep_from`, deletes `from` (and takes it
+    /// out of `previous_owner`'s index); `false`, changing nothing, when the
+    /// record under `from` changed or is gone. The storage calls it to save a
+    /// session whose id was regenerated, so that a session destroyed (or
+    /// logged out everywhere) meanwhile is not brought back under its new id.
+    ///
+    /// The default does it in steps that keep that promise without a
+    /// transaction: it inserts `to`, then checks `from` (a compare-and-set of
+    /// `from` to an empty record when it is to be deleted, then deletes it),
+    /// and deletes `to` again when the check fails. Until then `to` exists
+    /// but no client knows its id. Write this method to make it one step.
+    fn rename(
+        &self,
+        from: &str,
+        expected: &str,
+        previous_owner: Option<&str>,
+        to: &str,
+        record: Record<'_>,
+        keep_from: bool,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        rename_in_steps(self, from, expected, previous_owner, to, record, keep_from)
+    }
+
     /// Deletes the record under `id`, if any, and takes `id` out of `owner`'s
-    /// index.
+    /// index (after the record, or in the same atomic step).
     fn remove(
         &self,
         id: &str,
@@ -196,9 +247,58 @@ pub trait SessionBackend: Send + Sync + 'static {
         }
     }
 
-    /// Takes `id` out of `owner`'s index (the default does nothing).
-    fn unindex(&self, owner: &str, id: &str) -> impl Future<Output = Result<(), Error>> + Send {
-        let _ = (owner, id);
-        async { Ok(()) }
+    /// Takes `id` out of `owner`'s index: the storage read `seen` under `id`
+    /// (`None`: nothing) and found no live session of `owner` there. Take the
+    /// entry out only if the record is still `seen`; a backend that cannot
+    /// check that atomically with the index keeps entries younger than a
+    /// save can take (an insert in flight writes the index first). Returns
+    /// whether the index is now without the entry (`false`: kept). The
+    /// default does nothing and returns `true`.
+    fn unindex(
+        &self,
+        owner: &str,
+        id: &str,
+        seen: Option<&[u8]>,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        let _ = (owner, id, seen);
+        async { Ok(true) }
     }
+}
+
+/// [`SessionBackend::rename`] in steps of the other operations: insert `to`,
+/// check `from` (emptying it with a compare-and-set when it is to go), and
+/// undo the insert when the check fails.
+pub(crate) async fn rename_in_steps<B: SessionBackend + ?Sized>(
+    backend: &B,
+    from: &str,
+    expected: &str,
+    previous_owner: Option<&str>,
+    to: &str,
+    record: Record<'_>,
+    keep_from: bool,
+) -> Result<bool, Error> {
+    let owner = record.owner;
+    let now = record.now;
+    backend.insert(to, record).await?;
+    let still_there = if keep_from {
+        backend.load(from).await?.as_deref() == Some(expected.as_bytes())
+    } else {
+        let emptied = Record {
+            text: String::new(),
+            expires_at: Some(now),
+            owner: None,
+            now,
+        };
+        backend
+            .replace(from, expected, previous_owner, emptied)
+            .await?
+    };
+    if !still_there {
+        backend.remove(to, owner).await?;
+        return Ok(false);
+    }
+    if !keep_from {
+        backend.remove(from, None).await?;
+    }
+    Ok(true)
 }

@@ -1,16 +1,16 @@
 //! The cookie storage: the whole session in the cookie value.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
-use super::lifecycle::{Lifecycle, lifecycle_setters};
+use super::lifecycle::{Lifecycle, Times, lifecycle_setters};
 use super::{MAX_RECORD_LEN, SessionStorage};
 use crate::data::StoredData;
 use crate::error::Error;
 use crate::schema::Schema;
 use crate::session::Session;
-use crate::state::State;
+use crate::state::StateOf;
 
 /// Keeps the whole session in the cookie, as the JSON `{"i": id, "d": [values, flash]}`
 /// of the reference implementation. Nothing is stored on the server, so it
@@ -28,10 +28,28 @@ use crate::state::State;
 /// [`absolute_timeout`](Self::absolute_timeout), the signed value carries the
 /// session's times (`{"i": .., "d": [values, flash, {"c": created, "t": touched}]}`,
 /// a form the reference reads and ignores), so a client cannot keep a session
-/// alive by keeping its cookie.
+/// alive by keeping its cookie. A value without times (signed before the
+/// timeouts were configured, or by Node.js, which drops them) then reads as
+/// a fresh session, unless [`untimed_created_at`](Self::untimed_created_at)
+/// says when such sessions count as created.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use session_schema::CookieStorage;
+///
+/// // Timeouts turned on today: cookies signed before end within 12 hours,
+/// // as if they had all been created now.
+/// let storage = CookieStorage::new()
+///     .absolute_timeout(Duration::from_secs(12 * 3600))
+///     .untimed_created_at(SystemTime::now());
+/// # let _ = storage;
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct CookieStorage {
     lifecycle: Lifecycle,
+    /// When a value without times counts as created and last touched, if
+    /// such values are accepted at all.
+    untimed_created_at: Option<u64>,
 }
 
 impl CookieStorage {
@@ -42,6 +60,19 @@ impl CookieStorage {
     }
 
     lifecycle_setters!();
+
+    /// Accepts cookie values that carry no times while timeouts are
+    /// configured, counting each as created and last touched at `created`:
+    /// they all end by the timeouts measured from then (and are given times
+    /// of their own when next saved). For a migration to timeouts, or for
+    /// sessions shared with Node.js, whose reference packages write no times.
+    /// Without it, such a value reads as a fresh session: otherwise a cookie
+    /// stolen before the timeouts were turned on would never end.
+    #[must_use]
+    pub fn untimed_created_at(mut self, created: SystemTime) -> Self {
+        self.untimed_created_at = Some(super::lifecycle::unix_secs(created));
+        self
+    }
 }
 
 #[derive(Deserialize)]
@@ -65,6 +96,17 @@ impl SessionStorage for CookieStorage {
         let Ok(mut session) = loaded else {
             return Ok(Session::new());
         };
+        if self.lifecycle.enabled() && session.times().is_none() {
+            // Every read of a cookie is a first read: an untimed value would
+            // count as new each time, and never end.
+            let Some(created) = self.untimed_created_at else {
+                return Ok(Session::new());
+            };
+            session.set_times(Times {
+                created,
+                touched: created,
+            });
+        }
         if let Some(times) = session.times()
             && self.lifecycle.ended(times, self.lifecycle.now())
         {
@@ -74,7 +116,7 @@ impl SessionStorage for CookieStorage {
         Ok(session)
     }
 
-    async fn save<S: Schema, St: State>(
+    async fn save<S: Schema, St: StateOf<S>>(
         &self,
         session: &Session<S, St>,
     ) -> Result<Option<String>, Error> {
@@ -88,7 +130,7 @@ impl SessionStorage for CookieStorage {
         session.cookie_json(stamp).map(Some)
     }
 
-    fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
         self.lifecycle.cookie_max_age(session.times())
     }
 }

@@ -113,16 +113,37 @@ impl FsBackend {
         }
     }
 
-    /// Takes the lock stripe of a session file, waiting at most the lock
-    /// timeout.
-    fn lock_for(&self, path: &Path) -> Result<File, Error> {
-        let dir = self.root.join(".locks");
-        let stripe = path
-            .file_name()
+    /// The lock stripe of a session file: the first byte of its hashed name.
+    fn stripe(path: &Path) -> usize {
+        path.file_name()
             .and_then(|name| name.to_str())
             .and_then(|name| usize::from_str_radix(name.get(..2).unwrap_or("0"), 16).ok())
             .unwrap_or(0)
-            % LOCK_STRIPES;
+            % LOCK_STRIPES
+    }
+
+    /// Takes the lock stripe of a session file, waiting at most the lock
+    /// timeout.
+    fn lock_for(&self, path: &Path) -> Result<File, Error> {
+        self.lock_stripe(Self::stripe(path))
+    }
+
+    /// Takes the lock stripes of two session files, in stripe order (so two
+    /// saves taking the same two never wait for each other), once when they
+    /// share one.
+    fn lock_both(&self, first: &Path, second: &Path) -> Result<Vec<File>, Error> {
+        let (a, b) = (Self::stripe(first), Self::stripe(second));
+        let mut stripes = vec![a.min(b), a.max(b)];
+        stripes.dedup();
+        stripes
+            .into_iter()
+            .map(|stripe| self.lock_stripe(stripe))
+            .collect()
+    }
+
+    /// Takes lock stripe `stripe`, waiting at most the lock timeout.
+    fn lock_stripe(&self, stripe: usize) -> Result<File, Error> {
+        let dir = self.root.join(".locks");
         let lock_path = dir.join(format!("{stripe:02}"));
         let file = match open_private(&lock_path, false) {
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
@@ -196,8 +217,8 @@ impl FsBackend {
         // gone) between its creation here and the write: then make it again.
         let mut attempts = 0;
         loop {
-            create_private_dir(&dir, true)?;
-            let written = open_private(&entry, false).and_then(|mut file| {
+            let written = make_private_dir(&dir, true).and_then(|()| {
+                let mut file = open_private(&entry, false)?;
                 file.set_len(0)?;
                 file.write_all(id.as_bytes())
             });
@@ -219,6 +240,40 @@ impl FsBackend {
         // Gone once its last session is: fails harmlessly while others remain.
         let _ = fs::remove_dir(&dir);
         Ok(())
+    }
+
+    /// Takes out of every owner's index the entries whose session file is
+    /// gone, each checked again under its session's lock (a save in flight
+    /// indexes first, then writes).
+    fn prune_index(&self) -> Result<usize, Error> {
+        let owners = self.root.join(".owners");
+        let dirs = match fs::read_dir(&owners) {
+            Ok(dirs) => dirs,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(source) => return Err(Error::io(&owners, source)),
+        };
+        let mut pruned = 0;
+        for dir in dirs.flatten() {
+            let Ok(entries) = fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Ok(id) = fs::read_to_string(entry.path()) else {
+                    continue;
+                };
+                let path = self.path(&id);
+                if path.exists() {
+                    continue;
+                }
+                let _lock = self.lock_for(&path)?;
+                if !path.exists() {
+                    remove_file(&entry.path())?;
+                    pruned += 1;
+                }
+            }
+            let _ = fs::remove_dir(dir.path());
+        }
+        Ok(pruned)
     }
 }
 
@@ -273,6 +328,37 @@ impl SessionBackend for FsBackend {
         .await
     }
 
+    async fn rename(
+        &self,
+        from: &str,
+        expected: &str,
+        previous_owner: Option<&str>,
+        to: &str,
+        record: Record<'_>,
+        keep_from: bool,
+    ) -> Result<bool, Error> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        let expected = expected.to_owned();
+        let previous = previous_owner.map(str::to_owned);
+        let owner = record.owner.map(str::to_owned);
+        let text = record.text;
+        self.run(move |backend| {
+            let (from_path, to_path) = (backend.path(&from), backend.path(&to));
+            let _locks = backend.lock_both(&from_path, &to_path)?;
+            if FsBackend::read_file(&from_path)?.as_deref() != Some(expected.as_bytes()) {
+                return Ok(false);
+            }
+            backend.index(&to, owner.as_deref())?;
+            FsBackend::write_file(&to_path, &text)?;
+            if !keep_from {
+                remove_file(&from_path)?;
+                backend.unindex_now(&from, previous.as_deref())?;
+            }
+            Ok(true)
+        })
+        .await
+    }
+
     async fn remove(&self, id: &str, owner: Option<&str>) -> Result<(), Error> {
         let id = id.to_owned();
         let owner = owner.map(str::to_owned);
@@ -304,11 +390,19 @@ impl SessionBackend for FsBackend {
         .await
     }
 
-    async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
+    async fn unindex(&self, owner: &str, id: &str, seen: Option<&[u8]>) -> Result<bool, Error> {
         let id = id.to_owned();
         let owner = owner.to_owned();
-        self.run(move |backend| backend.unindex_now(&id, Some(&owner)))
-            .await
+        let seen = seen.map(<[u8]>::to_vec);
+        self.run(move |backend| {
+            let path = backend.path(&id);
+            let _lock = backend.lock_for(&path)?;
+            if FsBackend::read_file(&path)? == seen {
+                backend.unindex_now(&id, Some(&owner))?;
+            }
+            Ok(!backend.owner_dir(&owner).join(hex_sha256(&id)).exists())
+        })
+        .await
     }
 }
 
@@ -341,11 +435,15 @@ impl BackendStorage<FsBackend> {
     }
 
     /// Deletes every session file whose session has ended, by the storage's
-    /// timeouts; returns how many. Files that are not sessions are left alone.
+    /// timeouts, and takes the owner index entries of deleted sessions out
+    /// of the index; returns how many sessions. Files that are not sessions
+    /// are left alone. The fs storage expires nothing by itself: call it now
+    /// and then (from a timer task, say).
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the directory cannot be listed.
+    /// [`Error::Io`] when the directory cannot be listed, or a lock is held
+    /// for longer than the lock timeout.
     pub fn sweep(&self) -> Result<usize, Error> {
         if !self.lifecycle.enabled() {
             return Ok(0);
@@ -362,17 +460,27 @@ impl BackendStorage<FsBackend> {
                 continue;
             };
             for file in files.flatten() {
-                let ended = fs::read_to_string(file.path()).ok().is_some_and(|text| {
-                    StoredData::parse(&text)
-                        .ok()
-                        .and_then(|data| data.times)
-                        .is_some_and(|times| self.lifecycle.ended(times, now))
-                });
-                if ended && fs::remove_file(file.path()).is_ok() {
+                let ended = |path: &Path| {
+                    fs::read_to_string(path).ok().is_some_and(|text| {
+                        StoredData::parse(&text)
+                            .ok()
+                            .and_then(|data| data.times)
+                            .is_some_and(|times| self.lifecycle.ended(times, now))
+                    })
+                };
+                let path = file.path();
+                if !ended(&path) {
+                    continue;
+                }
+                // Checked again under the session's lock: a save may have
+                // touched it since.
+                let _lock = self.backend.lock_for(&path)?;
+                if ended(&path) && fs::remove_file(&path).is_ok() {
                     removed += 1;
                 }
             }
         }
+        self.backend.prune_index()?;
         Ok(removed)
     }
 }
@@ -398,18 +506,32 @@ fn open_private(path: &Path, new: bool) -> io::Result<File> {
 /// Creates a directory only its owner can enter (with its parents when
 /// `parents`), or leaves an existing one as it is.
 fn create_private_dir(dir: &Path, parents: bool) -> Result<(), Error> {
+    make_private_dir(dir, parents).map_err(|source| Error::io(dir, source))
+}
+
+/// [`create_private_dir`], with the I/O error as it is: `NotFound` when
+/// another process removed the directory meanwhile.
+fn make_private_dir(dir: &Path, parents: bool) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(parents);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     match builder.create(dir) {
         Ok(()) => {}
-        Err(error) if error.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
-        Err(source) => return Err(Error::io(dir, source)),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            return if dir.is_dir() {
+                Ok(())
+            } else {
+                Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "the directory was removed meanwhile",
+                ))
+            };
+        }
+        Err(error) => return Err(error),
     }
     #[cfg(unix)]
-    fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-        .map_err(|source| Error::io(dir, source))?;
+    fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     Ok(())
 }
 

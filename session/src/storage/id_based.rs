@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::id::Redacted;
 use crate::schema::{HasOwner, Schema};
 use crate::session::Session;
-use crate::state::State;
+use crate::state::StateOf;
 
 /// How often a save retries when another request changed the record between
 /// the read and the write of its merge.
@@ -92,7 +92,7 @@ impl<B: SessionBackend> BackendStorage<B> {
             let owner = owner?;
             let mut live = Vec::new();
             for id in self.backend.owned(&owner).await? {
-                if self.owned_record::<S>(&id, &owner).await? {
+                if self.examine::<S>(&id, &owner).await? == Entry::Live {
                     live.push(id);
                 }
             }
@@ -102,12 +102,20 @@ impl<B: SessionBackend> BackendStorage<B> {
 
     /// Destroys every live session whose owner is `owner` ("log out
     /// everywhere", after a password change, say) and returns how many there
-    /// were. A request that saves one of them afterwards does not bring it
-    /// back.
+    /// were.
+    ///
+    /// When it returns, no session of `owner` that existed when it was called
+    /// is left, whatever ran meanwhile: a request that saves one of them
+    /// afterwards does not bring it back, and one that regenerated its id
+    /// meanwhile moved it only while it still existed, into the index this
+    /// looks at again until a pass finds nothing more. Only a `log_in` that
+    /// completes while this runs may leave a new session.
     ///
     /// # Errors
     ///
-    /// When the backend fails, or keeps no owner index.
+    /// When the backend fails, keeps no owner index, or the owner's sessions
+    /// kept changing for [`MAX_DESTROY_PASSES`] passes (nothing is promised
+    /// then: call it again).
     pub fn destroy_owned_by<S: HasOwner>(
         &self,
         owner: &S::Owner,
@@ -116,36 +124,66 @@ impl<B: SessionBackend> BackendStorage<B> {
         async move {
             let owner = owner?;
             let mut destroyed = 0;
-            for id in self.backend.owned(&owner).await? {
-                if self.owned_record::<S>(&id, &owner).await? {
-                    self.backend.remove(&id, Some(&owner)).await?;
-                    destroyed += 1;
+            for _ in 0..MAX_DESTROY_PASSES {
+                let mut changed = false;
+                for id in self.backend.owned(&owner).await? {
+                    match self.examine::<S>(&id, &owner).await? {
+                        Entry::Live => {
+                            self.backend.remove(&id, Some(&owner)).await?;
+                            destroyed += 1;
+                            changed = true;
+                        }
+                        // Moved, destroyed or ended meanwhile: where it went
+                        // is in the index now, for the next pass.
+                        Entry::Gone => changed = true,
+                        Entry::Pending => {}
+                    }
+                }
+                if !changed {
+                    return Ok(destroyed);
                 }
             }
-            Ok(destroyed)
+            Err(Error::Backend(
+                format!(
+                    "the sessions of this owner kept changing for {MAX_DESTROY_PASSES} passes of destroy_owned_by"
+                )
+                .into(),
+            ))
         }
     }
 
-    /// Whether `id` holds a live session of `owner`; unindexes it otherwise.
-    async fn owned_record<S: Schema>(&self, id: &str, owner: &str) -> Result<bool, Error> {
-        let live_owner = match self.backend.load(id).await?.map(String::from_utf8) {
-            Some(Ok(text)) => match StoredData::parse(&text) {
-                Ok(data)
-                    if !data
-                        .times
-                        .is_some_and(|times| self.lifecycle.ended(times, self.lifecycle.now())) =>
+    /// What the owner index entry `id` of `owner` points to. Entries of
+    /// sessions gone or owned by someone else are taken out of the index
+    /// (ended sessions are deleted).
+    async fn examine<S: Schema>(&self, id: &str, owner: &str) -> Result<Entry, Error> {
+        // Twice at most: a record that appears while the entry is examined
+        // was being saved (the backend keeps its entry) and is looked at again.
+        for _ in 0..2 {
+            let bytes = self.backend.load(id).await?;
+            let data = bytes
+                .as_deref()
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .and_then(|text| StoredData::parse(text).ok());
+            if let Some(data) = &data {
+                if data
+                    .times
+                    .is_some_and(|times| self.lifecycle.ended(times, self.lifecycle.now()))
                 {
-                    owner_of::<S>(&data)
+                    self.backend
+                        .remove(id, owner_of::<S>(data).as_deref())
+                        .await?;
+                    self.backend.unindex(owner, id, None).await?;
+                    return Ok(Entry::Gone);
                 }
-                _ => None,
-            },
-            Some(Err(_)) | None => None,
-        };
-        if live_owner.as_deref() == Some(owner) {
-            return Ok(true);
+                if owner_of::<S>(data).as_deref() == Some(owner) {
+                    return Ok(Entry::Live);
+                }
+            }
+            if self.backend.unindex(owner, id, bytes.as_deref()).await? {
+                return Ok(Entry::Gone);
+            }
         }
-        self.backend.unindex(owner, id).await?;
-        Ok(false)
+        Ok(Entry::Pending)
     }
 
     /// The session a cookie value (an id) designates.
@@ -164,7 +202,12 @@ impl<B: SessionBackend> BackendStorage<B> {
             });
         };
         // A record that exists but cannot be read is never overwritten: the
-        // request gets a fresh session under a new id.
+        // request gets a fresh session under a new id. An empty record is
+        // a session on its way out (a backend's `rename` empties it before
+        // deleting it).
+        if bytes.is_empty() {
+            return Ok(Session::new());
+        }
         let Ok(text) = String::from_utf8(bytes) else {
             tracing::warn!(
                 session = %Redacted(id),
@@ -186,7 +229,7 @@ impl<B: SessionBackend> BackendStorage<B> {
             Err(error) => {
                 tracing::warn!(
                     session = %Redacted(id),
-                    %error,
+                    error = %JsonErrorPlace(&error),
                     "a stored session is not valid session data; reading it as absent"
                 );
                 return Ok(Session::new());
@@ -206,11 +249,15 @@ impl<B: SessionBackend> BackendStorage<B> {
     /// - destroyed: deletes it under every id it was stored under, and clears
     ///   the cookie;
     /// - clean, and not due for a touch: nothing;
-    /// - loaded from this storage with its id unchanged: applies this
+    /// - read from this storage, and ended since (by a timeout): nothing, so
+    ///   an ended session is never written again;
+    /// - new: writes it under its id;
+    /// - read from this storage with its id unchanged: applies this
     ///   request's changes to the latest record atomically;
-    /// - otherwise (new, or regenerated): writes the whole session under its
-    ///   id, then deletes `delete_id`.
-    async fn save_session<S: Schema, St: State>(
+    /// - read from this storage under another id (regenerated): applies this
+    ///   request's changes to the latest record of the old id and moves it
+    ///   to the new id, only while the old record is still there.
+    async fn save_session<S: Schema, St: StateOf<S>>(
         &self,
         session: &Session<S, St>,
     ) -> Result<Option<String>, Error> {
@@ -225,90 +272,169 @@ impl<B: SessionBackend> BackendStorage<B> {
         if !session.dirty() && !touch {
             return Ok(None);
         }
+        if session.was_loaded()
+            && session
+                .times()
+                .is_some_and(|times| self.lifecycle.ended(times, now))
+        {
+            return Ok(None);
+        }
         let expires_at = self.lifecycle.expires_at(stamp, now);
-        if session.updates_stored_record() {
-            return self.merge(session, stamp, expires_at).await;
+        let clock_now = self.lifecycle.clock.now();
+        if !session.was_loaded() {
+            let text = session.data_json(stamp)?;
+            let owner = owner_in::<S>(&text);
+            let record = Record {
+                text,
+                expires_at,
+                owner: owner.as_deref(),
+                now: clock_now,
+            };
+            self.backend.insert(session.id(), record).await?;
+            if let Some(owner) = owner {
+                self.prune_owner::<S>(&owner, session.id()).await;
+            }
+            return Ok(Some(session.id().to_owned()));
         }
-        let text = session.data_json(stamp)?;
-        let owner = owner_in::<S>(&text);
-        let record = Record {
-            text,
-            expires_at,
-            owner: owner.as_deref(),
-        };
-        self.backend.insert(session.id(), record).await?;
-        if let Some(old) = session.delete_id() {
-            let previous = owner_in::<S>(session.stored_text());
-            self.backend.remove(old, previous.as_deref()).await?;
-        }
-        Ok(Some(session.id().to_owned()))
+        self.write_loaded(session, stamp, expires_at, clock_now)
+            .await
     }
 
-    async fn merge<S: Schema, St: State>(
+    /// After a login: takes out of the owner's index what no longer is a
+    /// live session of theirs (at most [`PRUNED_PER_LOGIN`] entries looked
+    /// at), so the index of an owner stays within their live sessions,
+    /// whether or not the backend expires anything by itself. The login is
+    /// saved already: a backend error here is logged, not returned.
+    async fn prune_owner<S: Schema>(&self, owner: &str, logged_in: &str) {
+        let pruned = async {
+            let listed = self.backend.owned(owner).await?;
+            for id in listed
+                .iter()
+                .filter(|id| *id != logged_in)
+                .take(PRUNED_PER_LOGIN)
+            {
+                self.examine::<S>(id, owner).await?;
+            }
+            Ok::<(), Error>(())
+        };
+        if let Err(error) = pruned.await {
+            tracing::debug!(%error, "the owner index could not be pruned after a login");
+        }
+    }
+
+    /// Writes the changes of a session read from this storage into the latest
+    /// record of the id it was read under: in place, or moved to its new id.
+    /// A compare-and-set each time, retried with a fresh merge when another
+    /// request got in between; nothing when the record is gone (the session
+    /// was destroyed or ended meanwhile).
+    async fn write_loaded<S: Schema, St: StateOf<S>>(
         &self,
         session: &Session<S, St>,
         stamp: Stamp,
         expires_at: Option<std::time::SystemTime>,
+        now: std::time::SystemTime,
     ) -> Result<Option<String>, Error> {
-        // Most of the time nobody changed the record since this request read
-        // it: then the session's own data is the merge, written in one step.
-        let text = session.data_json(stamp)?;
-        let owner = owner_in::<S>(&text);
-        let previous = owner_in::<S>(session.stored_text());
-        let record = Record {
-            text,
-            expires_at,
-            owner: owner.as_deref(),
-        };
-        if self
-            .backend
-            .replace(
-                session.id(),
-                session.stored_text(),
-                previous.as_deref(),
-                record,
-            )
-            .await?
-        {
-            return Ok(Some(session.id().to_owned()));
-        }
-        for attempt in 1..=MAX_MERGE_ATTEMPTS {
-            tracing::debug!(
-                session = %Redacted(session.id()),
-                attempt,
-                "the stored session changed since this request read it; merging this request's changes"
-            );
-            let Some(latest) = self.backend.load(session.id()).await? else {
-                // Destroyed (or expired) since this request read it: leave it gone.
-                return Ok(None);
+        let from = session.original_id();
+        let moved = session.id() != from;
+        let mut latest = session.stored_text().to_owned();
+        for attempt in 0..=MAX_MERGE_ATTEMPTS {
+            let text = if attempt == 0 {
+                // Most of the time nobody changed the record since this
+                // request read it: then the session's own data is the merge.
+                session.data_json(stamp)?
+            } else {
+                tracing::debug!(
+                    session = %Redacted(from),
+                    attempt,
+                    "the stored session changed since this request read it; merging this request's changes"
+                );
+                match self.backend.load(from).await? {
+                    Some(bytes) if !bytes.is_empty() => match String::from_utf8(bytes) {
+                        Ok(stored) => latest = stored,
+                        // Overwritten by something that is not a session: leave it be.
+                        Err(_) => return Ok(None),
+                    },
+                    // Destroyed, moved or ended since this request read it:
+                    // leave it gone.
+                    _ => return Ok(None),
+                }
+                session.merge_into(&latest, stamp)?
             };
-            let Ok(latest) = String::from_utf8(latest) else {
-                // Overwritten by something that is not a session: leave it be.
-                return Ok(None);
-            };
-            let merged = session.merge_into(&latest, stamp)?;
-            let owner = owner_in::<S>(&merged);
+            let owner = owner_in::<S>(&text);
             let previous = owner_in::<S>(&latest);
             let record = Record {
-                text: merged,
+                text,
                 expires_at,
                 owner: owner.as_deref(),
+                now,
             };
-            if self
-                .backend
-                .replace(session.id(), &latest, previous.as_deref(), record)
-                .await?
-            {
+            let written = if moved {
+                let keep_from = session.delete_id().is_none();
+                self.backend
+                    .rename(from, &latest, previous.as_deref(), session.id(), record, keep_from)
+                    .await?
+            } else {
+                self.backend
+                    .replace(from, &latest, previous.as_deref(), record)
+                    .await?
+            };
+            if written {
+                if let Some(owner) = &owner
+                    && owner_in::<S>(&latest).as_ref() != Some(owner)
+                {
+                    self.prune_owner::<S>(owner, session.id()).await;
+                }
                 return Ok(Some(session.id().to_owned()));
             }
         }
         Err(Error::Backend(
             format!(
                 "session {} changed {MAX_MERGE_ATTEMPTS} times while this request saved it",
-                Redacted(session.id())
+                Redacted(from)
             )
             .into(),
         ))
+    }
+}
+
+/// What an owner index entry points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    /// A live session of the owner.
+    Live,
+    /// Nothing of the owner any more: the entry is gone from the index.
+    Gone,
+    /// Nothing yet: a save may be writing it (the backend kept the entry).
+    Pending,
+}
+
+/// How many entries of an owner's index a login looks at, to take out
+/// those of sessions that ended: a bounded cost per login, which keeps up
+/// as long as fewer sessions of one owner end between two of its logins.
+const PRUNED_PER_LOGIN: usize = 32;
+
+/// How many times [`BackendStorage::destroy_owned_by`] goes over an owner's
+/// index while its sessions keep moving, before it gives up with an error.
+pub const MAX_DESTROY_PASSES: usize = 16;
+
+/// A JSON error's category and place, without the text of the input that
+/// serde quotes in its message (a stored value must not reach the logs).
+struct JsonErrorPlace<'a>(&'a serde_json::Error);
+
+impl std::fmt::Display for JsonErrorPlace<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let category = match self.0.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "JSON of the wrong shape",
+            serde_json::error::Category::Eof => "cut-off JSON",
+        };
+        write!(
+            f,
+            "{category} at line {} column {}",
+            self.0.line(),
+            self.0.column()
+        )
     }
 }
 
@@ -317,14 +443,14 @@ impl<B: SessionBackend> SessionStorage for BackendStorage<B> {
         self.read_session(cookie_value).await
     }
 
-    async fn save<S: Schema, St: State>(
+    async fn save<S: Schema, St: StateOf<S>>(
         &self,
         session: &Session<S, St>,
     ) -> Result<Option<String>, Error> {
         self.save_session(session).await
     }
 
-    fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
         self.lifecycle.cookie_max_age(session.times())
     }
 }

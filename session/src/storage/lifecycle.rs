@@ -246,8 +246,10 @@ impl Lifecycle {
             return None;
         };
         let remaining = self.remaining(times, now)?;
-        let now = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(now))?;
-        Some(now.checked_add(remaining).unwrap_or(now))
+        // An end too far to represent is no end: the session lives on.
+        SystemTime::UNIX_EPOCH
+            .checked_add(Duration::from_secs(now))?
+            .checked_add(remaining)
     }
 }
 
@@ -367,7 +369,11 @@ mod tests {
         };
         assert!(!huge.ended(times, now));
         assert!(huge.remaining(times, now).is_some());
-        assert!(huge.expires_at(stamp, now).is_some());
+        assert_eq!(
+            huge.expires_at(stamp, now),
+            None,
+            "an end past what SystemTime holds is no end"
+        );
         assert!(!huge.touch_due(Some(times), now));
     }
 

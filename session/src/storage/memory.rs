@@ -237,6 +237,27 @@ impl SessionBackend for MemoryBackend {
         Ok(true)
     }
 
+    async fn rename(
+        &self,
+        from: &str,
+        expected: &str,
+        _previous_owner: Option<&str>,
+        to: &str,
+        record: Record<'_>,
+        keep_from: bool,
+    ) -> Result<bool, Error> {
+        let mut memory = self.lock();
+        match memory.records.peek(from) {
+            Some(entry) if entry.text == expected && !entry.expired() => {}
+            _ => return Ok(false),
+        }
+        memory.write(to, record);
+        if !keep_from {
+            memory.remove(from);
+        }
+        Ok(true)
+    }
+
     async fn remove(&self, id: &str, _owner: Option<&str>) -> Result<(), Error> {
         self.lock().remove(id);
         Ok(())
@@ -251,9 +272,13 @@ impl SessionBackend for MemoryBackend {
             .unwrap_or_default())
     }
 
-    async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
-        self.lock().unindex(id, Some(owner));
-        Ok(())
+    async fn unindex(&self, owner: &str, id: &str, seen: Option<&[u8]>) -> Result<bool, Error> {
+        let mut memory = self.lock();
+        let current = memory.records.peek(id).map(|entry| entry.text.as_bytes());
+        if current == seen {
+            memory.unindex(id, Some(owner));
+        }
+        Ok(!memory.owners.get(owner).is_some_and(|ids| ids.contains(id)))
     }
 }
 

@@ -24,7 +24,7 @@ use std::time::Duration;
 use crate::error::Error;
 use crate::schema::Schema;
 use crate::session::Session;
-use crate::state::State;
+use crate::state::StateOf;
 
 pub use backend::{Record, SessionBackend};
 pub use cookie::CookieStorage;
@@ -110,7 +110,7 @@ pub trait SessionStorage: Send + Sync {
     /// # Errors
     ///
     /// When the backend fails or a value cannot be serialized.
-    fn save<S: Schema, St: State>(
+    fn save<S: Schema, St: StateOf<S>>(
         &self,
         session: &Session<S, St>,
     ) -> impl Future<Output = Result<Option<String>, Error>> + Send;
@@ -120,7 +120,7 @@ pub trait SessionStorage: Send + Sync {
     /// the cookie's `Max-Age` and `Expires` roll forward with the session.
     /// `None` (the default) leaves the cookie's own attributes. Session layers
     /// call it; call it yourself when writing the cookie by hand.
-    fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
         let _ = session;
         None
     }
@@ -136,14 +136,14 @@ impl<T: SessionStorage> SessionStorage for std::sync::Arc<T> {
         (**self).read(cookie_value)
     }
 
-    fn save<S: Schema, St: State>(
+    fn save<S: Schema, St: StateOf<S>>(
         &self,
         session: &Session<S, St>,
     ) -> impl Future<Output = Result<Option<String>, Error>> + Send {
         (**self).save(session)
     }
 
-    fn cookie_max_age<S: Schema, St: State>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
         (**self).cookie_max_age(session)
     }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use tokio_postgres::{Client, NoTls, Statement};
 
@@ -53,9 +54,10 @@ struct Connection {
     load: Statement,
     insert: Statement,
     replace: Statement,
+    rename: Statement,
+    rename_keeping: Statement,
     remove: Statement,
     owned: Statement,
-    unindex: Statement,
     sweep: Statement,
 }
 
@@ -141,16 +143,33 @@ impl PostgresBackend {
                  WHERE id = $1 AND record = $2 AND {live}"
             ))
             .await?,
+            // The old row is deleted (or locked, when kept) in the statement
+            // that writes the new one: if another transaction deleted or
+            // changed it first, nothing is written.
+            rename: prepare(format!(
+                "WITH old AS (
+                     DELETE FROM {table} WHERE id = $1 AND record = $2 AND {live} RETURNING 1
+                 )
+                 INSERT INTO {table} (id, record, expires_at, owner)
+                 SELECT $3, $4, $5, $6 FROM old
+                 ON CONFLICT (id) DO UPDATE SET record = $4, expires_at = $5, owner = $6"
+            ))
+            .await?,
+            rename_keeping: prepare(format!(
+                "WITH old AS (
+                     SELECT 1 FROM {table} WHERE id = $1 AND record = $2 AND {live} FOR UPDATE
+                 )
+                 INSERT INTO {table} (id, record, expires_at, owner)
+                 SELECT $3, $4, $5, $6 FROM old
+                 ON CONFLICT (id) DO UPDATE SET record = $4, expires_at = $5, owner = $6"
+            ))
+            .await?,
             remove: prepare(format!("DELETE FROM {table} WHERE id = $1")).await?,
             owned: prepare(format!(
                 "SELECT id FROM {table} WHERE owner = $1 AND {live}"
             ))
             .await?,
-            unindex: prepare(format!(
-                "UPDATE {table} SET owner = NULL WHERE id = $1 AND owner = $2"
-            ))
-            .await?,
-            sweep: prepare(format!("DELETE FROM {table} WHERE expires_at <= now()")).await?,
+            sweep: prepare(format!("DELETE FROM {table} WHERE expires_at <= $1")).await?,
             client,
         });
         *self
@@ -160,20 +179,20 @@ impl PostgresBackend {
         Ok(connection)
     }
 
-    /// Deletes every row whose session has ended; returns how many.
-    async fn sweep(&self) -> Result<u64, Error> {
+    /// Deletes every row whose session ended by `now`; returns how many.
+    async fn sweep(&self, now: SystemTime) -> Result<u64, Error> {
         let connection = self.connection().await?;
         connection
             .client
-            .execute(&connection.sweep, &[])
+            .execute(&connection.sweep, &[&now])
             .await
             .map_err(backend)
     }
 
     /// Counts a write, and sweeps every [`SWEEP_EVERY`] of them.
-    async fn wrote(&self) -> Result<(), Error> {
+    async fn wrote(&self, now: SystemTime) -> Result<(), Error> {
         if self.writes.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            self.sweep().await?;
+            self.sweep(now).await?;
         }
         Ok(())
     }
@@ -236,7 +255,7 @@ impl SessionBackend for PostgresBackend {
             )
             .await
             .map_err(backend)?;
-        self.wrote().await
+        self.wrote(record.now).await
     }
 
     async fn replace(
@@ -261,8 +280,42 @@ impl SessionBackend for PostgresBackend {
             )
             .await
             .map_err(backend)?;
-        self.wrote().await?;
+        self.wrote(record.now).await?;
         Ok(updated == 1)
+    }
+
+    async fn rename(
+        &self,
+        from: &str,
+        expected: &str,
+        _previous_owner: Option<&str>,
+        to: &str,
+        record: Record<'_>,
+        keep_from: bool,
+    ) -> Result<bool, Error> {
+        let connection = self.connection().await?;
+        let statement = if keep_from {
+            &connection.rename_keeping
+        } else {
+            &connection.rename
+        };
+        let written = connection
+            .client
+            .execute(
+                statement,
+                &[
+                    &from,
+                    &expected,
+                    &to,
+                    &record.text,
+                    &record.expires_at,
+                    &record.owner,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        self.wrote(record.now).await?;
+        Ok(written == 1)
     }
 
     async fn remove(&self, id: &str, _owner: Option<&str>) -> Result<(), Error> {
@@ -285,14 +338,10 @@ impl SessionBackend for PostgresBackend {
         Ok(rows.into_iter().map(|row| row.get(0)).collect())
     }
 
-    async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
-        let connection = self.connection().await?;
-        connection
-            .client
-            .execute(&connection.unindex, &[&id, &owner])
-            .await
-            .map_err(backend)?;
-        Ok(())
+    /// The index is the `owner` column of each row, written with the row:
+    /// an entry never outlives its record.
+    async fn unindex(&self, _owner: &str, _id: &str, _seen: Option<&[u8]>) -> Result<bool, Error> {
+        Ok(true)
     }
 }
 
@@ -321,14 +370,15 @@ impl BackendStorage<PostgresBackend> {
         ))
     }
 
-    /// Deletes every row whose session has ended (by its expiry column);
-    /// returns how many.
+    /// Deletes every row whose session has ended (by its expiry column and
+    /// the storage's clock); returns how many. Rows are also swept every
+    /// thousand writes.
     ///
     /// # Errors
     ///
     /// [`Error::Backend`] when the server fails.
     pub async fn sweep(&self) -> Result<u64, Error> {
-        self.backend.sweep().await
+        self.backend.sweep(self.lifecycle.clock.now()).await
     }
 }
 

@@ -1,5 +1,6 @@
 //! The Redis storage (feature `redis`).
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -7,15 +8,35 @@ use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{Script, ScriptInvocation};
 
-use super::backend::{Record, SessionBackend};
+use super::backend::{Record, SessionBackend, rename_in_steps};
 use super::hex_sha256;
 use super::id_based::BackendStorage;
 use crate::error::Error;
 
+/// Lua shared by the scripts that change an owner index (`idx`, a sorted
+/// set of ids scored by when each session ends, in milliseconds of the
+/// storage's clock): drops the entries of sessions that ended by `now`, and
+/// lets the index itself expire with its last session.
+const INDEX_UPKEEP: &str = r"
+local function upkeep(idx, now)
+  redis.call('ZREMRANGEBYSCORE', idx, '-inf', now)
+  local last = redis.call('ZRANGE', idx, -1, -1, 'WITHSCORES')
+  if last[2] == nil then
+    return
+  end
+  local ends = tonumber(last[2])
+  if ends >= tonumber(ARGV[#ARGV]) then
+    redis.call('PERSIST', idx)
+  else
+    redis.call('PEXPIRE', idx, math.max(1, math.floor(ends - now)))
+  end
+end
+";
+
 /// Writes a record and adds it to its owner's index.
 /// KEYS[1]: the key; KEYS[2]: the owner's index, if any.
-/// ARGV[1]: the record; ARGV[2]: seconds to live, or 0 to keep the key's
-/// expiry as it is; ARGV[3]: the id.
+/// ARGV: the record, seconds to live (0: keep the key's expiry), the id,
+/// the session's end (ms), now (ms), the "never ends" score.
 const INSERT: &str = r"
 if tonumber(ARGV[2]) > 0 then
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
@@ -23,17 +44,20 @@ else
   redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
 end
 if KEYS[2] then
-  redis.call('SADD', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+  upkeep(KEYS[2], tonumber(ARGV[5]))
 end
 return 1
 ";
 
 /// Replaces a record only if it is still what the request loaded, in one
-/// step, and moves it between owner indexes when its owner changed.
-/// KEYS[1]: the key; KEYS[2], KEYS[3]: the previous and the new owner's
-/// index (`ARGV[5]` says which are given: "", "p", "n" or "pn").
-/// ARGV[1]: the expected record; ARGV[2]: the new record; ARGV[3]: seconds to
-/// live, or 0 to keep the key's expiry; ARGV[4]: the id.
+/// step, and keeps the owner indexes in step: the previous owner's loses the
+/// id when the owner changed, the current owner's gets it (or its new end).
+/// KEYS[1]: the key; then the previous owner's index if ARGV[5] has "p",
+/// the current owner's if it has "n".
+/// ARGV: the expected record, the new record, seconds to live (0: keep the
+/// key's expiry), the id, which indexes are given, the session's end (ms),
+/// now (ms), the "never ends" score.
 const REPLACE: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0
@@ -45,11 +69,44 @@ else
 end
 local next = 2
 if string.find(ARGV[5], 'p') then
-  redis.call('SREM', KEYS[next], ARGV[4])
+  redis.call('ZREM', KEYS[next], ARGV[4])
   next = next + 1
 end
 if string.find(ARGV[5], 'n') then
-  redis.call('SADD', KEYS[next], ARGV[4])
+  redis.call('ZADD', KEYS[next], ARGV[6], ARGV[4])
+  upkeep(KEYS[next], tonumber(ARGV[7]))
+end
+return 1
+";
+
+/// Moves a session to a new id only if the old record is still what the
+/// request loaded, in one step.
+/// KEYS[1]: the old key; KEYS[2]: the new key; then the previous owner's
+/// index if ARGV[5] has "p" (the old id leaves it), the new owner's if it
+/// has "n".
+/// ARGV: the expected record, the new record, seconds to live (0: none),
+/// the new id, which indexes are given, the session's end (ms), now (ms),
+/// the old id, "k" to keep the old record, the "never ends" score.
+const RENAME: &str = r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+else
+  redis.call('SET', KEYS[2], ARGV[2])
+end
+if ARGV[9] ~= 'k' then
+  redis.call('DEL', KEYS[1])
+end
+local next = 3
+if string.find(ARGV[5], 'p') then
+  redis.call('ZREM', KEYS[next], ARGV[8])
+  next = next + 1
+end
+if string.find(ARGV[5], 'n') then
+  redis.call('ZADD', KEYS[next], ARGV[6], ARGV[4])
+  upkeep(KEYS[next], tonumber(ARGV[7]))
 end
 return 1
 ";
@@ -57,8 +114,8 @@ return 1
 /// Replaces a record only if it is still what the request loaded: the
 /// single-key form for a cluster, where the owner indexes live in other
 /// slots and are updated by separate commands.
-/// KEYS[1]: the key. ARGV[1]: the expected record; ARGV[2]: the new record;
-/// ARGV[3]: seconds to live, or 0 to keep the key's expiry.
+/// KEYS[1]: the key. ARGV: the expected record, the new record, seconds to
+/// live (0: keep the key's expiry).
 const REPLACE_ONE: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0
@@ -76,10 +133,67 @@ return 1
 const REMOVE: &str = r"
 redis.call('DEL', KEYS[1])
 if KEYS[2] then
-  redis.call('SREM', KEYS[2], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
 end
 return 1
 ";
+
+/// Takes an id out of an owner's index if its record is still what the
+/// storage saw (nothing, or that text).
+/// KEYS[1]: the key; KEYS[2]: the index. ARGV: the id, "s" if a record was
+/// seen (else it was absent), the record seen.
+const UNINDEX: &str = r"
+local current = redis.call('GET', KEYS[1])
+local same
+if ARGV[2] == 's' then
+  same = current == ARGV[3]
+else
+  same = current == false
+end
+if same then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+end
+return redis.call('ZSCORE', KEYS[2], ARGV[1]) == false and 1 or 0
+";
+
+/// A cluster's owner index: adds (or refreshes) an entry, remembering when
+/// it was added in the companion set `recent` (same slot): an entry whose
+/// record is not written yet is not taken for a stale one.
+/// KEYS[1]: the index; KEYS[2]: its `recent` set. ARGV: the id, the
+/// session's end (ms), now (ms), the grace (ms), the "never ends" score.
+const CLUSTER_INDEX_ADD: &str = r"
+local clock = redis.call('TIME')
+local wall = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[2], wall, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', wall - tonumber(ARGV[4]))
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
+upkeep(KEYS[1], tonumber(ARGV[3]))
+return 1
+";
+
+/// A cluster's owner index: takes an entry out unless it was added within
+/// the grace (its record may be on its way).
+/// KEYS[1]: the index; KEYS[2]: its `recent` set. ARGV: the id, the grace (ms).
+const CLUSTER_UNINDEX: &str = r"
+local clock = redis.call('TIME')
+local wall = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local added = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if added and tonumber(added) > wall - tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+";
+
+/// The score of an index entry whose session never ends: 2^53 - 1, the
+/// largest integer a Redis score holds exactly (about year 287,000 in ms).
+const NEVER_ENDS: u64 = (1 << 53) - 1;
+
+/// How long a cluster keeps an index entry whose record it cannot find
+/// (an insert writes the index first, in another slot).
+const CLUSTER_GRACE_MS: u64 = 60_000;
 
 /// The longest time to live written, in seconds (about 68 years): Redis
 /// refuses expiries whose milliseconds overflow.
@@ -98,8 +212,15 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 /// so an expiry set by another client survives. A save that updates a loaded
 /// session applies only that request's changes, with a compare-and-set
 /// script, so two requests of one user changing different keys at once both
-/// keep their change. The owner index of "log out everywhere" is one set per
-/// owner, `session-owner:<sha256 of the owner>`, updated by the same scripts.
+/// keep their change. A regenerated session moves to its new key in one
+/// script, only while its old record is still there.
+///
+/// The owner index of "log out everywhere" is one sorted set per owner,
+/// `session-owners:{<sha256 of the owner>}` (the prefix without its colon,
+/// then `-owners:`), holding the owner's session ids scored by when each
+/// session ends; the scripts that write a session update it in the same
+/// step, drop the entries of sessions that ended, and let the set expire
+/// with its last session, so it holds the owner's live sessions only.
 ///
 /// The connection is a [`redis::aio::ConnectionManager`]: when Redis goes
 /// away, calls fail with [`Error::Backend`] and the storage reconnects by
@@ -114,10 +235,35 @@ pub struct RedisBackend {
     connection: Connection,
     prefix: String,
     owner_prefix: String,
+    scripts: Arc<Scripts>,
+}
+
+/// The scripts, loaded once.
+struct Scripts {
     insert: Script,
     replace: Script,
+    rename: Script,
     replace_one: Script,
     remove: Script,
+    unindex: Script,
+    cluster_index_add: Script,
+    cluster_unindex: Script,
+}
+
+impl Scripts {
+    fn new() -> Self {
+        let with_upkeep = |body: &str| Script::new(&format!("{INDEX_UPKEEP}{body}"));
+        Scripts {
+            insert: with_upkeep(INSERT),
+            replace: with_upkeep(REPLACE),
+            rename: with_upkeep(RENAME),
+            replace_one: Script::new(REPLACE_ONE),
+            remove: Script::new(REMOVE),
+            unindex: Script::new(UNINDEX),
+            cluster_index_add: with_upkeep(CLUSTER_INDEX_ADD),
+            cluster_unindex: Script::new(CLUSTER_UNINDEX),
+        }
+    }
 }
 
 /// One Redis, or a cluster of them.
@@ -196,10 +342,7 @@ impl RedisBackend {
             connection,
             prefix: String::new(),
             owner_prefix: String::new(),
-            insert: Script::new(INSERT),
-            replace: Script::new(REPLACE),
-            replace_one: Script::new(REPLACE_ONE),
-            remove: Script::new(REMOVE),
+            scripts: Arc::new(Scripts::new()),
         };
         backend.set_prefix("session:");
         backend
@@ -207,26 +350,46 @@ impl RedisBackend {
 
     fn set_prefix(&mut self, prefix: &str) {
         prefix.clone_into(&mut self.prefix);
-        self.owner_prefix = format!("{}-owner:", prefix.trim_end_matches(':'));
+        self.owner_prefix = format!("{}-owners:", prefix.trim_end_matches(':'));
     }
 
     fn key(&self, id: &str) -> String {
         format!("{}{id}", self.prefix)
     }
 
+    /// The owner's index: its hash in braces, so that its companion key
+    /// lives in the same cluster slot.
     fn owner_key(&self, owner: &str) -> String {
-        format!("{}{}", self.owner_prefix, hex_sha256(owner))
+        format!("{}{{{}}}", self.owner_prefix, hex_sha256(owner))
+    }
+
+    /// The companion of a cluster's owner index: when each entry was added.
+    fn recent_key(&self, owner: &str) -> String {
+        format!("{}:recent", self.owner_key(owner))
     }
 
     fn clustered(&self) -> bool {
         matches!(self.connection, Connection::Cluster(_))
     }
 
-    /// Adds `id` to, or takes it out of, `owner`'s index: a command of its own.
-    async fn edit_index(&self, owner: &str, id: &str, add: bool) -> Result<(), Error> {
-        let verb = if add { "SADD" } else { "SREM" };
+    /// A cluster's index: adds `id` (or refreshes its end), a command of its own.
+    async fn cluster_index(&self, owner: &str, id: &str, record: &Record<'_>) -> Result<(), Error> {
+        let mut invocation = self.scripts.cluster_index_add.key(self.owner_key(owner));
+        invocation
+            .key(self.recent_key(owner))
+            .arg(id)
+            .arg(score(record.expires_at))
+            .arg(millis(record.now))
+            .arg(CLUSTER_GRACE_MS)
+            .arg(NEVER_ENDS);
+        self.connection.invoke::<i64>(&invocation).await?;
+        Ok(())
+    }
+
+    /// A cluster's index: takes `id` out.
+    async fn cluster_unindex_now(&self, owner: &str, id: &str) -> Result<(), Error> {
         self.connection
-            .query::<i64>(redis::cmd(verb).arg(self.owner_key(owner)).arg(id))
+            .query::<i64>(redis::cmd("ZREM").arg(self.owner_key(owner)).arg(id))
             .await?;
         Ok(())
     }
@@ -244,14 +407,23 @@ fn backend(error: redis::RedisError) -> Error {
     Error::Backend(Box::new(error))
 }
 
-/// Seconds until `expires_at` (at least one), or 0 for no expiry.
-fn ttl_secs(expires_at: Option<SystemTime>) -> u64 {
+/// Seconds from `now` until `expires_at` (at least one), or 0 for no expiry.
+fn ttl_secs(expires_at: Option<SystemTime>, now: SystemTime) -> u64 {
     expires_at.map_or(0, |at| {
-        let left = at
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO);
+        let left = at.duration_since(now).unwrap_or(Duration::ZERO);
         (left.as_secs() + u64::from(left.subsec_nanos() > 0)).clamp(1, MAX_TTL_SECS)
     })
+}
+
+/// Milliseconds since the Unix epoch.
+fn millis(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// An index entry's score: when its session ends, in milliseconds.
+fn score(expires_at: Option<SystemTime>) -> u64 {
+    expires_at.map_or(NEVER_ENDS, |at| millis(at).min(NEVER_ENDS))
 }
 
 impl SessionBackend for RedisBackend {
@@ -262,11 +434,11 @@ impl SessionBackend for RedisBackend {
     }
 
     async fn insert(&self, id: &str, record: Record<'_>) -> Result<(), Error> {
-        let ttl = ttl_secs(record.expires_at);
+        let ttl = ttl_secs(record.expires_at, record.now);
         if self.clustered() {
             // Other slots: the index first, so it never misses a live session.
             if let Some(owner) = record.owner {
-                self.edit_index(owner, id, true).await?;
+                self.cluster_index(owner, id, &record).await?;
             }
             let mut set = redis::cmd("SET");
             set.arg(self.key(id)).arg(record.text);
@@ -277,11 +449,17 @@ impl SessionBackend for RedisBackend {
             }
             return self.connection.query::<()>(&set).await;
         }
-        let mut invocation = self.insert.key(self.key(id));
+        let mut invocation = self.scripts.insert.key(self.key(id));
         if let Some(owner) = record.owner {
             invocation.key(self.owner_key(owner));
         }
-        invocation.arg(record.text).arg(ttl).arg(id);
+        invocation
+            .arg(record.text)
+            .arg(ttl)
+            .arg(id)
+            .arg(score(record.expires_at))
+            .arg(millis(record.now))
+            .arg(NEVER_ENDS);
         self.connection.invoke::<i64>(&invocation).await?;
         Ok(())
     }
@@ -293,41 +471,84 @@ impl SessionBackend for RedisBackend {
         previous_owner: Option<&str>,
         record: Record<'_>,
     ) -> Result<bool, Error> {
-        let ttl = ttl_secs(record.expires_at);
+        let ttl = ttl_secs(record.expires_at, record.now);
         let moved = previous_owner != record.owner;
         if self.clustered() {
-            if moved && let Some(owner) = record.owner {
-                self.edit_index(owner, id, true).await?;
+            // The index first: the new owner's entry, or a later end for
+            // the current one, before the record that needs it.
+            if let Some(owner) = record.owner {
+                self.cluster_index(owner, id, &record).await?;
             }
-            let mut invocation = self.replace_one.key(self.key(id));
+            let mut invocation = self.scripts.replace_one.key(self.key(id));
             invocation.arg(expected).arg(record.text).arg(ttl);
             let replaced = self.connection.invoke::<i64>(&invocation).await? == 1;
             if replaced
                 && moved
                 && let Some(previous) = previous_owner
             {
-                self.edit_index(previous, id, false).await?;
+                self.cluster_unindex_now(previous, id).await?;
             }
             return Ok(replaced);
         }
-        let mut invocation = self.replace.key(self.key(id));
-        let mut index_moves = String::new();
-        if moved {
-            if let Some(previous) = previous_owner {
-                invocation.key(self.owner_key(previous));
-                index_moves.push('p');
-            }
-            if let Some(owner) = record.owner {
-                invocation.key(self.owner_key(owner));
-                index_moves.push('n');
-            }
+        let mut invocation = self.scripts.replace.key(self.key(id));
+        let mut indexes = String::new();
+        if moved && let Some(previous) = previous_owner {
+            invocation.key(self.owner_key(previous));
+            indexes.push('p');
+        }
+        if let Some(owner) = record.owner {
+            invocation.key(self.owner_key(owner));
+            indexes.push('n');
         }
         invocation
             .arg(expected)
             .arg(record.text)
             .arg(ttl)
             .arg(id)
-            .arg(index_moves);
+            .arg(indexes)
+            .arg(score(record.expires_at))
+            .arg(millis(record.now))
+            .arg(NEVER_ENDS);
+        Ok(self.connection.invoke::<i64>(&invocation).await? == 1)
+    }
+
+    async fn rename(
+        &self,
+        from: &str,
+        expected: &str,
+        previous_owner: Option<&str>,
+        to: &str,
+        record: Record<'_>,
+        keep_from: bool,
+    ) -> Result<bool, Error> {
+        if self.clustered() {
+            // The two keys are in different slots: the storage's steps.
+            return rename_in_steps(self, from, expected, previous_owner, to, record, keep_from)
+                .await;
+        }
+        let ttl = ttl_secs(record.expires_at, record.now);
+        let mut invocation = self.scripts.rename.key(self.key(from));
+        invocation.key(self.key(to));
+        let mut indexes = String::new();
+        if !keep_from && let Some(previous) = previous_owner {
+            invocation.key(self.owner_key(previous));
+            indexes.push('p');
+        }
+        if let Some(owner) = record.owner {
+            invocation.key(self.owner_key(owner));
+            indexes.push('n');
+        }
+        invocation
+            .arg(expected)
+            .arg(record.text)
+            .arg(ttl)
+            .arg(to)
+            .arg(indexes)
+            .arg(score(record.expires_at))
+            .arg(millis(record.now))
+            .arg(from)
+            .arg(if keep_from { "k" } else { "" })
+            .arg(NEVER_ENDS);
         Ok(self.connection.invoke::<i64>(&invocation).await? == 1)
     }
 
@@ -337,11 +558,11 @@ impl SessionBackend for RedisBackend {
                 .query::<i64>(redis::cmd("DEL").arg(self.key(id)))
                 .await?;
             if let Some(owner) = owner {
-                self.edit_index(owner, id, false).await?;
+                self.cluster_unindex_now(owner, id).await?;
             }
             return Ok(());
         }
-        let mut invocation = self.remove.key(self.key(id));
+        let mut invocation = self.scripts.remove.key(self.key(id));
         if let Some(owner) = owner {
             invocation.key(self.owner_key(owner));
         }
@@ -352,12 +573,26 @@ impl SessionBackend for RedisBackend {
 
     async fn owned(&self, owner: &str) -> Result<Vec<String>, Error> {
         self.connection
-            .query(redis::cmd("SMEMBERS").arg(self.owner_key(owner)))
+            .query(redis::cmd("ZRANGE").arg(self.owner_key(owner)).arg(0).arg(-1))
             .await
     }
 
-    async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
-        self.edit_index(owner, id, false).await
+    async fn unindex(&self, owner: &str, id: &str, seen: Option<&[u8]>) -> Result<bool, Error> {
+        if self.clustered() {
+            let mut invocation = self.scripts.cluster_unindex.key(self.owner_key(owner));
+            invocation
+                .key(self.recent_key(owner))
+                .arg(id)
+                .arg(CLUSTER_GRACE_MS);
+            return Ok(self.connection.invoke::<i64>(&invocation).await? == 1);
+        }
+        let mut invocation = self.scripts.unindex.key(self.key(id));
+        invocation.key(self.owner_key(owner)).arg(id);
+        match seen {
+            Some(seen) => invocation.arg("s").arg(seen),
+            None => invocation.arg("").arg(""),
+        };
+        Ok(self.connection.invoke::<i64>(&invocation).await? == 1)
     }
 }
 
@@ -390,7 +625,7 @@ impl BackendStorage<RedisBackend> {
     }
 
     /// The prefix of the keys (default `session:`); owner indexes go under
-    /// the prefix without its colon and `-owner:` (`session-owner:`).
+    /// the prefix without its colon and `-owners:` (`session-owners:`).
     #[must_use]
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.backend.set_prefix(&prefix.into());

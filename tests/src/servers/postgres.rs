@@ -14,7 +14,8 @@ use super::process::{free_port, is_root, wait_for};
 pub struct Postgres {
     child: Child,
     port: u16,
-    _dir: tempfile::TempDir,
+    user: Option<(u32, u32)>,
+    dir: tempfile::TempDir,
 }
 
 impl Postgres {
@@ -61,41 +62,34 @@ impl Postgres {
         );
 
         let port = free_port();
-        let mut server = Command::new(bin.join("postgres"));
-        server.args([
-            "-D",
-            data.to_str().unwrap(),
-            "-p",
-            &port.to_string(),
-            "-k",
-            dir.path().to_str().unwrap(),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-        ]);
-        as_user(&mut server);
-        let child = server.spawn().expect("postgres runs");
-        wait_for(port, "PostgreSQL", Duration::from_secs(30));
-        // Listening is not ready: wait until it accepts sessions.
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while !Command::new(bin.join("pg_isready"))
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "PostgreSQL did not become ready"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let child = spawn_server(dir.path(), port, user);
         Postgres {
             child,
             port,
-            _dir: dir,
+            user,
+            dir,
         }
+    }
+
+    /// Crashes the server (an immediate shutdown: no checkpoint, so the
+    /// restart recovers from the write-ahead log) and starts it again on the
+    /// same port and data.
+    ///
+    /// # Panics
+    ///
+    /// When it does not start again.
+    pub fn restart(&mut self) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a process id");
+        // SAFETY: `kill` has no memory-safety preconditions; `pid` is our child.
+        unsafe { libc::kill(pid, libc::SIGQUIT) };
+        let _ = self.child.wait();
+        self.child = spawn_server(self.dir.path(), self.port, self.user);
+    }
+
+    /// The server's port.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// The connection string.
@@ -113,6 +107,46 @@ impl Drop for Postgres {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `postgres` on the cluster in `dir` and waits until it accepts sessions.
+fn spawn_server(dir: &Path, port: u16, user: Option<(u32, u32)>) -> Child {
+    let bin = bin_dir();
+    let data = dir.join("data");
+    let mut server = Command::new(bin.join("postgres"));
+    server.args([
+        "-D",
+        data.to_str().unwrap(),
+        "-p",
+        &port.to_string(),
+        "-k",
+        dir.to_str().unwrap(),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+    ]);
+    if let Some((uid, gid)) = user {
+        server.uid(uid).gid(gid);
+    }
+    server.stdout(Stdio::null()).stderr(Stdio::null());
+    let child = server.spawn().expect("postgres runs");
+    wait_for(port, "PostgreSQL", Duration::from_secs(30));
+    // Listening is not ready: wait until it accepts sessions.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !Command::new(bin.join("pg_isready"))
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "PostgreSQL did not become ready"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
 }
 
 /// Where Debian keeps the server's programs: `/usr/lib/postgresql/<version>/bin`.

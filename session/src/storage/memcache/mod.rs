@@ -1,9 +1,11 @@
 //! The Memcached storage (feature `memcache`).
 
+mod index;
 mod protocol;
 
 use std::time::{Duration, SystemTime};
 
+use index::{Edit, IndexEntry};
 use protocol::{Answer, Pool};
 
 use super::backend::{Record, SessionBackend};
@@ -16,6 +18,18 @@ const INDEX_ATTEMPTS: usize = 32;
 /// Memcached reads an expiry up to 30 days as seconds from now, and a larger
 /// one as a Unix time.
 const RELATIVE_EXPIRY_LIMIT: u64 = 30 * 24 * 3600;
+/// Memcached's longest key.
+const MAX_KEY_LEN: usize = 250;
+/// What an owner index key adds to the prefix: `owner:`, 64 hex digits, `:`
+/// and two of the bucket.
+const OWNER_KEY_SUFFIX_LEN: usize = 6 + 64 + 3;
+/// The longest key prefix: an owner index key must fit in memcached's 250 bytes.
+pub const MAX_PREFIX_LEN: usize = MAX_KEY_LEN - OWNER_KEY_SUFFIX_LEN;
+/// How many items an owner's index is spread over, by the id's hash.
+const INDEX_BUCKETS: usize = 64;
+/// How long an index entry whose record cannot be found is kept: an insert
+/// writes the index first, then the record.
+const INDEX_GRACE: Duration = Duration::from_secs(60);
 
 /// Keeps sessions in Memcached, as `@remix-run/session-storage-memcache@0.1.1`
 /// does: the key is `remix:session:` (the prefix is configurable) followed by
@@ -24,11 +38,17 @@ const RELATIVE_EXPIRY_LIMIT: u64 = 30 * 24 * 3600;
 /// updates a loaded session is a compare-and-set (`gets`, then `cas`), so
 /// concurrent requests of one user never lose each other's changes.
 ///
-/// Memcached keeps no sets, so the owner index of "log out everywhere" is one
-/// key per owner holding its session ids, updated by compare-and-set beside
-/// (not atomically with) the session's own key: an entry is added before the
-/// session is written and removed after it is deleted, and entries that
-/// point to no live session are pruned by [`owned_by`](BackendStorage::owned_by).
+/// Memcached keeps no sets, so the owner index of "log out everywhere" is
+/// spread over 64 items per owner (by the hash of each session id), each a
+/// list of the owner's session ids with when each session ends, updated by
+/// compare-and-set beside (not atomically with) the session's own key: an
+/// entry is added (or its end moved) before the session is written and
+/// removed after it is deleted; the entries of sessions that ended are
+/// dropped whenever the item is written, and the item expires with its last
+/// session, so the index holds the owner's live sessions and no item grows
+/// with sessions that ended. An entry whose session cannot be found is kept
+/// for a minute after it was written (its session may be on its way), then
+/// pruned by [`owned_by`](BackendStorage::owned_by).
 ///
 /// Memcached may evict any key when memory runs short, and loses everything
 /// when it restarts: a session gone that way reads as a fresh one. The
@@ -62,44 +82,45 @@ impl MemcacheBackend {
         format!("{}{}", self.prefix, hex_sha256(id))
     }
 
-    fn owner_key(&self, owner: &str) -> String {
-        format!("{}owner:{}", self.prefix, hex_sha256(owner))
+    /// The item of `owner`'s index that holds `id`'s entry.
+    fn bucket_key(&self, owner: &str, id: &str) -> String {
+        let bucket = usize::from_str_radix(&hex_sha256(id)[..2], 16).unwrap_or(0) % INDEX_BUCKETS;
+        self.bucket(owner, bucket)
     }
 
-    /// Adds `id` to, or takes it out of, `owner`'s index, by compare-and-set.
-    async fn edit_index(&self, owner: &str, id: &str, add: bool) -> Result<(), Error> {
-        let key = self.owner_key(owner);
+    fn bucket(&self, owner: &str, bucket: usize) -> String {
+        format!("{}owner:{}:{bucket:02x}", self.prefix, hex_sha256(owner))
+    }
+
+    /// Changes `owner`'s index entry of `id` by compare-and-set; returns
+    /// whether the entry is now as asked (for an unindex: gone).
+    async fn edit_index(&self, owner: &str, id: &str, edit: Edit) -> Result<bool, Error> {
+        let key = self.bucket_key(owner, id);
         for _ in 0..INDEX_ATTEMPTS {
             let current = self.pool.gets(&key).await.map_err(backend)?;
-            let mut ids: Vec<String> = current
+            let mut entries = current
                 .as_ref()
-                .map(|item| {
-                    String::from_utf8_lossy(&item.value)
-                        .lines()
-                        .map(str::to_owned)
-                        .collect()
-                })
+                .map(|item| index::parse(&item.value))
                 .unwrap_or_default();
-            let present = ids.iter().any(|existing| existing == id);
-            if present == add {
-                return Ok(());
+            let wall = index::millis(SystemTime::now());
+            let Some(changed) = index::apply(&mut entries, id, &edit, wall, INDEX_GRACE) else {
+                return Ok(false);
+            };
+            if !changed {
+                return Ok(true);
             }
-            if add {
-                ids.push(id.to_owned());
-            } else {
-                ids.retain(|existing| existing != id);
-            }
-            let value = ids.join("\n");
+            let value = index::write(&entries);
+            let exptime = bucket_exptime(&entries, edit.now().unwrap_or(wall));
             let stored = match current {
                 Some(item) => self
                     .pool
-                    .store("cas", &key, value.as_bytes(), 0, Some(item.cas)),
-                None => self.pool.store("add", &key, value.as_bytes(), 0, None),
+                    .store("cas", &key, value.as_bytes(), exptime, Some(item.cas)),
+                None => self.pool.store("add", &key, value.as_bytes(), exptime, None),
             }
             .await
             .map_err(backend)?;
             if stored == Answer::Stored {
-                return Ok(());
+                return Ok(true);
             }
         }
         Err(Error::Backend(
@@ -120,19 +141,31 @@ fn backend(error: std::io::Error) -> Error {
     Error::Backend(Box::new(error))
 }
 
-/// Memcached's `exptime` for a record ending at `expires_at` (0: never).
-fn exptime(expires_at: Option<SystemTime>) -> u64 {
+/// Memcached's `exptime` for a record ending at `expires_at` (0: never),
+/// counted from `now`.
+fn exptime(expires_at: Option<SystemTime>, now: SystemTime) -> u64 {
     let Some(at) = expires_at else {
         return 0;
     };
-    let now = SystemTime::now();
     let left = at.duration_since(now).unwrap_or(Duration::ZERO);
     let seconds = (left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1);
     if seconds <= RELATIVE_EXPIRY_LIMIT {
         seconds
     } else {
-        super::lifecycle::unix_secs(at)
+        super::lifecycle::unix_secs(SystemTime::now() + left)
     }
+}
+
+/// An index item's `exptime`: its last session's end (never, if one never
+/// ends), and not before the grace of its newest entry.
+fn bucket_exptime(entries: &[IndexEntry], now_ms: u64) -> u64 {
+    if entries.iter().any(|entry| entry.ends.is_none()) {
+        return 0;
+    }
+    let last = entries.iter().filter_map(|entry| entry.ends).max().unwrap_or(now_ms);
+    let left = Duration::from_millis(last.saturating_sub(now_ms)).max(INDEX_GRACE);
+    let now = SystemTime::now();
+    exptime(now.checked_add(left), now)
 }
 
 impl SessionBackend for MemcacheBackend {
@@ -143,10 +176,10 @@ impl SessionBackend for MemcacheBackend {
 
     async fn insert(&self, id: &str, record: Record<'_>) -> Result<(), Error> {
         if let Some(owner) = record.owner {
-            self.edit_index(owner, id, true).await?;
+            self.edit_index(owner, id, Edit::add(&record)).await?;
         }
         let key = self.key(id);
-        let exptime = exptime(record.expires_at);
+        let exptime = exptime(record.expires_at, record.now);
         self.pool
             .store("set", &key, record.text.as_bytes(), exptime, None)
             .await
@@ -168,11 +201,12 @@ impl SessionBackend for MemcacheBackend {
         if current.value != expected.as_bytes() {
             return Ok(false);
         }
-        let moved = previous_owner != record.owner;
-        if moved && let Some(owner) = record.owner {
-            self.edit_index(owner, id, true).await?;
+        // The entry first (a new owner's, or the current owner's new end),
+        // so the index never holds an earlier end than the record.
+        if let Some(owner) = record.owner {
+            self.edit_index(owner, id, Edit::add(&record)).await?;
         }
-        let exptime = exptime(record.expires_at);
+        let exptime = exptime(record.expires_at, record.now);
         let stored = self
             .pool
             .store(
@@ -187,8 +221,10 @@ impl SessionBackend for MemcacheBackend {
         if stored != Answer::Stored {
             return Ok(false);
         }
-        if moved && let Some(previous) = previous_owner {
-            self.edit_index(previous, id, false).await?;
+        if previous_owner != record.owner
+            && let Some(previous) = previous_owner
+        {
+            self.edit_index(previous, id, Edit::Remove).await?;
         }
         Ok(true)
     }
@@ -196,30 +232,25 @@ impl SessionBackend for MemcacheBackend {
     async fn remove(&self, id: &str, owner: Option<&str>) -> Result<(), Error> {
         self.pool.delete(&self.key(id)).await.map_err(backend)?;
         if let Some(owner) = owner {
-            self.edit_index(owner, id, false).await?;
+            self.edit_index(owner, id, Edit::Remove).await?;
         }
         Ok(())
     }
 
     async fn owned(&self, owner: &str) -> Result<Vec<String>, Error> {
-        let item = self
-            .pool
-            .gets(&self.owner_key(owner))
-            .await
-            .map_err(backend)?;
-        Ok(item
-            .map(|item| {
-                String::from_utf8_lossy(&item.value)
-                    .lines()
-                    .filter(|id| !id.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default())
+        let keys: Vec<String> = (0..INDEX_BUCKETS)
+            .map(|bucket| self.bucket(owner, bucket))
+            .collect();
+        let items = self.pool.get_many(&keys).await.map_err(backend)?;
+        Ok(items
+            .iter()
+            .flat_map(|item| index::parse(item))
+            .map(|entry| entry.id)
+            .collect())
     }
 
-    async fn unindex(&self, owner: &str, id: &str) -> Result<(), Error> {
-        self.edit_index(owner, id, false).await
+    async fn unindex(&self, owner: &str, id: &str, _seen: Option<&[u8]>) -> Result<bool, Error> {
+        self.edit_index(owner, id, Edit::RemoveUnlessRecent).await
     }
 }
 
@@ -234,20 +265,24 @@ impl BackendStorage<MemcacheBackend> {
     }
 
     /// The prefix of the keys (default `remix:session:`, as the reference's):
-    /// printable ASCII without spaces, at most 186 bytes, so a key stays
-    /// within memcached's 250. Anything else keeps the default.
-    #[must_use]
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+    /// printable ASCII without spaces, of at most [`MAX_PREFIX_LEN`] (177)
+    /// bytes, so every key (an owner index's is the longest) stays within
+    /// memcached's 250.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for any other prefix.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Result<Self, Error> {
         let prefix = prefix.into();
-        let valid = prefix.len() <= 186 && prefix.bytes().all(|b| b.is_ascii_graphic());
-        if valid {
-            self.backend.prefix = prefix;
-        } else {
-            tracing::warn!(
-                prefix = %prefix.escape_debug(),
-                "a memcached key prefix must be printable ASCII without spaces, of at most 186 bytes; keeping the default"
-            );
+        if prefix.len() > MAX_PREFIX_LEN || !prefix.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::InvalidConfig(format!(
+                "a memcached key prefix must be printable ASCII without spaces, of at most \
+                 {MAX_PREFIX_LEN} bytes (so an owner index key stays within memcached's {MAX_KEY_LEN}); \
+                 this one is {} bytes",
+                prefix.len()
+            )));
         }
-        self
+        self.backend.prefix = prefix;
+        Ok(self)
     }
 }

@@ -1,5 +1,9 @@
 //! The few commands of memcached's text protocol the storage needs (`gets`,
-//! `set`, `add`, `cas`, `delete`), over a pool of Tokio TCP connections.
+//! `get` of several keys, `set`, `add`, `cas`, `delete`), over a pool of
+//! Tokio TCP connections. Every reply is bounded: a line, a value and the
+//! number of values read back have a limit, a value must be the one asked
+//! for and end with `\r\n`, so a hostile or confused server costs a
+//! bounded amount of memory and gets an error.
 //!
 //! Why not a client crate: the maintained async one (`async-memcached`)
 //! has no `gets`/`cas` in its text protocol, which a compare-and-set needs,
@@ -18,6 +22,9 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_IDLE: usize = 32;
 /// The longest value read back (memcached's own default item limit is 1 MiB).
 const MAX_VALUE_LEN: usize = 8 << 20;
+/// The longest reply line: a `VALUE` line is a key of at most 250 bytes and
+/// three numbers.
+const MAX_LINE_LEN: usize = 1024;
 
 /// A stored value and its compare-and-set token.
 pub(crate) struct Item {
@@ -122,6 +129,13 @@ impl Pool {
         self.done(connection, result)
     }
 
+    /// `get k1 k2 ...`: the values of the keys that exist (one round trip).
+    pub(crate) async fn get_many(&self, keys: &[String]) -> io::Result<Vec<Vec<u8>>> {
+        let mut connection = self.connection().await?;
+        let result = within(connection.get_many(keys)).await;
+        self.done(connection, result)
+    }
+
     /// `delete key`; a missing key is no error.
     pub(crate) async fn delete(&self, key: &str) -> io::Result<()> {
         let mut connection = self.connection().await?;
@@ -133,7 +147,34 @@ impl Pool {
 impl Connection {
     async fn gets(&mut self, key: &str) -> io::Result<Option<Item>> {
         self.write(&[b"gets ", key.as_bytes(), b"\r\n"]).await?;
-        self.read_value().await
+        let item = self.read_value(&[key]).await?;
+        if item.is_some() {
+            let end = self.read_line().await?;
+            if end != "END" {
+                return Err(unexpected(&end));
+            }
+        }
+        Ok(item.map(|(_, item)| item))
+    }
+
+    async fn get_many(&mut self, keys: &[String]) -> io::Result<Vec<Vec<u8>>> {
+        let mut command = Vec::with_capacity(4 + keys.iter().map(|key| key.len() + 1).sum::<usize>());
+        command.extend_from_slice(b"gets");
+        for key in keys {
+            command.push(b' ');
+            command.extend_from_slice(key.as_bytes());
+        }
+        command.extend_from_slice(b"\r\n");
+        self.write(&[&command]).await?;
+        let wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let mut values = Vec::new();
+        while let Some((_, item)) = self.read_value(&wanted).await? {
+            if values.len() == keys.len() {
+                return Err(unexpected("more values than keys asked for"));
+            }
+            values.push(item.value);
+        }
+        Ok(values)
     }
 
     async fn store(&mut self, header: &str, value: &[u8]) -> io::Result<Answer> {
@@ -163,25 +204,40 @@ impl Connection {
         stream.flush().await
     }
 
+    /// One reply line, without its `\r\n`, of at most [`MAX_LINE_LEN`] bytes.
     async fn read_line(&mut self) -> io::Result<String> {
-        let mut line = String::new();
-        if self.stream.read_line(&mut line).await? == 0 {
+        let mut line = Vec::new();
+        let limit = u64::try_from(MAX_LINE_LEN + 2).unwrap_or(u64::MAX);
+        let read = (&mut self.stream)
+            .take(limit)
+            .read_until(b'\n', &mut line)
+            .await?;
+        if read == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "memcached closed the connection",
             ));
         }
+        if line.last() != Some(&b'\n') {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a reply line from memcached is longer than {MAX_LINE_LEN} bytes"),
+            ));
+        }
+        let line = String::from_utf8_lossy(&line);
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
 
-    /// Reads `VALUE <key> <flags> <bytes> <cas>\r\n<data>\r\nEND\r\n`, or `END`.
-    async fn read_value(&mut self) -> io::Result<Option<Item>> {
+    /// Reads `VALUE <key> <flags> <bytes> <cas>\r\n<data>\r\n` for one of
+    /// `wanted`, or `None` at `END`.
+    async fn read_value(&mut self, wanted: &[&str]) -> io::Result<Option<(String, Item)>> {
         let line = self.read_line().await?;
         if line == "END" {
             return Ok(None);
         }
         let mut fields = line.split(' ');
-        let (Some("VALUE"), Some(_key), Some(_flags), Some(len), Some(cas)) = (
+        let (Some("VALUE"), Some(key), Some(_flags), Some(len), Some(cas), None) = (
+            fields.next(),
             fields.next(),
             fields.next(),
             fields.next(),
@@ -190,19 +246,24 @@ impl Connection {
         ) else {
             return Err(unexpected(&line));
         };
+        if !wanted.contains(&key) {
+            return Err(unexpected(&format!(
+                "a value for a key that was not asked for: {line}"
+            )));
+        }
         let len: usize = len.parse().map_err(|_| unexpected(&line))?;
         let cas: u64 = cas.parse().map_err(|_| unexpected(&line))?;
         if len > MAX_VALUE_LEN {
             return Err(unexpected(&line));
         }
+        let key = key.to_owned();
         let mut value = vec![0; len + 2];
         self.stream.read_exact(&mut value).await?;
-        value.truncate(len);
-        let end = self.read_line().await?;
-        if end != "END" {
-            return Err(unexpected(&end));
+        if !value.ends_with(b"\r\n") {
+            return Err(unexpected("a value that does not end with \\r\\n"));
         }
-        Ok(Some(Item { value, cas }))
+        value.truncate(len);
+        Ok(Some((key, Item { value, cas })))
     }
 }
 
