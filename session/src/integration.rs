@@ -7,6 +7,7 @@
 //! its extractor, and after the handler calls [`Sessions::finish`] and writes
 //! the headers it returns. Adding a framework touches nothing here.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -38,6 +39,21 @@ pub(crate) fn varies_on_cookie<'a>(values: impl IntoIterator<Item = &'a [u8]>) -
                 .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case(VARY))
         })
     })
+}
+
+/// A request's `Cookie` header lines joined as one (copied only when there
+/// are several). Bytes that are not UTF-8 become U+FFFD: only the session
+/// cookie's own pair needs to be readable, so another cookie set by a page
+/// script or a sibling subdomain (`theme=café`) cannot log the user out.
+pub(crate) fn cookie_header<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Option<Cow<'a, str>> {
+    let mut lines = lines.into_iter().map(String::from_utf8_lossy);
+    let first = lines.next()?;
+    Some(lines.fold(first, |mut joined, line| {
+        let joined_mut = joined.to_mut();
+        joined_mut.push_str("; ");
+        joined_mut.push_str(&line);
+        joined
+    }))
 }
 
 /// A session layer's settings, shared by the requests it serves.

@@ -219,8 +219,6 @@ where
 )]
 pub trait SettableIn<St> {}
 impl<St> SettableIn<St> for role::Plain {}
-// A destroyed session reports its own error ("cannot `set` on a destroyed session").
-impl SettableIn<Destroyed> for role::Owner {}
 
 /// Implemented by the key roles a session in state `St` may `unset`: every
 /// role on an active session; on a logged-in one, no owner and no key enum

@@ -75,6 +75,10 @@ pub struct Session<S: Schema, St: StateOf<S> = Active> {
     loaded: bool,
     /// When the session was created and last touched, as its storage read them.
     times: Option<Times>,
+    /// Whether `times` were given by the storage rather than stored (a
+    /// cookie without times, accepted as created at a set time): the next
+    /// save writes them.
+    times_assumed: bool,
     /// Where the session returns when dropped, if a web framework lent it out.
     home: Option<Arc<Home<S>>>,
     marker: PhantomData<fn() -> (S, St)>,
@@ -150,6 +154,7 @@ impl<S: Schema> Session<S> {
             source,
             loaded: false,
             times: None,
+            times_assumed: false,
             home: None,
             marker: PhantomData,
         }
@@ -436,9 +441,16 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         self.times
     }
 
-    /// Gives the session the times a storage counts it as having.
-    pub(crate) fn set_times(&mut self, times: Times) {
+    /// Gives the session the times a storage counts it as having, though
+    /// none were stored: the next save writes them.
+    pub(crate) fn assume_times(&mut self, times: Times) {
         self.times = Some(times);
+        self.times_assumed = true;
+    }
+
+    /// Whether the session's times were assumed by its storage, not stored.
+    pub(crate) fn times_assumed(&self) -> bool {
+        self.times_assumed
     }
 
     /// Marks the session as read from a storage, with the times it was stored with.
@@ -778,6 +790,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             source: std::mem::take(&mut self.source),
             loaded: self.loaded,
             times: self.times,
+            times_assumed: self.times_assumed,
             home: self.home.take(),
             marker: PhantomData,
         }

@@ -27,12 +27,9 @@ pub trait State: sealed::Sealed + Send + Sync + 'static {
 /// [`Session`](crate::Session)'s state, so that naming
 /// `Session<App, LoggedIn>` for a schema without a `#[session(owner)]` field
 /// is an error at the type, not at some later call.
-#[diagnostic::on_unimplemented(
-    message = "`Session<{S}, LoggedIn>` needs a schema with an owner, and `{S}` has no `#[session(owner)]` field",
-    label = "`{S}` has no owner, so its sessions cannot be logged in",
-    note = "mark the value field that identifies the user with `#[session(owner)]`, \
-            such as `#[session(owner)] user_id: u64`"
-)]
+///
+/// The compiler reports a missing owner through [`HasOwner`]'s message:
+/// "`App` has no owner field: logging in and finding sessions by owner need one".
 pub trait StateOf<S: Schema>: State {}
 impl<S: Schema> StateOf<S> for Active {}
 impl<S: Schema> StateOf<S> for Destroyed {}

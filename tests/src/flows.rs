@@ -223,13 +223,21 @@ pub async fn idle_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
     let value = touched.expect("touched once past a quarter of the timeout");
     assert_eq!(storage.cookie_max_age(&read), Some(minutes(60)));
 
-    clock.advance(minutes(59));
-    let (value, user) = request(storage, &value, |_| {}).await;
-    assert_eq!(user, Some(1), "live 59 minutes after the touch");
-
-    clock.advance(minutes(61));
+    // To the second: live 3599 s after the touch, ended at 3600.
+    clock.advance(Duration::from_secs(3599));
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(
+        read.get(App::USER_ID),
+        Some(&1),
+        "live 3599 s after the touch"
+    );
+    clock.advance(Duration::from_secs(1));
     let ended: Session<App> = storage.read(Some(&value)).await.unwrap();
-    assert_eq!(ended.get(App::USER_ID), None, "ended after an idle hour");
+    assert_eq!(
+        ended.get(App::USER_ID),
+        None,
+        "ended an idle hour after the touch"
+    );
     assert_eq!(ended.size(), 0);
 }
 
@@ -264,12 +272,51 @@ pub async fn absolute_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
         Some(minutes(30)),
         "the cookie ends with the session, 30 minutes before the idle timeout would"
     );
-    clock.advance(minutes(30));
+    // To the second: live 7199 s after creation, ended at 7200.
+    clock.advance(minutes(30) - Duration::from_secs(1));
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(
+        read.get(App::USER_ID),
+        Some(&1),
+        "live 7199 s after creation"
+    );
+    clock.advance(Duration::from_secs(1));
     let ended: Session<App> = storage.read(Some(&value)).await.unwrap();
     assert_eq!(
         ended.get(App::USER_ID),
         None,
         "ended two hours after creation, though used every half hour and regenerated"
+    );
+}
+
+/// `log_in` renews the id and keeps the creation time: a session created,
+/// then logged in an hour later, still ends two hours after its creation.
+///
+/// # Panics
+///
+/// When the storage does not behave.
+pub async fn log_in_keeps_the_creation_time<St: SessionStorage>(timed: Timed<'_, St>) {
+    let Timed { storage, clock } = timed;
+    let mut session: Session<App> = storage.read(None).await.unwrap();
+    session.set(App::USER_ID, 1);
+    let value = storage.save(&session).await.unwrap().unwrap();
+    clock.advance(Duration::from_secs(1800));
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    let value = storage.save(&read.log_in(5)).await.unwrap().unwrap();
+    clock.advance(Duration::from_secs(1800));
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    let value = storage.save(&read).await.unwrap().unwrap_or(value);
+    clock.advance(Duration::from_secs(1800));
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    let value = storage.save(&read).await.unwrap().unwrap_or(value);
+    clock.advance(Duration::from_secs(1799));
+    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert!(read.into_logged_in().is_ok(), "live 7199 s after creation");
+    clock.advance(Duration::from_secs(1));
+    let ended: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert!(
+        ended.into_logged_in().is_err(),
+        "ended two hours after creation: the login kept the creation time"
     );
 }
 
@@ -295,7 +342,10 @@ pub async fn owner_flow<B: SessionBackend>(storage: &BackendStorage<B>) {
     anonymous.set(App::NAME, "nobody".into());
     storage.save(&anonymous).await.unwrap();
 
-    assert_eq!(sorted(storage.owned_by::<App>(&41).await.unwrap()), sorted(ids.clone()));
+    assert_eq!(
+        sorted(storage.owned_by::<App>(&41).await.unwrap()),
+        sorted(ids.clone())
+    );
 
     // Logging in as someone else: the session moves from one index to the
     // other, under a new id.
@@ -395,7 +445,10 @@ pub async fn racing_logout_everywhere<B: SessionBackend>(
             (1..=2).contains(&destroyed),
             "the session that existed, and maybe the login: {destroyed}"
         );
-        assert!(is_gone(&*first, &existing).await, "the existing session survived");
+        assert!(
+            is_gone(&*first, &existing).await,
+            "the existing session survived"
+        );
         let live = !is_gone(&*first, &login).await;
         let listed = second.owned_by::<App>(&owner).await.unwrap();
         let expected = if live { vec![login] } else { Vec::new() };
@@ -541,28 +594,100 @@ pub async fn racing_flows<B: SessionBackend>(
     second: std::sync::Arc<BackendStorage<B>>,
 ) {
     racing_requests_keep_every_change(std::sync::Arc::clone(&first)).await;
-    racing_logout_everywhere(std::sync::Arc::clone(&first), std::sync::Arc::clone(&second)).await;
+    racing_logout_everywhere(
+        std::sync::Arc::clone(&first),
+        std::sync::Arc::clone(&second),
+    )
+    .await;
     regenerating_while_logged_out_everywhere(first, second).await;
 }
 
-/// Runs both timeout flows, idle then absolute, each on a storage `make`
-/// configures with a fresh manual clock.
+/// A storage whose timeouts a flow sets: every storage of the crate.
+pub trait WithTimeouts: SessionStorage + Sized {
+    /// The storage with these timeouts, on `clock`.
+    #[must_use]
+    fn with_timeouts(
+        self,
+        idle: Option<Duration>,
+        absolute: Option<Duration>,
+        clock: ManualClock,
+    ) -> Self;
+}
+
+impl WithTimeouts for session_schema::CookieStorage {
+    fn with_timeouts(
+        self,
+        idle: Option<Duration>,
+        absolute: Option<Duration>,
+        clock: ManualClock,
+    ) -> Self {
+        let storage = self.clock(clock);
+        let storage = match idle {
+            Some(idle) => storage.idle_timeout(idle),
+            None => storage,
+        };
+        match absolute {
+            Some(absolute) => storage.absolute_timeout(absolute),
+            None => storage,
+        }
+    }
+}
+
+impl<B: SessionBackend> WithTimeouts for BackendStorage<B> {
+    fn with_timeouts(
+        self,
+        idle: Option<Duration>,
+        absolute: Option<Duration>,
+        clock: ManualClock,
+    ) -> Self {
+        let storage = self.clock(clock);
+        let storage = match idle {
+            Some(idle) => storage.idle_timeout(idle),
+            None => storage,
+        };
+        match absolute {
+            Some(absolute) => storage.absolute_timeout(absolute),
+            None => storage,
+        }
+    }
+}
+
+/// Runs the timeout flows on storages `make` gives (without timeouts; each
+/// flow sets its own, on a fresh manual clock): the idle timeout alone, the
+/// idle timeout beside an absolute one, the absolute timeout, and a login
+/// keeping the creation time.
 ///
 /// # Panics
 ///
 /// When a storage does not behave.
-pub async fn timeout_flows<St: SessionStorage>(make: impl AsyncFn(ManualClock) -> St) {
+pub async fn timeout_flows<St: WithTimeouts>(make: impl AsyncFn() -> St) {
+    const HOUR: Duration = Duration::from_secs(3600);
+    for absolute in [None, Some(2 * HOUR)] {
+        let clock = ManualClock::new();
+        let storage = make()
+            .await
+            .with_timeouts(Some(HOUR), absolute, clock.clone());
+        idle_timeout_flow(Timed {
+            storage: &storage,
+            clock: &clock,
+        })
+        .await;
+    }
     let clock = ManualClock::new();
-    let idle = make(clock.clone()).await;
-    idle_timeout_flow(Timed {
-        storage: &idle,
+    let storage = make()
+        .await
+        .with_timeouts(Some(HOUR), Some(2 * HOUR), clock.clone());
+    absolute_timeout_flow(Timed {
+        storage: &storage,
         clock: &clock,
     })
     .await;
     let clock = ManualClock::new();
-    let absolute = make(clock.clone()).await;
-    absolute_timeout_flow(Timed {
-        storage: &absolute,
+    let storage = make()
+        .await
+        .with_timeouts(Some(HOUR), Some(2 * HOUR), clock.clone());
+    log_in_keeps_the_creation_time(Timed {
+        storage: &storage,
         clock: &clock,
     })
     .await;

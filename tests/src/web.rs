@@ -140,7 +140,10 @@ impl SessionStorage for Probe {
         }
     }
 
-    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> Option<Duration> {
         match &self.kind {
             Kind::Memory(memory) => memory.cookie_max_age(session),
             Kind::Cookie(cookie) => cookie.cookie_max_age(session),
@@ -290,6 +293,29 @@ pub async fn a_tampered_cookie_gives_a_fresh_session<F: Framework>() {
     assert_eq!(response.status, 200);
     assert!(response.body.starts_with("visits=1 "), "{}", response.body);
     assert_ne!(jar.get("sid"), Some(value.as_str()));
+}
+
+/// A cookie of another name that is not ASCII (a page script's
+/// `theme=café`) does not hide the session cookie beside it.
+pub async fn a_non_ascii_cookie_beside_the_session_keeps_it<F: Framework>() {
+    let addr = F::start(Setup::over(&Probe::memory())).await;
+    let mut jar = Jar::default();
+    jar.send(addr, "GET", "/", None).await;
+    let value = jar.get("sid").unwrap().to_owned();
+    for (visits, line) in [
+        (2, format!("theme=café; sid={value}")),
+        (3, format!("sid={value}; note=naïve")),
+    ] {
+        let response = send(addr, "GET", "/", Some(&line), None).await;
+        assert_eq!(response.status, 200);
+        assert!(
+            response.body.starts_with(&format!("visits={visits} ")),
+            "the session was kept: {}",
+            response.body
+        );
+    }
+    let last = send(addr, "GET", "/", Some(&format!("sid={value}")), None).await;
+    assert!(last.body.starts_with("visits=4 "), "{}", last.body);
 }
 
 /// A handler that takes no session causes no storage call and no cookie.

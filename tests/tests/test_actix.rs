@@ -24,6 +24,7 @@ flows!(
     login_regenerates_the_id_and_kills_the_old_one,
     logout_removes_the_cookie_and_the_session,
     a_tampered_cookie_gives_a_fresh_session,
+    a_non_ascii_cookie_beside_the_session_keeps_it,
     handlers_without_a_session_cost_no_storage_call,
     a_storage_error_is_a_clean_500_and_configurable,
     a_server_error_response_does_not_save_unless_asked,
@@ -65,4 +66,29 @@ fn short_and_empty_secrets_are_refused() {
         ),
         Err(Error::EmptySecret)
     ));
+}
+
+/// An inner service that fails after the handler destroyed the session:
+/// the session is deleted all the same and the error's response clears the
+/// cookie.
+#[tokio::test]
+async fn a_logout_is_saved_when_an_inner_service_fails() {
+    use session_tests::http::{Jar, send};
+    use session_tests::web::{Probe, Setup};
+    let probe = Probe::memory();
+    let addr = <Actix as session_tests::web::Framework>::start(Setup::over(&probe)).await;
+    let mut jar = Jar::default();
+    jar.send(addr, "POST", "/login", Some("")).await;
+    let old = jar.get("sid").unwrap().to_owned();
+    assert_eq!(probe.len(), 1);
+    let response = jar.send(addr, "POST", "/erroring-logout", Some("")).await;
+    assert_eq!(
+        response.status, 502,
+        "the inner service's error is the answer"
+    );
+    let removal = response.set_cookie().expect("the cookie is cleared");
+    assert!(removal.starts_with("sid=;"), "{removal}");
+    assert_eq!(probe.len(), 0, "the destroyed session is deleted");
+    let replay = send(addr, "GET", "/", Some(&format!("sid={old}")), None).await;
+    assert!(replay.body.contains("name= "), "{}", replay.body);
 }

@@ -24,6 +24,7 @@ flows!(
     login_regenerates_the_id_and_kills_the_old_one,
     logout_removes_the_cookie_and_the_session,
     a_tampered_cookie_gives_a_fresh_session,
+    a_non_ascii_cookie_beside_the_session_keeps_it,
     handlers_without_a_session_cost_no_storage_call,
     a_storage_error_is_a_clean_500_and_configurable,
     a_server_error_response_does_not_save_unless_asked,

@@ -25,13 +25,7 @@ async fn fresh_adopt_destroy_and_regenerate() {
 
 #[tokio::test]
 async fn expiry() {
-    flows::timeout_flows(async |clock| {
-        storage()
-            .idle_timeout(Duration::from_secs(3600))
-            .absolute_timeout(Duration::from_secs(7200))
-            .clock(clock)
-    })
-    .await;
+    flows::timeout_flows(async || storage()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -40,9 +40,10 @@ async fn fs_files_and_directories_are_private_whatever_the_umask() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("sessions");
     let storage = FsStorage::new(&root).unwrap();
-    let mut session = Session::<App>::new();
-    session.set(App::USER_ID, 1);
-    storage.save(&session).await.unwrap();
+    storage
+        .save(&Session::<App>::new().log_in(1))
+        .await
+        .unwrap();
     // SAFETY: as above.
     unsafe { libc::umask(previous) };
 

@@ -19,9 +19,12 @@ const SECRETS: [&str; 1] = ["s3cr3t"];
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn timed_cookie_storage() -> CookieStorage {
+    // Node.js writes cookie values without times: sharing sessions with it
+    // means counting those as created at some time (here: now).
     CookieStorage::new()
         .idle_timeout(HOUR)
         .absolute_timeout(24 * HOUR)
+        .untimed_created_at(std::time::SystemTime::now())
 }
 
 fn timed<B: session_schema::SessionBackend>(storage: BackendStorage<B>) -> BackendStorage<B> {
@@ -314,25 +317,62 @@ async fn a_node_session_without_times_counts_as_created_when_first_read() {
 }
 
 #[tokio::test]
-async fn a_node_cookie_session_without_times_counts_as_created_when_first_read() {
+async fn a_node_cookie_session_without_times_ends_by_the_timeouts_from_when_the_app_says() {
     let node = run(&json!({"storage": "cookie", "secrets": SECRETS, "set": {"user_id": 4}}));
-    let clock = ManualClock::new();
-    let storage = CookieStorage::new()
-        .absolute_timeout(HOUR)
-        .clock(clock.clone());
     let value = cookie()
         .parse(Some(cookie_pair(node["setCookie"].as_str().unwrap())))
         .unwrap();
-    let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    let clock = ManualClock::new();
+    let day = 24 * HOUR;
+
+    // Timeouts on and no opt-in: a value without times is no live session,
+    // however it is replayed.
+    let strict = CookieStorage::new()
+        .absolute_timeout(HOUR)
+        .clock(clock.clone());
+    for _ in 0..3 {
+        let read: Session<App> = strict.read(Some(&value)).await.unwrap();
+        assert_eq!(read.get(App::USER_ID), None, "an untimed cookie is refused");
+        clock.advance(day);
+    }
+
+    // Shared with Node.js: such values count as created when the app says,
+    // and end an hour later, replayed or saved again.
+    let created = session_schema::Clock::now(&clock);
+    let shared = CookieStorage::new()
+        .absolute_timeout(HOUR)
+        .untimed_created_at(created)
+        .clock(clock.clone());
+    let read: Session<App> = shared.read(Some(&value)).await.unwrap();
     assert_eq!(read.get(App::USER_ID), Some(&4));
-    let stamped = storage
+    let stamped = shared
         .save(&read)
         .await
         .unwrap()
         .expect("the first read writes the times");
-    clock.advance(HOUR);
-    let ended: Session<App> = storage.read(Some(&stamped)).await.unwrap();
-    assert_eq!(ended.get(App::USER_ID), None);
+    clock.advance(HOUR / 2);
+    for replayed in [&value, &stamped] {
+        let read: Session<App> = shared.read(Some(replayed)).await.unwrap();
+        assert_eq!(read.get(App::USER_ID), Some(&4), "live for the hour");
+    }
+    clock.advance(HOUR / 2);
+    for replayed in [&value, &stamped] {
+        let read: Session<App> = shared.read(Some(replayed)).await.unwrap();
+        assert_eq!(
+            read.get(App::USER_ID),
+            None,
+            "ended an hour after the given time"
+        );
+    }
+    for days in [1, 30, 365, 3650] {
+        clock.advance(day * days);
+        let read: Session<App> = shared.read(Some(&value)).await.unwrap();
+        assert_eq!(
+            read.get(App::USER_ID),
+            None,
+            "replayed after {days} more days"
+        );
+    }
 }
 
 #[tokio::test]

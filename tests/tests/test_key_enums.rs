@@ -7,7 +7,12 @@ use session_tests::{App, AppFlashKey, AppValueKey};
 fn enums_list_every_key_in_field_order() {
     assert_eq!(
         AppValueKey::ALL,
-        [AppValueKey::UserId, AppValueKey::Name, AppValueKey::Cart]
+        [
+            AppValueKey::Owner,
+            AppValueKey::UserId,
+            AppValueKey::Name,
+            AppValueKey::Cart
+        ]
     );
     assert_eq!(AppFlashKey::ALL, [AppFlashKey::Notice, AppFlashKey::Error]);
 }
@@ -15,7 +20,7 @@ fn enums_list_every_key_in_field_order() {
 #[test]
 fn names_are_the_stored_names() {
     let names: Vec<&str> = AppValueKey::ALL.iter().map(|key| key.name()).collect();
-    assert_eq!(names, ["user_id", "name", "cart-items"]);
+    assert_eq!(names, ["owner", "user_id", "name", "cart-items"]);
     assert_eq!(AppValueKey::Cart.to_string(), "cart-items");
     assert_eq!(AppFlashKey::Notice.to_string(), "notice");
 }
@@ -39,7 +44,7 @@ fn from_str_parses_stored_names_only() {
 #[test]
 fn enums_are_copy_eq_hash_debug() {
     let set: std::collections::HashSet<AppValueKey> = AppValueKey::ALL.iter().copied().collect();
-    assert_eq!(set.len(), 3);
+    assert_eq!(set.len(), 4);
     assert_eq!(format!("{:?}", AppValueKey::UserId), "UserId");
 }
 

@@ -161,3 +161,40 @@ async fn debug_output_shows_no_id_value_or_secret() {
     assert!(!shown.contains(SECRET), "{shown}");
     assert!(shown.contains("sessions: 1"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_record_that_is_no_session_is_logged_without_its_content() {
+    logs();
+    let dir = tempfile::tempdir().unwrap();
+    let storage = session_schema::FsStorage::new(dir.path()).unwrap();
+    let mut session = Session::<App>::new();
+    session.set(App::NAME, "saved".into());
+    let id = storage.save(&session).await.unwrap().unwrap();
+    // Overwritten with a record the reference would not write: the flash
+    // half is a string, and serde's error would quote it.
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.file_name().len() == 2)
+        .flat_map(|entry| std::fs::read_dir(entry.path()).unwrap().flatten())
+        .next()
+        .expect("the session's file")
+        .path();
+    std::fs::write(&file, r#"[{"user_id":1},"the confidential value"]"#).unwrap();
+    let read: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(read.id(), id, "read as absent");
+    let logs = logs();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("a stored session is not valid session data"))
+        .expect("the refusal is logged");
+    assert!(line.contains("WARN"), "{line}");
+    assert!(
+        line.contains("JSON of the wrong shape at line 1 column"),
+        "{line}"
+    );
+    assert!(
+        !logs.contains("confidential"),
+        "no stored value in the logs: {line}"
+    );
+}

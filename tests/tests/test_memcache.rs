@@ -2,7 +2,6 @@
 //! `@remix-run/session-storage-memcache` on Node.js.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::json;
 use session_schema::{Cookie, Error, MemcacheStorage, Session, SessionBackend, SessionStorage};
@@ -28,15 +27,7 @@ async fn the_shared_flows() {
 #[tokio::test]
 async fn timeouts() {
     let server = Memcached::start();
-    flows::timeout_flows(async |clock| {
-        MemcacheStorage::connect(&server.addr())
-            .await
-            .unwrap()
-            .idle_timeout(Duration::from_secs(3600))
-            .absolute_timeout(Duration::from_secs(7200))
-            .clock(clock)
-    })
-    .await;
+    flows::timeout_flows(async || MemcacheStorage::connect(&server.addr()).await.unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -158,11 +149,103 @@ async fn the_owner_index_follows_logins_and_destroys() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(storage.backend().owned("5").await.unwrap(), vec![id.clone()]);
+    assert_eq!(
+        storage.backend().owned("5").await.unwrap(),
+        vec![id.clone()]
+    );
     let read: Session<App> = storage.read(Some(&id)).await.unwrap();
     storage.save(&read.destroy()).await.unwrap();
     assert!(
         storage.backend().owned("5").await.unwrap().is_empty(),
         "the destroyed session left the index"
     );
+}
+
+#[tokio::test]
+async fn a_prefix_too_long_for_the_owner_keys_is_refused() {
+    let server = Memcached::start();
+    let addr = server.addr();
+    let storage = || MemcacheStorage::connect(&addr);
+    let error = storage()
+        .await
+        .unwrap()
+        .prefix("p".repeat(178))
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidConfig(_)), "{error:?}");
+    assert!(error.to_string().contains("at most 177 bytes"), "{error}");
+    assert!(storage().await.unwrap().prefix("with space").is_err());
+    // The longest prefix accepted still logs in: its owner keys are 250 bytes.
+    let longest = storage().await.unwrap().prefix("p".repeat(177)).unwrap();
+    let id = longest
+        .save(&Session::<App>::new().log_in(7))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(longest.owned_by::<App>(&7).await.unwrap(), vec![id]);
+}
+
+/// A server that answers every command with `reply`, once per connection.
+async fn hostile_memcached(reply: Vec<u8>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let reply = reply.clone();
+            tokio::spawn(async move {
+                let mut request = vec![0; 1024];
+                while let Ok(read) = stream.read(&mut request).await {
+                    if read == 0 || stream.write_all(&reply).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_hostile_server_gets_an_error_not_memory() {
+    let endless = vec![b'x'; 4 << 20];
+    let mut wrong_key = b"VALUE remix:session:not-the-key 0 2 1\r\n[]\r\nEND\r\n".to_vec();
+    let unterminated = b"VALUE {key} 0 2 1\r\n[]XXEND\r\n".to_vec();
+    let huge = b"VALUE {key} 0 999999999999 1\r\n".to_vec();
+    for (what, reply) in [
+        ("a reply line without end", endless),
+        ("a value for another key", std::mem::take(&mut wrong_key)),
+        ("a value without its \\r\\n", unterminated),
+        ("a value larger than any session", huge),
+    ] {
+        // `{key}` is the key asked for: a session's key is the prefix and the
+        // SHA-256 of the id.
+        let id = "some-id";
+        let key = format!("remix:session:{}", sha256_hex(id));
+        let reply = String::from_utf8_lossy(&reply)
+            .replace("{key}", &key)
+            .into_bytes();
+        let addr = hostile_memcached(reply).await;
+        // `connect` checks the server with a connection only.
+        let storage = MemcacheStorage::connect(&addr).await.unwrap();
+        let read = storage.read::<App>(Some(id)).await;
+        assert!(matches!(read, Err(Error::Backend(_))), "{what}: {read:?}");
+    }
+}
+
+/// The lowercase hex SHA-256 of `text`, by `sha256sum` (the tests crate
+/// needs no hash of its own).
+fn sha256_hex(text: &str) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8(output.stdout).unwrap()[..64].to_owned()
 }

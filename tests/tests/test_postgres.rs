@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_schema::{Error, ManualClock, PostgresStorage, Session, SessionStorage};
+use session_schema::{Error, PostgresStorage, Session, SessionStorage};
 use session_tests::App;
-use session_tests::flows::{self, Timed};
+use session_tests::flows;
 use session_tests::servers::postgres::Postgres;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -14,17 +14,7 @@ async fn the_shared_flows() {
     let storage = PostgresStorage::connect(&server.url()).await.unwrap();
     flows::every_id_based_flow(&storage).await;
 
-    let clock = ManualClock::new();
-    let idle = PostgresStorage::connect(&server.url())
-        .await
-        .unwrap()
-        .idle_timeout(Duration::from_secs(3600))
-        .clock(clock.clone());
-    flows::idle_timeout_flow(Timed {
-        storage: &idle,
-        clock: &clock,
-    })
-    .await;
+    flows::timeout_flows(async || PostgresStorage::connect(&server.url()).await.unwrap()).await;
 
     let first = Arc::new(storage);
     let second = Arc::new(PostgresStorage::connect(&server.url()).await.unwrap());
@@ -38,9 +28,11 @@ async fn one_table_of_id_record_expiry_and_owner_with_a_name_of_choice() {
         .await
         .unwrap()
         .idle_timeout(Duration::from_secs(600));
-    let mut session = Session::<App>::with_id("abc");
-    session.set(App::USER_ID, 7);
-    storage.save(&session).await.unwrap();
+    let id = storage
+        .save(&Session::<App>::new().log_in(7))
+        .await
+        .unwrap()
+        .unwrap();
 
     let (client, driver) = tokio_postgres::connect(&server.url(), tokio_postgres::NoTls)
         .await
@@ -48,13 +40,13 @@ async fn one_table_of_id_record_expiry_and_owner_with_a_name_of_choice() {
     tokio::spawn(driver);
     let row = client
         .query_one(
-            "SELECT record, owner, expires_at > now() + interval '590 seconds' FROM web_sessions WHERE id = 'abc'",
-            &[],
+            "SELECT record, owner, expires_at > now() + interval '590 seconds' FROM web_sessions WHERE id = $1",
+            &[&id],
         )
         .await
         .unwrap();
     let record: String = row.get(0);
-    assert!(record.starts_with(r#"[{"user_id":7},{},{"c":"#), "{record}");
+    assert!(record.starts_with(r#"[{"owner":7},{},{"c":"#), "{record}");
     assert_eq!(row.get::<_, Option<String>>(1).as_deref(), Some("7"));
     assert!(row.get::<_, bool>(2), "expires with the idle timeout");
 
@@ -66,8 +58,8 @@ async fn one_table_of_id_record_expiry_and_owner_with_a_name_of_choice() {
         )
         .await
         .unwrap();
-    let gone: Session<App> = storage.read(Some("abc")).await.unwrap();
-    assert_ne!(gone.id(), "abc");
+    let gone: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert_ne!(gone.id(), id);
     assert_eq!(storage.sweep().await.unwrap(), 1);
 
     assert!(matches!(

@@ -64,11 +64,21 @@ pub type Revoker = Option<Arc<dyn Revoke>>;
 
 /// The page to go to after logging in: `next` if it is a path of this site,
 /// else the home page (never another site: an open redirect).
+///
+/// A path of this site starts with one `/` and holds only the characters a
+/// URL path and query are made of: no control character or space (browsers
+/// drop tabs and newlines from a URL, so `/\t/evil.example` would lead to
+/// `//evil.example`), no backslash (read as `/`), no second leading `/`.
 pub fn after_login(next: Option<&str>) -> String {
+    let of_this_site = |next: &str| {
+        let mut bytes = next.bytes();
+        bytes.next() == Some(b'/')
+            && !next.starts_with("//")
+            && bytes
+                .all(|byte| byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&byte))
+    };
     match next {
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
-            next.to_owned()
-        }
+        Some(next) if of_this_site(next) => next.to_owned(),
         _ => "/".to_owned(),
     }
 }

@@ -9,7 +9,7 @@ use actix_web::http::header::COOKIE;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse};
 
 use super::middleware::MiddlewareRequest;
-use crate::integration::{LendError, LoginError, missing_layer};
+use crate::integration::{self, LendError, LoginError, missing_layer};
 use crate::schema::{HasOwner, Schema};
 use crate::session::Session;
 use crate::state::LoggedIn;
@@ -81,17 +81,13 @@ fn found<S: Schema>(
         let reason = missing_layer::<S>(request.path(), "SessionMiddleware");
         return Err(internal_error(&reason));
     };
-    let mut values = request
-        .headers()
-        .get_all(COOKIE)
-        .filter_map(|value| value.to_str().ok());
-    let header = values.next().map(|first| {
-        values.fold(first.to_owned(), |mut joined, value| {
-            joined.push_str("; ");
-            joined.push_str(value);
-            joined
-        })
-    });
+    let header = integration::cookie_header(
+        request
+            .headers()
+            .get_all(COOKIE)
+            .map(actix_web::http::header::HeaderValue::as_bytes),
+    )
+    .map(std::borrow::Cow::into_owned);
     Ok((middleware, header))
 }
 

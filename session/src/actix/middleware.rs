@@ -191,7 +191,23 @@ where
         let sessions = Arc::clone(&self.sessions);
         let responses = Arc::clone(&self.responses);
         Box::pin(async move {
-            let mut response = inner.call(request).await?;
+            let mut response = match inner.call(request).await {
+                Ok(response) => response,
+                Err(error) => {
+                    // An inner service failed: as for a 5xx, only a destroyed
+                    // session is saved, so a logout is never lost on this
+                    // path either. The error goes on, and the response
+                    // made of it clears the cookie.
+                    let set_cookie = sessions
+                        .finish(&home, true)
+                        .await
+                        .and_then(|set_cookie| set_cookie.map(header_value).transpose());
+                    return Err(match set_cookie {
+                        Ok(Some(set_cookie)) => WithCookie { error, set_cookie }.into(),
+                        _ => error,
+                    });
+                }
+            };
             let server_error = response.status().is_server_error();
             let set_cookie = sessions
                 .finish(&home, server_error)
@@ -210,6 +226,37 @@ where
                 }
             }
         })
+    }
+}
+
+/// An inner service's error whose response also sets (clears) the session
+/// cookie.
+struct WithCookie {
+    error: actix_web::Error,
+    set_cookie: HeaderValue,
+}
+
+impl std::fmt::Debug for WithCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl std::fmt::Display for WithCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl actix_web::ResponseError for WithCookie {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = self.error.error_response();
+        add_cookie_headers(response.headers_mut(), self.set_cookie.clone());
+        response
     }
 }
 

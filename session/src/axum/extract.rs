@@ -5,11 +5,11 @@ use std::borrow::Cow;
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
-use http::header::COOKIE;
+use http::header::{COOKIE, HeaderValue};
 use http::request::Parts;
 
 use super::layer::LayerRequest;
-use crate::integration::{LendError, LoginError, missing_layer};
+use crate::integration::{self, LendError, LoginError, missing_layer};
 use crate::schema::{HasOwner, Schema};
 use crate::session::Session;
 use crate::state::LoggedIn;
@@ -61,21 +61,15 @@ impl<S: HasOwner, AppState: Send + Sync> FromRequestParts<AppState> for Session<
     }
 }
 
-/// The `Cookie` header, with several header lines joined as one (copied
-/// only then).
+/// The `Cookie` header, with several header lines joined as one.
 fn cookie_header(parts: &Parts) -> Option<Cow<'_, str>> {
-    let mut values = parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    let first = values.next()?;
-    Some(values.fold(Cow::Borrowed(first), |mut joined, value| {
-        let joined_mut = joined.to_mut();
-        joined_mut.push_str("; ");
-        joined_mut.push_str(value);
-        joined
-    }))
+    integration::cookie_header(
+        parts
+            .headers
+            .get_all(COOKIE)
+            .iter()
+            .map(HeaderValue::as_bytes),
+    )
 }
 
 fn internal_error(reason: &str) -> Response {

@@ -102,7 +102,7 @@ impl SessionStorage for CookieStorage {
             let Some(created) = self.untimed_created_at else {
                 return Ok(Session::new());
             };
-            session.set_times(Times {
+            session.assume_times(Times {
                 created,
                 touched: created,
             });
@@ -124,13 +124,16 @@ impl SessionStorage for CookieStorage {
             return Ok(Some(String::new()));
         }
         let (touch, stamp, _) = self.lifecycle.plan(session.was_loaded(), session.times());
-        if !session.dirty() && !touch {
+        if !session.dirty() && !touch && !session.times_assumed() {
             return Ok(None);
         }
         session.cookie_json(stamp).map(Some)
     }
 
-    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> Option<Duration> {
         self.lifecycle.cookie_max_age(session.times())
     }
 }

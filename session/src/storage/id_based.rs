@@ -371,7 +371,14 @@ impl<B: SessionBackend> BackendStorage<B> {
             let written = if moved {
                 let keep_from = session.delete_id().is_none();
                 self.backend
-                    .rename(from, &latest, previous.as_deref(), session.id(), record, keep_from)
+                    .rename(
+                        from,
+                        &latest,
+                        previous.as_deref(),
+                        session.id(),
+                        record,
+                        keep_from,
+                    )
                     .await?
             } else {
                 self.backend
@@ -450,7 +457,10 @@ impl<B: SessionBackend> SessionStorage for BackendStorage<B> {
         self.save_session(session).await
     }
 
-    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> Option<Duration> {
         self.lifecycle.cookie_max_age(session.times())
     }
 }

@@ -120,7 +120,10 @@ pub trait SessionStorage: Send + Sync {
     /// the cookie's `Max-Age` and `Expires` roll forward with the session.
     /// `None` (the default) leaves the cookie's own attributes. Session layers
     /// call it; call it yourself when writing the cookie by hand.
-    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> Option<Duration> {
         let _ = session;
         None
     }
@@ -143,7 +146,10 @@ impl<T: SessionStorage> SessionStorage for std::sync::Arc<T> {
         (**self).save(session)
     }
 
-    fn cookie_max_age<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> Option<Duration> {
+    fn cookie_max_age<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> Option<Duration> {
         (**self).cookie_max_age(session)
     }
 }

@@ -164,12 +164,12 @@ return redis.call('ZSCORE', KEYS[2], ARGV[1]) == false and 1 or 0
 const CLUSTER_INDEX_ADD: &str = r"
 local clock = redis.call('TIME')
 local wall = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local created = redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[2], wall, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', wall - tonumber(ARGV[4]))
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
 upkeep(KEYS[1], tonumber(ARGV[3]))
-return 1
+return created
 ";
 
 /// A cluster's owner index: takes an entry out unless it was added within
@@ -372,8 +372,14 @@ impl RedisBackend {
         matches!(self.connection, Connection::Cluster(_))
     }
 
-    /// A cluster's index: adds `id` (or refreshes its end), a command of its own.
-    async fn cluster_index(&self, owner: &str, id: &str, record: &Record<'_>) -> Result<(), Error> {
+    /// A cluster's index: adds `id` (or refreshes its end), a command of its
+    /// own; whether the entry is new.
+    async fn cluster_index(
+        &self,
+        owner: &str,
+        id: &str,
+        record: &Record<'_>,
+    ) -> Result<bool, Error> {
         let mut invocation = self.scripts.cluster_index_add.key(self.owner_key(owner));
         invocation
             .key(self.recent_key(owner))
@@ -382,8 +388,7 @@ impl RedisBackend {
             .arg(millis(record.now))
             .arg(CLUSTER_GRACE_MS)
             .arg(NEVER_ENDS);
-        self.connection.invoke::<i64>(&invocation).await?;
-        Ok(())
+        Ok(self.connection.invoke::<i64>(&invocation).await? == 1)
     }
 
     /// A cluster's index: takes `id` out.
@@ -418,7 +423,9 @@ fn ttl_secs(expires_at: Option<SystemTime>, now: SystemTime) -> u64 {
 /// Milliseconds since the Unix epoch.
 fn millis(time: SystemTime) -> u64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 /// An index entry's score: when its session ends, in milliseconds.
@@ -476,12 +483,22 @@ impl SessionBackend for RedisBackend {
         if self.clustered() {
             // The index first: the new owner's entry, or a later end for
             // the current one, before the record that needs it.
-            if let Some(owner) = record.owner {
-                self.cluster_index(owner, id, &record).await?;
-            }
+            let created = match record.owner {
+                Some(owner) => self.cluster_index(owner, id, &record).await?,
+                None => false,
+            };
+            let owner = record.owner;
             let mut invocation = self.scripts.replace_one.key(self.key(id));
             invocation.arg(expected).arg(record.text).arg(ttl);
             let replaced = self.connection.invoke::<i64>(&invocation).await? == 1;
+            if !replaced
+                && created
+                && let Some(owner) = owner
+            {
+                // The session moved or went meanwhile: the entry this save
+                // added would point nowhere.
+                self.cluster_unindex_now(owner, id).await?;
+            }
             if replaced
                 && moved
                 && let Some(previous) = previous_owner
@@ -573,7 +590,12 @@ impl SessionBackend for RedisBackend {
 
     async fn owned(&self, owner: &str) -> Result<Vec<String>, Error> {
         self.connection
-            .query(redis::cmd("ZRANGE").arg(self.owner_key(owner)).arg(0).arg(-1))
+            .query(
+                redis::cmd("ZRANGE")
+                    .arg(self.owner_key(owner))
+                    .arg(0)
+                    .arg(-1),
+            )
             .await
     }
 

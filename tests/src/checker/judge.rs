@@ -205,7 +205,9 @@ impl<'a> Judge<'a> {
                 }
             }
             let written = writes.iter().any(|write| {
-                write.id == seen.id && write.req.event.start < event.end && write.req.wrote.born == seen.born
+                write.id == seen.id
+                    && write.req.event.start < event.end
+                    && write.req.wrote.born == seen.born
             });
             if !written {
                 found.push(format!(
@@ -343,7 +345,8 @@ impl<'a> Judge<'a> {
                 && req.seen.loaded
                 && req.seen.id == id
                 && req.event.start < until
-                && (req.event.op.ends_read_id() && !(req.event.op == Op::LogOut && req.seen.user.is_none()))
+                && (req.event.op.ends_read_id()
+                    && !(req.event.op == Op::LogOut && req.seen.user.is_none()))
         });
         let owners: Vec<u64> = writes
             .iter()
@@ -361,7 +364,10 @@ impl<'a> Judge<'a> {
         let own_writes = writes
             .iter()
             .filter(|write| write.id == id && write.req.event.start < until);
-        let last_touch = own_writes.clone().map(|write| write.req.event.clock_start).max();
+        let last_touch = own_writes
+            .clone()
+            .map(|write| write.req.event.clock_start)
+            .max();
         let born = own_writes.clone().find_map(|write| write.req.wrote.born);
         let created = writes
             .iter()
@@ -398,8 +404,8 @@ impl<'a> Judge<'a> {
                         && write.req.wrote.user != Some(user)
                         && write.req.event.start < end
                 });
-                let stable = !owner_changed
-                    && !self.possibly_ended(writes, id, end, event.clock_end, None);
+                let stable =
+                    !owner_changed && !self.possibly_ended(writes, id, end, event.clock_end, None);
                 if stable && !listed.iter().any(|listed| listed == id) {
                     found.push(format!(
                         "owned_by op {} of user {user} did not list live session {id}",
@@ -413,7 +419,9 @@ impl<'a> Judge<'a> {
             for id in listed {
                 let known = writes.iter().any(|write| write.id == id);
                 let was_users = writes.iter().any(|write| {
-                    write.id == id && write.req.wrote.user == Some(user) && write.req.event.start < end
+                    write.id == id
+                        && write.req.wrote.user == Some(user)
+                        && write.req.event.start < end
                 });
                 if known && !was_users {
                     found.push(format!(
@@ -446,7 +454,10 @@ impl<'a> Judge<'a> {
                         window
                     } else {
                         let fork = (write.req.event.start, write.req.event.end);
-                        Some(window.map_or(fork, |(start, end)| (start.min(fork.0), end.min(fork.1))))
+                        Some(
+                            window
+                                .map_or(fork, |(start, end)| (start.min(fork.0), end.min(fork.1))),
+                        )
                     };
                     if !chain.iter().any(|(known, _)| *known == from) {
                         chain.push((from, window));
@@ -565,7 +576,13 @@ impl<'a> Judge<'a> {
                 _ => false,
             })
             .count();
-        let allowed = 1 + INDEX_SLACK + if self.history.keeps_recent_entries { failed } else { 0 };
+        let allowed = 1
+            + INDEX_SLACK
+            + if self.history.keeps_recent_entries {
+                failed
+            } else {
+                0
+            };
         let mut found = Vec::new();
         for event in &self.history.events {
             if let (Outcome::IndexSize { entries, .. }, Some(user)) = (&event.outcome, event.user) {

@@ -38,6 +38,8 @@ pub struct Report {
     pub with_latency: usize,
     /// The histories that broke an invariant: seed and a printout.
     pub failures: Vec<(u64, String)>,
+    /// For each invariant broken, the seeds of the histories that broke it.
+    pub by_invariant: std::collections::BTreeMap<&'static str, Vec<u64>>,
 }
 
 impl Report {
@@ -47,10 +49,11 @@ impl Report {
         self.failures.len()
     }
 
-    /// One line for logs and the reliability figures.
+    /// One line for logs and the reliability figures, and the first seeds
+    /// that broke each invariant.
     #[must_use]
     pub fn summary(&self) -> String {
-        format!(
+        let mut out = format!(
             "{}: {} histories, {} operations, {} faults injected, {} with latency, {} failing",
             self.storage,
             self.histories,
@@ -58,7 +61,17 @@ impl Report {
             self.faults,
             self.with_latency,
             self.failures.len()
-        )
+        );
+        for (invariant, seeds) in &self.by_invariant {
+            let first: Vec<String> = seeds.iter().take(8).map(u64::to_string).collect();
+            let _ = write!(
+                out,
+                "\n  {invariant} broken in {} histories, seeds {}",
+                seeds.len(),
+                first.join(", ")
+            );
+        }
+        out
     }
 }
 
@@ -86,10 +99,9 @@ pub fn seeds(storage: &str, histories: usize) -> Vec<u64> {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or_else(|| {
-            storage
-                .bytes()
-                .fold(0_u64, |hash, byte| hash.wrapping_mul(31).wrapping_add(u64::from(byte)))
-                % 1_000_000
+            storage.bytes().fold(0_u64, |hash, byte| {
+                hash.wrapping_mul(31).wrapping_add(u64::from(byte))
+            }) % 1_000_000
                 * 1000
         });
     (0..histories as u64).map(|offset| first + offset).collect()
@@ -109,8 +121,16 @@ pub async fn check<T: Target>(target: &Arc<T>, seeds: &[u64]) -> Report {
         report.with_latency += usize::from(plan.faults.latency_ms > 0);
         let history = run::run(target, plan).await;
         let violations = judge::judge(&history);
+        let mut broken: Vec<&'static str> = violations.iter().map(|v| v.invariant).collect();
+        broken.sort_unstable();
+        broken.dedup();
+        for invariant in broken {
+            report.by_invariant.entry(invariant).or_default().push(seed);
+        }
         if !violations.is_empty() {
-            report.failures.push((seed, printout(&history, &violations)));
+            report
+                .failures
+                .push((seed, printout(&history, &violations)));
         }
     }
     report
@@ -129,13 +149,13 @@ pub async fn assert_holds<T: Target>(target: T, default_histories: usize) {
     if !report.failures.is_empty() {
         let mut out = String::new();
         for (seed, text) in report.failures.iter().take(3) {
-            let _ = writeln!(out, "---- seed {seed} (replay: CHECK_SEED={seed}) ----\n{text}");
+            let _ = writeln!(
+                out,
+                "---- seed {seed} (replay: CHECK_SEED={seed}) ----\n{text}"
+            );
         }
         let seeds: Vec<u64> = report.failures.iter().map(|(seed, _)| *seed).collect();
-        panic!(
-            "{}\nfailing seeds: {seeds:?}\n{out}",
-            report.summary()
-        );
+        panic!("{}\nfailing seeds: {seeds:?}\n{out}", report.summary());
     }
 }
 

@@ -80,10 +80,7 @@ impl Op {
     pub fn ends_read_id(self) -> bool {
         matches!(
             self,
-            Op::Destroy
-                | Op::LogIn { .. }
-                | Op::LogOut
-                | Op::Regenerate { delete_old: true }
+            Op::Destroy | Op::LogIn { .. } | Op::LogOut | Op::Regenerate { delete_old: true }
         )
     }
 }

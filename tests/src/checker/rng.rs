@@ -52,14 +52,18 @@ mod tests {
 
     #[test]
     fn a_seed_replays_the_same_numbers() {
-        let first: Vec<u64> = (0..5).map({
-            let mut rng = Rng::new(7);
-            move |_| rng.next_u64()
-        }).collect();
-        let again: Vec<u64> = (0..5).map({
-            let mut rng = Rng::new(7);
-            move |_| rng.next_u64()
-        }).collect();
+        let first: Vec<u64> = (0..5)
+            .map({
+                let mut rng = Rng::new(7);
+                move |_| rng.next_u64()
+            })
+            .collect();
+        let again: Vec<u64> = (0..5)
+            .map({
+                let mut rng = Rng::new(7);
+                move |_| rng.next_u64()
+            })
+            .collect();
         assert_eq!(first, again);
         // The reference output of SplitMix64 seeded with 0.
         assert_eq!(Rng::new(0).next_u64(), 0xE220_A839_7B1D_CDAF);

@@ -62,6 +62,18 @@ async fn stamp(
     next.call(request).await
 }
 
+/// A service between the session middleware and the handler that fails
+/// after the handler ran (actix-only: `POST /erroring-logout`).
+async fn fail_after(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let _ = next.call(request).await?;
+    Err::<ServiceResponse<actix_web::body::BoxBody>, _>(actix_web::error::ErrorBadGateway(
+        "an inner service failed after the handler",
+    ))
+}
+
 async fn log_in(session: Session<App>) -> HttpResponse {
     let mut session = session.log_in(9);
     session.flash(App::NOTICE, "welcome".into());
@@ -98,7 +110,12 @@ fn routes(config: &mut actix::ServiceConfig) {
         .route("/flash", actix::get().to(flash))
         .route("/read-flash", actix::get().to(read_flash))
         .route("/race/name", actix::get().to(race_name))
-        .route("/race/cart", actix::get().to(race_cart));
+        .route("/race/cart", actix::get().to(race_cart))
+        .service(
+            actix::resource("/erroring-logout")
+                .wrap(from_fn(fail_after))
+                .route(actix::post().to(logout)),
+        );
 }
 
 fn middleware(setup: &Setup) -> SessionMiddleware<App, Arc<Probe>> {

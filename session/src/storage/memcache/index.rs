@@ -18,10 +18,7 @@ pub(super) struct IndexEntry {
 /// A change to an owner's index entry of one id.
 pub(super) enum Edit {
     /// Adds the entry, or moves its end (and drops ended entries).
-    Add {
-        ends: Option<u64>,
-        now: u64,
-    },
+    Add { ends: Option<u64>, now: u64 },
     /// Takes the entry out.
     Remove,
     /// Takes the entry out unless it was written within the grace.
@@ -48,7 +45,9 @@ impl Edit {
 /// Milliseconds since the Unix epoch.
 pub(super) fn millis(time: SystemTime) -> u64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 /// The entries of an item; lines that are not entries are skipped.
@@ -59,7 +58,10 @@ pub(super) fn parse(bytes: &[u8]) -> Vec<IndexEntry> {
             let mut fields = line.split(' ');
             let id = fields.next().filter(|id| !id.is_empty())?;
             let ends = fields.next().and_then(|ends| ends.parse().ok());
-            let added = fields.next().and_then(|added| added.parse().ok()).unwrap_or(0);
+            let added = fields
+                .next()
+                .and_then(|added| added.parse().ok())
+                .unwrap_or(0);
             Some(IndexEntry {
                 id: id.to_owned(),
                 ends,
@@ -199,6 +201,9 @@ mod tests {
             Some(true)
         );
         assert!(entries.is_empty());
-        assert_eq!(apply(&mut entries, "a", &Edit::Remove, 0, GRACE), Some(false));
+        assert_eq!(
+            apply(&mut entries, "a", &Edit::Remove, 0, GRACE),
+            Some(false)
+        );
     }
 }

@@ -95,6 +95,17 @@ impl MemcacheBackend {
     /// Changes `owner`'s index entry of `id` by compare-and-set; returns
     /// whether the entry is now as asked (for an unindex: gone).
     async fn edit_index(&self, owner: &str, id: &str, edit: Edit) -> Result<bool, Error> {
+        Ok(self.edit_index_noting(owner, id, edit).await?.0)
+    }
+
+    /// [`edit_index`](Self::edit_index), and whether the entry was not there
+    /// before this edit added it.
+    async fn edit_index_noting(
+        &self,
+        owner: &str,
+        id: &str,
+        edit: Edit,
+    ) -> Result<(bool, bool), Error> {
         let key = self.bucket_key(owner, id);
         for _ in 0..INDEX_ATTEMPTS {
             let current = self.pool.gets(&key).await.map_err(backend)?;
@@ -102,25 +113,30 @@ impl MemcacheBackend {
                 .as_ref()
                 .map(|item| index::parse(&item.value))
                 .unwrap_or_default();
+            let existed = entries.iter().any(|entry| entry.id == id);
             let wall = index::millis(SystemTime::now());
             let Some(changed) = index::apply(&mut entries, id, &edit, wall, INDEX_GRACE) else {
-                return Ok(false);
+                return Ok((false, false));
             };
             if !changed {
-                return Ok(true);
+                return Ok((true, false));
             }
             let value = index::write(&entries);
             let exptime = bucket_exptime(&entries, edit.now().unwrap_or(wall));
             let stored = match current {
-                Some(item) => self
+                Some(item) => {
+                    self.pool
+                        .store("cas", &key, value.as_bytes(), exptime, Some(item.cas))
+                }
+                None => self
                     .pool
-                    .store("cas", &key, value.as_bytes(), exptime, Some(item.cas)),
-                None => self.pool.store("add", &key, value.as_bytes(), exptime, None),
+                    .store("add", &key, value.as_bytes(), exptime, None),
             }
             .await
             .map_err(backend)?;
             if stored == Answer::Stored {
-                return Ok(true);
+                let created = !existed && entries.iter().any(|entry| entry.id == id);
+                return Ok((true, created));
             }
         }
         Err(Error::Backend(
@@ -162,7 +178,11 @@ fn bucket_exptime(entries: &[IndexEntry], now_ms: u64) -> u64 {
     if entries.iter().any(|entry| entry.ends.is_none()) {
         return 0;
     }
-    let last = entries.iter().filter_map(|entry| entry.ends).max().unwrap_or(now_ms);
+    let last = entries
+        .iter()
+        .filter_map(|entry| entry.ends)
+        .max()
+        .unwrap_or(now_ms);
     let left = Duration::from_millis(last.saturating_sub(now_ms)).max(INDEX_GRACE);
     let now = SystemTime::now();
     exptime(now.checked_add(left), now)
@@ -203,9 +223,15 @@ impl SessionBackend for MemcacheBackend {
         }
         // The entry first (a new owner's, or the current owner's new end),
         // so the index never holds an earlier end than the record.
-        if let Some(owner) = record.owner {
-            self.edit_index(owner, id, Edit::add(&record)).await?;
-        }
+        let created = match record.owner {
+            Some(owner) => {
+                self.edit_index_noting(owner, id, Edit::add(&record))
+                    .await?
+                    .1
+            }
+            None => false,
+        };
+        let owner = record.owner;
         let exptime = exptime(record.expires_at, record.now);
         let stored = self
             .pool
@@ -219,6 +245,11 @@ impl SessionBackend for MemcacheBackend {
             .await
             .map_err(backend)?;
         if stored != Answer::Stored {
+            // The session moved or went meanwhile: an entry this save added
+            // would point nowhere.
+            if created && let Some(owner) = owner {
+                self.edit_index(owner, id, Edit::Remove).await?;
+            }
             return Ok(false);
         }
         if previous_owner != record.owner

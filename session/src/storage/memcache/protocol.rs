@@ -158,7 +158,8 @@ impl Connection {
     }
 
     async fn get_many(&mut self, keys: &[String]) -> io::Result<Vec<Vec<u8>>> {
-        let mut command = Vec::with_capacity(4 + keys.iter().map(|key| key.len() + 1).sum::<usize>());
+        let mut command =
+            Vec::with_capacity(4 + keys.iter().map(|key| key.len() + 1).sum::<usize>());
         command.extend_from_slice(b"gets");
         for key in keys {
             command.push(b' ');
