@@ -139,11 +139,11 @@ impl<'a> Collector<'a> {
 
     fn add(&mut self, name: Cow<'a, str>, value: &'a RawValue) {
         let Some(index) = &mut self.index else {
-            if let Some(position) = self
-                .entries
-                .iter()
-                .position(|(existing, _)| *existing == name)
-            {
+            if let Some(position) = self.entries.iter().position(|(existing, _)| {
+                #[cfg(test)]
+                tests::count_probe();
+                *existing == name
+            }) {
                 self.entries[position].1 = value;
                 return;
             }
@@ -158,6 +158,8 @@ impl<'a> Collector<'a> {
             return;
         };
         // One hash per entry: found, or inserted where it will be pushed.
+        #[cfg(test)]
+        tests::count_probe();
         match index.entry(name) {
             std::collections::hash_map::Entry::Occupied(found) => {
                 self.entries[*found.get()].1 = value;
@@ -407,28 +409,51 @@ mod tests {
         assert_eq!(data.values.len(), 1);
     }
 
-    #[test]
-    fn many_repeated_names_parse_in_linear_time() {
+    thread_local! {
+        /// Name comparisons and index lookups made by this thread's parses.
+        static PROBES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    pub(super) fn count_probe() {
+        PROBES.with(|probes| probes.set(probes.get() + 1));
+    }
+
+    /// The probes a parse of `n` distinct names, each then repeated, makes.
+    fn probes_for(n: usize) -> usize {
         use std::fmt::Write as _;
         let mut json = String::from("[{");
-        for key in 0..50_000 {
+        for key in 0..n {
             write!(json, "\"k{key}\":{key},").unwrap();
         }
-        for key in 0..50_000 {
+        for key in 0..n {
             write!(json, "\"k{key}\":0,").unwrap();
         }
         json.push_str("\"last\":1},{}]");
-        let started = std::time::Instant::now();
+        PROBES.with(|probes| probes.set(0));
         let raw = StoredData::parse(&json).unwrap();
-        assert_eq!(raw.values.len(), 50_001);
+        assert_eq!(raw.values.len(), n + 1);
         assert!(
             raw.values
                 .iter()
-                .take(50_000)
+                .take(n)
                 .all(|(_, value)| value.get() == "0")
         );
-        // Quadratic detection took minutes for this size; linear takes milliseconds.
-        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        PROBES.with(std::cell::Cell::get)
+    }
+
+    #[test]
+    fn many_repeated_names_parse_in_linear_time() {
+        // Eight times the names, about eight times the work: a quadratic
+        // parse would do sixty-four times as much.
+        let (small, large) = (probes_for(5_000), probes_for(40_000));
+        assert!(
+            large <= small * 9,
+            "{large} probes for 40,000 names, {small} for 5,000: not linear"
+        );
+        assert!(
+            large >= small * 7,
+            "the probes are counted: {small}, {large}"
+        );
     }
 
     #[test]

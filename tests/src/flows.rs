@@ -273,7 +273,7 @@ pub async fn absolute_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
         "the cookie ends with the session, 30 minutes before the idle timeout would"
     );
     // To the second: live 7199 s after creation, ended at 7200.
-    clock.advance(minutes(30) - Duration::from_secs(1));
+    clock.advance(Duration::from_secs(30 * 60 - 1));
     let read: Session<App> = storage.read(Some(&value)).await.unwrap();
     assert_eq!(
         read.get(App::USER_ID),

@@ -93,6 +93,17 @@ impl RedisServer {
         args.extend(self.args.iter().map(String::as_str));
         self.process = Process::start("redis-server", &args);
         wait_for(self.port, "redis-server", Duration::from_secs(10));
+        // It accepts connections while it loads its data (answering
+        // `LOADING`): ready once it answers `PING`.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "ping"])
+            .output()
+            .is_ok_and(|output| output.stdout.starts_with(b"PONG"))
+        {
+            assert!(Instant::now() < deadline, "redis-server did not get ready");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -18,8 +18,8 @@ use session_schema::{
 
 use crate::http::{Jar, send};
 
-/// How long the racing routes hold their session, so two requests overlap.
-pub const RACE_PAUSE: Duration = Duration::from_millis(150);
+/// How long a racing route waits for the other one.
+pub const RACE_PATIENCE: Duration = Duration::from_secs(10);
 
 /// The cart the racing route sets.
 #[must_use]
@@ -50,6 +50,8 @@ pub struct Probe {
     pub saves: AtomicUsize,
     /// Handler runs of the routes that count them (`/account`).
     pub handled: AtomicUsize,
+    /// Where the two racing routes wait for each other.
+    race: tokio::sync::Barrier,
     failing: bool,
 }
 
@@ -60,8 +62,17 @@ impl Probe {
             reads: AtomicUsize::new(0),
             saves: AtomicUsize::new(0),
             handled: AtomicUsize::new(0),
+            race: tokio::sync::Barrier::new(2),
             failing,
         })
+    }
+
+    /// Waits until the other racing route holds its session too; `false`
+    /// if it did not come within [`RACE_PATIENCE`].
+    pub async fn meet(&self) -> bool {
+        tokio::time::timeout(RACE_PATIENCE, self.race.wait())
+            .await
+            .is_ok()
     }
 
     /// Over a memory storage.
@@ -202,7 +213,8 @@ impl Setup {
 /// - `POST /log-out` (logged in only): `log_out()`, `303 /`;
 /// - `GET /flash`: flash `NOTICE = "for the next page"`; `GET /read-flash`: answers `NOTICE`;
 /// - `GET /race/name` and `GET /race/cart`: set `NAME = "raced"` or `CART = raced_cart()`,
-///   then wait [`RACE_PAUSE`] before the session goes back.
+///   then wait for each other ([`Probe::meet`]) before the sessions go back, and
+///   answer `... raced` when they met.
 pub trait Framework {
     /// Serves the routes with a session layer set up as `setup` says.
     fn start(setup: Setup) -> impl Future<Output = SocketAddr>;
@@ -371,8 +383,18 @@ pub async fn a_server_error_response_does_not_save_unless_asked<F: Framework>() 
     })
     .await;
     let response = send(addr, "GET", "/fail", None, None).await;
-    assert!(response.set_cookie().is_some());
+    let set_cookie = response.set_cookie().expect("saved after all");
     assert_eq!(probe.counts().1, 1);
+    let id = session_schema::Cookie::new("sid")
+        .secrets([SECRET])
+        .parse(Some(set_cookie.split(';').next().unwrap()))
+        .unwrap();
+    let stored: Session<crate::App> = probe.read(Some(&id)).await.unwrap();
+    assert_eq!(
+        stored.get(crate::App::NAME).map(String::as_str),
+        Some("half-done"),
+        "what the failing handler set"
+    );
 }
 
 /// A logout that answers a 5xx still deletes the session and clears the cookie.
@@ -591,14 +613,22 @@ pub async fn racing_requests_of_one_user_both_keep_their_change<F: Framework>() 
         send(addr, "GET", "/race/cart", cookie.as_deref(), None),
     );
     assert_eq!((name.status, cart.status), (200, 200));
-    assert!(
-        name.set_cookie().is_some() && cart.set_cookie().is_some(),
-        "both saved"
+    assert_eq!(
+        (name.body.as_str(), cart.body.as_str()),
+        ("name set, raced", "cart set, raced"),
+        "both requests held the session at once"
     );
-    let id = session_schema::Cookie::new("sid")
-        .secrets([SECRET])
-        .parse(cookie.as_deref())
-        .unwrap();
+    let sid = session_schema::Cookie::new("sid").secrets([SECRET]);
+    let id = sid.parse(cookie.as_deref()).unwrap();
+    for response in [&name, &cart] {
+        let set_cookie = response.set_cookie().expect("each request saved");
+        assert_eq!(
+            sid.parse(Some(set_cookie.split(';').next().unwrap()))
+                .as_deref(),
+            Some(id.as_str()),
+            "each saved the same session, under its id"
+        );
+    }
     let stored: Session<crate::App> = probe.read(Some(&id)).await.unwrap();
     assert_eq!(
         stored.get(crate::App::NAME).map(String::as_str),

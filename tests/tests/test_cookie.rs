@@ -42,6 +42,41 @@ fn quoted_values_are_unquoted() {
     assert_eq!(cookie.parse(Some("c=\"aGk=\"")).as_deref(), Some("hi"));
 }
 
+/// Every character of a signature counts: changing any one of them (or the
+/// value it signs) makes the cookie read as absent.
+#[test]
+fn a_change_to_any_character_of_a_signed_cookie_is_refused() {
+    let cookie = signed();
+    let set_cookie = cookie.serialize("a value worth forging").unwrap();
+    let value = pair(&set_cookie)
+        .strip_prefix("session=")
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        cookie.parse(Some(&format!("session={value}"))).as_deref(),
+        Some("a value worth forging")
+    );
+    let (_, signature) = value.rsplit_once('.').unwrap();
+    assert_eq!(
+        signature.len(),
+        43,
+        "32 bytes of HMAC-SHA256, unpadded base64"
+    );
+    for index in 0..value.len() {
+        if value.as_bytes()[index] == b'.' {
+            continue;
+        }
+        let mut tampered = value.clone().into_bytes();
+        tampered[index] = if tampered[index] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert_eq!(
+            cookie.parse(Some(&format!("session={tampered}"))),
+            None,
+            "character {index} of {value}"
+        );
+    }
+}
+
 #[test]
 fn unverifiable_or_undecodable_values_read_as_absent() {
     let cookie = signed();

@@ -25,16 +25,19 @@ async fn an_axum_and_an_actix_service_share_one_session() {
     assert_eq!(flash.body, "", "the welcome was consumed on axum");
 
     // A change on axum is seen on actix, and the other way round.
-    browser.send(axum, "GET", "/race/name", None).await;
+    browser.send(axum, "POST", "/login", Some("")).await;
     let seen = browser.send(actix, "GET", "/", None).await;
-    assert!(seen.body.contains("name=raced"), "{}", seen.body);
-    browser.send(actix, "GET", "/race/cart", None).await;
+    assert!(seen.body.starts_with("visits=1 name=Ada"), "{}", seen.body);
+    let seen = browser.send(axum, "GET", "/", None).await;
+    assert!(seen.body.starts_with("visits=2 name=Ada"), "{}", seen.body);
     let id = Cookie::new("sid")
         .secrets([SECRET])
         .parse(browser.header().as_deref())
         .unwrap();
     let stored: Session<App> = probe.read(Some(&id)).await.unwrap();
-    assert!(stored.get(App::CART).is_some() && stored.get(App::NAME).is_some());
+    assert_eq!(stored.get(App::NAME).map(String::as_str), Some("Ada"));
+    assert_eq!(stored.get(App::USER_ID), Some(&2));
+    assert_eq!(stored.into_logged_in().map(|s| *s.owner()).ok(), Some(9));
 
     // Logged out on axum: logged out on actix.
     browser.send(axum, "POST", "/log-out", Some("")).await;

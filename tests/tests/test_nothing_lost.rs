@@ -57,3 +57,42 @@ fn a_value_stored_under_a_flash_keys_name_is_kept_as_an_unknown_value() {
     assert_eq!(session.get(App::NOTICE), None);
     assert_eq!(session.data().values["notice"], json!("in values"));
 }
+
+/// Through every local storage, not only in memory: unknown and unfit
+/// values saved by another service come back byte for byte after a change
+/// here, read and saved by the storage.
+#[tokio::test]
+async fn unknown_and_unfit_values_survive_a_storage_round_trip() {
+    use session_schema::{CookieStorage, FsStorage, MemoryStorage};
+    let dir = tempfile::tempdir().unwrap();
+    let fs = FsStorage::new(dir.path()).unwrap();
+    let memory = MemoryStorage::new();
+    let cookie = CookieStorage::new();
+    round_trip(&memory).await;
+    round_trip(&fs).await;
+    round_trip(&cookie).await;
+}
+
+/// Saves a session holding foreign and unfit values, changes it after a read
+/// through `storage`, and checks both came back as they were.
+async fn round_trip(storage: &impl session_schema::SessionStorage) {
+    let first = load(
+        json!({"user_id": "not a number", "theme": {"dark": true, "size": 1.50}}),
+        json!({"banner": "seen once"}),
+    );
+    let value = storage.save(&first).await.unwrap().expect("stored");
+    let mut read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(read.get(App::USER_ID), None, "unfit: read as absent");
+    read.set(App::NAME, "Ada".into());
+    let value = storage.save(&read).await.unwrap().expect("saved");
+    let again: Session<App> = storage.read(Some(&value)).await.unwrap();
+    let data = again.data();
+    assert_eq!(data.values["user_id"], json!("not a number"));
+    assert_eq!(data.values["theme"], json!({"dark": true, "size": 1.50}));
+    assert_eq!(data.values["name"], json!("Ada"));
+    assert_eq!(again.mismatched_keys(), ["user_id"]);
+    assert!(
+        data.flash.is_empty(),
+        "the flash value was read once, then dropped"
+    );
+}

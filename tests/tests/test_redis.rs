@@ -49,10 +49,30 @@ async fn records_are_the_reference_json_under_the_prefixed_id() {
         .await
         .unwrap()
         .prefix("app1:");
+    let mut session: Session<App> = Session::new();
+    session.set(App::USER_ID, 7);
+    session.flash(App::NOTICE, "hi".into());
     let id = prefixed.save(&session).await.unwrap().unwrap();
-    assert_ne!(
+    assert_eq!(
         raw(&server.url(), &["GET", &format!("app1:{id}")]).await,
-        redis::Value::Nil
+        redis::Value::BulkString(br#"[{"user_id":7},{"notice":"hi"}]"#.to_vec()),
+        "the same record under the prefix"
+    );
+    assert_eq!(
+        raw(&server.url(), &["EXISTS", &format!("session:{id}")]).await,
+        redis::Value::Int(0),
+        "nothing under the default prefix"
+    );
+    let logged_in = prefixed
+        .save(&Session::<App>::new().log_in(3))
+        .await
+        .unwrap()
+        .unwrap();
+    let index = "app1-owners:{4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce}";
+    assert_eq!(
+        raw(&server.url(), &["ZRANGE", index, "0", "-1"]).await,
+        redis::Value::Array(vec![redis::Value::BulkString(logged_in.into_bytes())]),
+        "the owner index under the prefix, by the SHA-256 of the owner's JSON (\"3\")"
     );
 }
 

@@ -127,6 +127,22 @@ mod tests {
     }
 
     #[test]
+    fn the_key_itself_depends_on_the_cookie_name() {
+        // The associated data alone refuses a value opened under another
+        // name; the derived key must differ too: with the associated data
+        // of the right name, another name's key still opens nothing.
+        let sealed = seal("hello", &Sealer::new("secret", "sid"));
+        assert_eq!(
+            open(&sealed, "sid", &[Sealer::new("secret", "other")]),
+            None
+        );
+        assert_eq!(
+            open(&sealed, "sid", &[Sealer::new("secret", "sid")]).as_deref(),
+            Some("hello")
+        );
+    }
+
+    #[test]
     fn every_value_gets_a_fresh_nonce() {
         let key = Sealer::new("secret", "sid");
         assert_ne!(seal("same", &key), seal("same", &key));

@@ -211,9 +211,10 @@ pub trait SessionBackend: Send + Sync + 'static {
     ///
     /// The default does it in steps that keep that promise without a
     /// transaction: it inserts `to`, then checks `from` (a compare-and-set of
-    /// `from` to an empty record when it is to be deleted, then deletes it),
-    /// and deletes `to` again when the check fails. Until then `to` exists
-    /// but no client knows its id. Write this method to make it one step.
+    /// `from` to a marker that reads as no session, `moved:` and the hash of
+    /// `to`, when it is to be deleted, then deletes it), and deletes `to`
+    /// again when the check fails. Until then `to` exists but no client knows
+    /// its id. Write this method to make it one step.
     fn rename(
         &self,
         from: &str,
@@ -265,9 +266,20 @@ pub trait SessionBackend: Send + Sync + 'static {
     }
 }
 
+/// What the default [`SessionBackend::rename`] leaves under the old id for
+/// the moment between its two steps: `moved:` and the SHA-256 of the new id,
+/// unique to the move, so that a step retried after a lost reply finds its
+/// own work done. The storage reads such a record as absent.
+pub(crate) const MOVED_MARKER: &str = "moved:";
+
+/// Whether a stored record is a [`MOVED_MARKER`], or empty: no session.
+pub(crate) fn is_gone(record: &[u8]) -> bool {
+    record.is_empty() || record.starts_with(MOVED_MARKER.as_bytes())
+}
+
 /// [`SessionBackend::rename`] in steps of the other operations: insert `to`,
-/// check `from` (emptying it with a compare-and-set when it is to go), and
-/// undo the insert when the check fails.
+/// check `from` (replacing it with a [`MOVED_MARKER`] by compare-and-set
+/// when it is to go), and undo the insert when the check fails.
 pub(crate) async fn rename_in_steps<B: SessionBackend + ?Sized>(
     backend: &B,
     from: &str,
@@ -284,7 +296,7 @@ pub(crate) async fn rename_in_steps<B: SessionBackend + ?Sized>(
         backend.load(from).await?.as_deref() == Some(expected.as_bytes())
     } else {
         let emptied = Record {
-            text: String::new(),
+            text: format!("{MOVED_MARKER}{}", super::hex_sha256(to)),
             expires_at: Some(now),
             owner: None,
             now,

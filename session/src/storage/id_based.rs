@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::backend::{Record, SessionBackend};
-use super::lifecycle::{Lifecycle, Stamp, lifecycle_setters};
+use super::backend::{self, Record, SessionBackend};
+use super::lifecycle::{Lifecycle, Stamp, lifecycle_setters, unix_secs};
 use super::{MAX_RECORD_LEN, SessionStorage};
 use crate::data::StoredData;
 use crate::error::Error;
@@ -108,8 +108,9 @@ impl<B: SessionBackend> BackendStorage<B> {
     /// is left, whatever ran meanwhile: a request that saves one of them
     /// afterwards does not bring it back, and one that regenerated its id
     /// meanwhile moved it only while it still existed, into the index this
-    /// looks at again until a pass finds nothing more. Only a `log_in` that
-    /// completes while this runs may leave a new session.
+    /// looks at again until a pass finds nothing live, nothing gone, and the
+    /// same entries as the pass before. Only a `log_in` that completes while
+    /// this runs may leave a new session.
     ///
     /// # Errors
     ///
@@ -124,12 +125,18 @@ impl<B: SessionBackend> BackendStorage<B> {
         async move {
             let owner = owner?;
             let mut destroyed = 0;
+            let mut previous: Option<Vec<String>> = None;
             for _ in 0..MAX_DESTROY_PASSES {
+                let mut listed = self.backend.owned(&owner).await?;
+                listed.sort_unstable();
+                // Nothing changed since the last pass, and nothing is left
+                // but entries the backend keeps for saves in flight.
+                let settled = previous.as_ref() == Some(&listed);
                 let mut changed = false;
-                for id in self.backend.owned(&owner).await? {
-                    match self.examine::<S>(&id, &owner).await? {
+                for id in &listed {
+                    match self.examine::<S>(id, &owner).await? {
                         Entry::Live => {
-                            self.backend.remove(&id, Some(&owner)).await?;
+                            self.backend.remove(id, Some(&owner)).await?;
                             destroyed += 1;
                             changed = true;
                         }
@@ -139,9 +146,10 @@ impl<B: SessionBackend> BackendStorage<B> {
                         Entry::Pending => {}
                     }
                 }
-                if !changed {
+                if listed.is_empty() || (!changed && settled) {
                     return Ok(destroyed);
                 }
+                previous = Some(listed);
             }
             Err(Error::Backend(
                 format!(
@@ -202,10 +210,10 @@ impl<B: SessionBackend> BackendStorage<B> {
             });
         };
         // A record that exists but cannot be read is never overwritten: the
-        // request gets a fresh session under a new id. An empty record is
-        // a session on its way out (a backend's `rename` empties it before
-        // deleting it).
-        if bytes.is_empty() {
+        // request gets a fresh session under a new id. An empty record, or
+        // a moved marker, is a session on its way out (the default `rename`
+        // leaves one before deleting the old id).
+        if backend::is_gone(&bytes) {
             return Ok(Session::new());
         }
         let Ok(text) = String::from_utf8(bytes) else {
@@ -268,19 +276,16 @@ impl<B: SessionBackend> BackendStorage<B> {
             }
             return Ok(Some(String::new()));
         }
-        let (touch, stamp, now) = self.lifecycle.plan(session.was_loaded(), session.times());
+        // One reading of the clock for the whole save: the times written,
+        // the end they give, and the `now` a backend compares ends with.
+        let clock_now = self.lifecycle.clock.now();
+        let (touch, stamp, now) =
+            self.lifecycle
+                .plan_at(session.was_loaded(), session.times(), unix_secs(clock_now));
         if !session.dirty() && !touch {
             return Ok(None);
         }
-        if session.was_loaded()
-            && session
-                .times()
-                .is_some_and(|times| self.lifecycle.ended(times, now))
-        {
-            return Ok(None);
-        }
         let expires_at = self.lifecycle.expires_at(stamp, now);
-        let clock_now = self.lifecycle.clock.now();
         if !session.was_loaded() {
             let text = session.data_json(stamp)?;
             let owner = owner_in::<S>(&text);
@@ -296,7 +301,7 @@ impl<B: SessionBackend> BackendStorage<B> {
             }
             return Ok(Some(session.id().to_owned()));
         }
-        self.write_loaded(session, stamp, expires_at, clock_now)
+        self.write_loaded(session, stamp, expires_at, (now, clock_now))
             .await
     }
 
@@ -330,14 +335,22 @@ impl<B: SessionBackend> BackendStorage<B> {
     async fn write_loaded<S: Schema, St: StateOf<S>>(
         &self,
         session: &Session<S, St>,
-        stamp: Stamp,
-        expires_at: Option<std::time::SystemTime>,
-        now: std::time::SystemTime,
+        mut stamp: Stamp,
+        mut expires_at: Option<std::time::SystemTime>,
+        (now_secs, now): (u64, std::time::SystemTime),
     ) -> Result<Option<String>, Error> {
         let from = session.original_id();
         let moved = session.id() != from;
+        let ended = |times: Option<super::lifecycle::Times>| {
+            times.is_some_and(|times| self.lifecycle.ended(times, now_secs))
+        };
         let mut latest = session.stored_text().to_owned();
         for attempt in 0..=MAX_MERGE_ATTEMPTS {
+            // The session as read has ended by now: unless another request
+            // touched it since (then the latest record says so), it stays ended.
+            if attempt == 0 && ended(session.times()) {
+                continue;
+            }
             let text = if attempt == 0 {
                 // Most of the time nobody changed the record since this
                 // request read it: then the session's own data is the merge.
@@ -349,7 +362,7 @@ impl<B: SessionBackend> BackendStorage<B> {
                     "the stored session changed since this request read it; merging this request's changes"
                 );
                 match self.backend.load(from).await? {
-                    Some(bytes) if !bytes.is_empty() => match String::from_utf8(bytes) {
+                    Some(bytes) if !backend::is_gone(&bytes) => match String::from_utf8(bytes) {
                         Ok(stored) => latest = stored,
                         // Overwritten by something that is not a session: leave it be.
                         Err(_) => return Ok(None),
@@ -357,6 +370,18 @@ impl<B: SessionBackend> BackendStorage<B> {
                     // Destroyed, moved or ended since this request read it:
                     // leave it gone.
                     _ => return Ok(None),
+                }
+                let latest_times = StoredData::parse(&latest).ok().and_then(|data| data.times);
+                if ended(latest_times) {
+                    // Ended by its timeouts: never written again.
+                    return Ok(None);
+                }
+                // A request that touched the session after this one read the
+                // clock leaves a later time: the merge keeps the later one,
+                // so the session's times never go back.
+                if let (Stamp::Write(ours), Some(theirs)) = (&mut stamp, latest_times) {
+                    ours.touched = ours.touched.max(theirs.touched);
+                    expires_at = self.lifecycle.expires_at(Stamp::Write(*ours), ours.touched);
                 }
                 session.merge_into(&latest, stamp)?
             };

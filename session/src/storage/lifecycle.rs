@@ -167,7 +167,19 @@ impl Lifecycle {
         if !self.enabled() {
             return (false, Stamp::None, 0);
         }
-        let now = self.now();
+        self.plan_at(loaded, times, self.now())
+    }
+
+    /// [`plan`](Self::plan) at `now` (whole seconds), read by the caller.
+    pub(crate) fn plan_at(
+        &self,
+        loaded: bool,
+        times: Option<Times>,
+        now: u64,
+    ) -> (bool, Stamp, u64) {
+        if !self.enabled() {
+            return (false, Stamp::None, now);
+        }
         let touch = loaded && self.touch_due(times, now);
         (touch, self.stamp(times, now), now)
     }

@@ -15,7 +15,8 @@ use crate::error::Error;
 
 /// Lua shared by the scripts that change an owner index (`idx`, a sorted
 /// set of ids scored by when each session ends, in milliseconds of the
-/// storage's clock): drops the entries of sessions that ended by `now`, and
+/// storage's clock; written with `ZADD GT`, so a slower save never moves an
+/// entry's end back): drops the entries of sessions that ended by `now`, and
 /// lets the index itself expire with its last session.
 const INDEX_UPKEEP: &str = r"
 local function upkeep(idx, now)
@@ -44,7 +45,7 @@ else
   redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
 end
 if KEYS[2] then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+  redis.call('ZADD', KEYS[2], 'GT', ARGV[4], ARGV[3])
   upkeep(KEYS[2], tonumber(ARGV[5]))
 end
 return 1
@@ -73,7 +74,7 @@ if string.find(ARGV[5], 'p') then
   next = next + 1
 end
 if string.find(ARGV[5], 'n') then
-  redis.call('ZADD', KEYS[next], ARGV[6], ARGV[4])
+  redis.call('ZADD', KEYS[next], 'GT', ARGV[6], ARGV[4])
   upkeep(KEYS[next], tonumber(ARGV[7]))
 end
 return 1
@@ -105,7 +106,7 @@ if string.find(ARGV[5], 'p') then
   next = next + 1
 end
 if string.find(ARGV[5], 'n') then
-  redis.call('ZADD', KEYS[next], ARGV[6], ARGV[4])
+  redis.call('ZADD', KEYS[next], 'GT', ARGV[6], ARGV[4])
   upkeep(KEYS[next], tonumber(ARGV[7]))
 end
 return 1
@@ -113,11 +114,17 @@ return 1
 
 /// Replaces a record only if it is still what the request loaded: the
 /// single-key form for a cluster, where the owner indexes live in other
-/// slots and are updated by separate commands.
+/// slots and are updated by separate commands. The cluster client resends a
+/// command whose reply was lost: a record that already is the new one counts
+/// as replaced, so a resent script does not report its own work as a conflict.
 /// KEYS[1]: the key. ARGV: the expected record, the new record, seconds to
 /// live (0: keep the key's expiry).
 const REPLACE_ONE: &str = r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[2] then
+  return 1
+end
+if current ~= ARGV[1] then
   return 0
 end
 if tonumber(ARGV[3]) > 0 then
@@ -164,7 +171,7 @@ return redis.call('ZSCORE', KEYS[2], ARGV[1]) == false and 1 or 0
 const CLUSTER_INDEX_ADD: &str = r"
 local clock = redis.call('TIME')
 local wall = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local created = redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local created = redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[2], wall, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', wall - tonumber(ARGV[4]))
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))

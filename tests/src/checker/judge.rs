@@ -116,7 +116,7 @@ pub fn judge(history: &History) -> Vec<Violation> {
     found.0
 }
 
-impl<'a> Judge<'a> {
+impl Judge<'_> {
     fn writes(&self) -> Vec<Write<'_>> {
         self.requests
             .iter()
@@ -156,15 +156,17 @@ impl<'a> Judge<'a> {
             .events
             .iter()
             .filter_map(|event| {
-                let error = match &event.outcome {
-                    Outcome::Request { read: Err(e), .. }
-                    | Outcome::Request {
-                        saved: Some(Err(e)),
-                        ..
-                    }
-                    | Outcome::OwnedBy(Err(e))
-                    | Outcome::DestroyOwnedBy(Err(e)) => e,
-                    _ => return None,
+                let (Outcome::Request {
+                    read: Err(error), ..
+                }
+                | Outcome::Request {
+                    saved: Some(Err(error)),
+                    ..
+                }
+                | Outcome::OwnedBy(Err(error))
+                | Outcome::DestroyOwnedBy(Err(error))) = &event.outcome
+                else {
+                    return None;
                 };
                 Some(format!(
                     "op {} ({:?}) failed with no fault injected: {error}",
@@ -222,8 +224,8 @@ impl<'a> Judge<'a> {
                 .chain([seen.shared, seen.note])
                 .flatten();
             for value in values {
-                let writer = self.by_op.get(&value);
-                if writer.is_none_or(|writer| writer.jar != event.jar) {
+                let author = self.by_op.get(&value);
+                if author.is_none_or(|author| author.jar != event.jar) {
                     found.push(format!(
                         "op {} of jar {} read value {value}, written by another jar",
                         event.op_no, event.jar
@@ -528,8 +530,8 @@ impl<'a> Judge<'a> {
     fn check_no_dropped_save(&self, writes: &[Write<'_>], out: &mut Found) {
         let mut found = Vec::new();
         for req in &self.requests {
-            let changes = !matches!(req.event.op, Op::Read | Op::Destroy)
-                && !(req.event.op == Op::LogOut && req.seen.user.is_none());
+            let changes = !(matches!(req.event.op, Op::Read | Op::Destroy)
+                || req.event.op == Op::LogOut && req.seen.user.is_none());
             if !changes || !req.wrote.dirty || !matches!(req.saved, Ok(None)) {
                 continue;
             }
@@ -565,15 +567,17 @@ impl<'a> Judge<'a> {
             .history
             .events
             .iter()
-            .filter(|event| match &event.outcome {
-                Outcome::Request { read: Err(_), .. }
-                | Outcome::Request {
-                    saved: Some(Err(_)),
-                    ..
-                }
-                | Outcome::OwnedBy(Err(_))
-                | Outcome::DestroyOwnedBy(Err(_)) => true,
-                _ => false,
+            .filter(|event| {
+                matches!(
+                    &event.outcome,
+                    Outcome::Request { read: Err(_), .. }
+                        | Outcome::Request {
+                            saved: Some(Err(_)),
+                            ..
+                        }
+                        | Outcome::OwnedBy(Err(_))
+                        | Outcome::DestroyOwnedBy(Err(_))
+                )
             })
             .count();
         let allowed = 1

@@ -1,9 +1,9 @@
-//! The checker's random numbers: SplitMix64, written out so that a seed
+//! The checker's random numbers: `SplitMix64`, written out so that a seed
 //! replays the same history for as long as this file is unchanged (the
 //! generators of general-purpose crates promise no such stability across
 //! versions).
 
-/// A SplitMix64 generator.
+/// A `SplitMix64` generator.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 

@@ -101,6 +101,10 @@ pub struct Wrote {
 
 /// What one operation did.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a history holds a few hundred events: their size does not matter"
+)]
 pub enum Outcome {
     /// A request: read, change, save.
     Request {
@@ -184,6 +188,18 @@ impl Ticks {
         let tick = self.counter.fetch_add(1, Ordering::SeqCst);
         (tick, secs(self.clock.now()))
     }
+}
+
+/// An error and its causes, as one line.
+fn chain(error: &session_schema::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn secs(time: SystemTime) -> u64 {
@@ -275,12 +291,33 @@ pub async fn run<T: Target>(target: &Arc<T>, plan: Plan) -> History {
         };
     }
 
-    // Each client reads its jar once more, with nothing else running.
+    final_checks(&**target, &plan, &storages, &jars, &ticks, &mut events).await;
+    events.sort_by_key(|event| event.end);
+    History {
+        plan: Arc::unwrap_or_clone(plan),
+        events,
+        crashes,
+        keeps_recent_entries: target.keeps_recent_entries(),
+    }
+}
+
+/// After the clients: each reads its jar once more, with nothing else
+/// running; then every session ends, the storage reclaims what it documents
+/// it reclaims, each user logs in once, and the index's size is recorded.
+async fn final_checks<T: Target>(
+    target: &T,
+    plan: &Plan,
+    storages: &[Arc<BackendStorage<T::Backend>>],
+    jars: &[Jar],
+    ticks: &Ticks,
+    events: &mut Vec<Event>,
+) {
+    let clock = &ticks.clock;
     for tab in 0..plan.tabs.len() {
         let storage = &storages[tab % storages.len()];
         let jar = &jars[plan.tabs[tab].jar];
         let op_no = (tab as u64 + 1) * 1000 + 900;
-        events.push(perform(&plan, tab, op_no, Op::Read, storage, jar, &ticks).await);
+        events.push(perform(plan, tab, op_no, Op::Read, storage, jar, ticks).await);
     }
 
     // Every session ends; the storage reclaims what it documents it
@@ -313,13 +350,6 @@ pub async fn run<T: Target>(target: &Arc<T>, plan: Plan) -> History {
                 ids: listed,
             },
         });
-    }
-    events.sort_by_key(|event| event.end);
-    History {
-        plan: Arc::unwrap_or_clone(plan),
-        events,
-        crashes,
-        keeps_recent_entries: target.keeps_recent_entries(),
     }
 }
 
@@ -385,7 +415,7 @@ async fn perform<B: SessionBackend>(
             let owned = storage.owned_by::<Probe>(&user_of(user)).await;
             (
                 Some(user_of(user)),
-                Outcome::OwnedBy(owned.map_err(|e| e.to_string())),
+                Outcome::OwnedBy(owned.map_err(|e| chain(&e))),
                 at,
             )
         }
@@ -394,7 +424,7 @@ async fn perform<B: SessionBackend>(
             let destroyed = storage.destroy_owned_by::<Probe>(&user_of(user)).await;
             (
                 Some(user_of(user)),
-                Outcome::DestroyOwnedBy(destroyed.map_err(|e| e.to_string())),
+                Outcome::DestroyOwnedBy(destroyed.map_err(|e| chain(&e))),
                 at,
             )
         }
@@ -447,7 +477,7 @@ async fn request<B: SessionBackend>(
         Err(error) => {
             let outcome = Outcome::Request {
                 cookie,
-                read: Err(error.to_string()),
+                read: Err(chain(&error)),
                 wrote: None,
                 saved: None,
             };
@@ -510,7 +540,7 @@ async fn request<B: SessionBackend>(
         cookie,
         read: Ok(seen),
         wrote: Some(wrote),
-        saved: Some(saved.map_err(|error| error.to_string())),
+        saved: Some(saved.map_err(|error| chain(&error))),
     };
     (outcome, at)
 }

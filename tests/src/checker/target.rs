@@ -161,6 +161,10 @@ pub struct Redis {
 
 impl Redis {
     /// Starts the server and the proxy.
+    ///
+    /// # Panics
+    ///
+    /// When the server does not start.
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let server = RedisServer::start_durable(dir.path());
@@ -221,6 +225,10 @@ pub struct Cluster {
 
 impl Cluster {
     /// Starts the proxies, the nodes behind them, and forms the cluster.
+    ///
+    /// # Panics
+    ///
+    /// When the nodes do not start or the cluster does not form.
     pub async fn start() -> Self {
         let ports = [
             RedisCluster::free_port(),
@@ -299,6 +307,10 @@ pub struct Memcache {
 
 impl Memcache {
     /// Starts the server and the proxy.
+    ///
+    /// # Panics
+    ///
+    /// When the server does not start.
     pub async fn start() -> Self {
         let server = Memcached::start();
         let addr: SocketAddr = server.addr().parse().expect("an address");
@@ -365,6 +377,10 @@ pub struct Pg {
 
 impl Pg {
     /// Starts the server and the proxy.
+    ///
+    /// # Panics
+    ///
+    /// When the server does not start.
     pub async fn start() -> Self {
         let server = tokio::task::block_in_place(Postgres::start);
         let proxy = Proxy::start(loopback(server.port())).await;

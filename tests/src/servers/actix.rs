@@ -109,8 +109,18 @@ fn routes(config: &mut actix::ServiceConfig) {
         .route("/log-out", actix::post().to(log_out))
         .route("/flash", actix::get().to(flash))
         .route("/read-flash", actix::get().to(read_flash))
-        .route("/race/name", actix::get().to(race_name))
-        .route("/race/cart", actix::get().to(race_cart))
+        .route(
+            "/race/name",
+            actix::get().to(|probe: actix::Data<Arc<Probe>>, session| async move {
+                race_name(&probe, session).await
+            }),
+        )
+        .route(
+            "/race/cart",
+            actix::get().to(|probe: actix::Data<Arc<Probe>>, session| async move {
+                race_cart(&probe, session).await
+            }),
+        )
         .service(
             actix::resource("/erroring-logout")
                 .wrap(from_fn(fail_after))

@@ -86,8 +86,18 @@ fn routes(layer: SessionLayer<App, Arc<Probe>>, probe: Arc<Probe>) -> Router {
         .route("/log-out", post(log_out))
         .route("/flash", get(flash))
         .route("/read-flash", get(read_flash))
-        .route("/race/name", get(race_name))
-        .route("/race/cart", get(race_cart))
+        .route(
+            "/race/name",
+            get(|State(probe): State<Arc<Probe>>, session| async move {
+                race_name(&probe, session).await
+            }),
+        )
+        .route(
+            "/race/cart",
+            get(|State(probe): State<Arc<Probe>>, session| async move {
+                race_cart(&probe, session).await
+            }),
+        )
         .layer(layer)
         .with_state(probe)
 }

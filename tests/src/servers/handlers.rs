@@ -31,16 +31,23 @@ pub async fn read_flash(session: Session<App>) -> String {
     session.get(App::NOTICE).cloned().unwrap_or_default()
 }
 
-/// Sets the name, then waits, so that a racing request overlaps it.
-pub async fn race_name(mut session: Session<App>) -> &'static str {
+/// Sets the name, then waits until the racing request has its session too,
+/// so both saves start from the same stored session.
+pub async fn race_name(probe: &web::Probe, mut session: Session<App>) -> &'static str {
     session.set(App::NAME, "raced".into());
-    tokio::time::sleep(web::RACE_PAUSE).await;
-    "name set"
+    if probe.meet().await {
+        "name set, raced"
+    } else {
+        "name set alone"
+    }
 }
 
-/// Sets the cart, then waits, so that a racing request overlaps it.
-pub async fn race_cart(mut session: Session<App>) -> &'static str {
+/// Sets the cart, then waits as [`race_name`] does.
+pub async fn race_cart(probe: &web::Probe, mut session: Session<App>) -> &'static str {
     session.set(App::CART, web::raced_cart());
-    tokio::time::sleep(web::RACE_PAUSE).await;
-    "cart set"
+    if probe.meet().await {
+        "cart set, raced"
+    } else {
+        "cart set alone"
+    }
 }

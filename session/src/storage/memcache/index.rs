@@ -50,6 +50,11 @@ pub(super) fn millis(time: SystemTime) -> u64 {
         })
 }
 
+/// The later of two ends (`None`: never).
+fn later(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    a.zip(b).map(|(a, b)| a.max(b))
+}
+
 /// The entries of an item; lines that are not entries are skipped.
 pub(super) fn parse(bytes: &[u8]) -> Vec<IndexEntry> {
     String::from_utf8_lossy(bytes)
@@ -107,9 +112,13 @@ pub(super) fn apply(
             entries.retain(|entry| entry.id == id || entry.ends.is_none_or(|ends| ends > now));
             let pruned = entries.len() != before;
             match entries.iter_mut().find(|entry| entry.id == id) {
-                Some(entry) if entry.ends == ends && !pruned => return Some(false),
+                // An end only moves forward: a slower save's earlier end
+                // would have the entry dropped while its session lives.
+                Some(entry) if later(entry.ends, ends) == entry.ends && !pruned => {
+                    return Some(false);
+                }
                 Some(entry) => {
-                    entry.ends = ends;
+                    entry.ends = later(entry.ends, ends);
                     entry.added = wall;
                 }
                 None => entries.push(IndexEntry {
@@ -187,6 +196,16 @@ mod tests {
         assert_eq!(apply(&mut entries, "a", &edit, 10, GRACE), Some(true));
         assert_eq!(entries[0].ends, Some(1900));
         assert_eq!(apply(&mut entries, "a", &edit, 10, GRACE), Some(false));
+        let earlier = Edit::Add {
+            ends: Some(1200),
+            now: 500,
+        };
+        assert_eq!(apply(&mut entries, "a", &earlier, 10, GRACE), Some(false));
+        assert_eq!(
+            entries[0].ends,
+            Some(1900),
+            "a slower save's earlier end is ignored"
+        );
     }
 
     #[test]
