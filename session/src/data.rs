@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::storage::Times;
+use crate::times::Times;
 
 /// A session's data as storages keep it: the values, and the flash values for
 /// the next request. Serializes as the JSON array `[values, flash]`, the format

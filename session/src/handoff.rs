@@ -17,14 +17,8 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::schema::Schema;
-use crate::session::{DestroyedSession, Session};
-use crate::state::StateOf;
-
-/// A session as the handler left it.
-pub(crate) enum Returned<S: Schema> {
-    Active(Session<S>),
-    Destroyed(DestroyedSession<S>),
-}
+use crate::session::Session;
+pub(crate) use crate::session::home::Returned;
 
 /// The meeting point of one request's session: the extractor lends it out,
 /// the session's `Drop` brings it back, the integration takes it to save it.
@@ -32,6 +26,10 @@ pub(crate) struct Home<S: Schema> {
     state: Mutex<HomeState<S>>,
 }
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per request, holding its one session: a box would cost an allocation per request"
+)]
 enum HomeState<S: Schema> {
     /// No handler asked for the session.
     Unused,
@@ -54,6 +52,10 @@ pub(crate) enum Lend<S: Schema> {
 }
 
 /// What the layer finds once the response is ready.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per request and taken apart at once: a box would cost an allocation"
+)]
 pub(crate) enum Finish<S: Schema> {
     Unused,
     KeptBeyondRequest,
@@ -101,25 +103,22 @@ impl<S: Schema> Home<S> {
         }
     }
 
-    /// Takes a dropped session back (called from `Session`'s `Drop`).
-    pub(crate) fn take_back<St: StateOf<S>>(&self, session: &mut Session<S, St>) {
-        let returned = if St::DESTROYED {
-            Returned::Destroyed(session.take_as())
-        } else {
-            Returned::Active(session.take_as())
-        };
-        let mut state = self.lock();
-        if matches!(*state, HomeState::Lent) {
-            *state = HomeState::Back(returned);
-        }
-    }
-
     /// Closes the request's home and hands over the session, if it came back.
     pub(crate) fn finish(&self) -> Finish<S> {
         match std::mem::replace(&mut *self.lock(), HomeState::Closed) {
             HomeState::Unused | HomeState::Closed => Finish::Unused,
             HomeState::Lent => Finish::KeptBeyondRequest,
             HomeState::Back(returned) => Finish::Back(returned),
+        }
+    }
+}
+
+impl<S: Schema> crate::session::home::Home<S> for Home<S> {
+    /// Takes a dropped session back, if it is still expected.
+    fn take_back(&self, returned: Returned<S>) {
+        let mut state = self.lock();
+        if matches!(*state, HomeState::Lent) {
+            *state = HomeState::Back(returned);
         }
     }
 }

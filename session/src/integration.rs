@@ -15,7 +15,8 @@ use std::sync::Arc;
 use crate::cookie::{Cookie, Protected, SessionProtection};
 use crate::error::{Chain, Error};
 use crate::handoff::{Finish, Home, Lend, Returned};
-use crate::schema::{HasOwner, Schema};
+use crate::owner::HasOwner;
+use crate::schema::Schema;
 use crate::session::Session;
 use crate::state::LoggedIn;
 use crate::storage::SessionStorage;
@@ -282,7 +283,7 @@ impl<S: Schema> RequestSession<S> {
                 }
             },
         };
-        session.set_home(Arc::clone(&self.home));
+        session.set_home(Arc::clone(&self.home) as Arc<dyn crate::session::home::Home<S>>);
         Ok((session, fresh))
     }
 }

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use crate::error::Error;
-use crate::storage::{Stamp, Times};
+use crate::times::{Stamp, Times};
 use crate::value::Erased;
 
 /// Writes the JSON `[{...},{...}]` entry by entry.

@@ -7,13 +7,14 @@
 //! impl exists but requires a marker trait nobody implements, whose diagnostic
 //! explains the mistake ("cannot `set` a flash key; use `flash()` to set it").
 //! Where a key belongs to another schema, [`SameSchema`] fails with a message
-//! naming both schemas.
+//! naming both schemas. Which key roles each session state may change is
+//! the states' business ([`SettableIn`](crate::SettableIn),
+//! [`UnsettableIn`](crate::UnsettableIn)).
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use crate::schema::{KeyRef, Schema};
-use crate::state::{Active, Destroyed};
 
 /// What a value key is to its schema: a [`role::Plain`] value, the
 /// [`role::Owner`] that a logged-in session cannot change, or, for a variant
@@ -206,35 +207,6 @@ where
         self.index
     }
 }
-
-/// Implemented by the key roles a session in state `St` may `set` (and
-/// change with `update` or `get_mut`): every role but the owner, which only
-/// [`log_in`](crate::Session::log_in) sets, renewing the session id.
-#[diagnostic::on_unimplemented(
-    message = "the owner of a session is set by `log_in`, not by `set`, `update` or `get_mut`",
-    label = "this is the `#[session(owner)]` key",
-    note = "`session.log_in(owner)` sets the owner and renews the session id, so an id planted \
-            before the login is worthless after it; a logged-in session changes owner with \
-            `session.log_out().log_in(new_owner)`"
-)]
-pub trait SettableIn<St> {}
-impl<St> SettableIn<St> for role::Plain {}
-
-/// Implemented by the key roles a session in state `St` may `unset`: every
-/// role on an active session; on a logged-in one, no owner and no key enum
-/// variant (which could be the owner).
-#[diagnostic::on_unimplemented(
-    message = "cannot `unset` the owner of a logged-in session, or a key enum variant that could be it",
-    label = "on a `Session<_, LoggedIn>`, `unset` takes typed keys other than the owner",
-    note = "`session.log_out()` unsets the owner and renews the session id; \
-            to unset another key, use its typed handle (`App::SOME_KEY`)"
-)]
-pub trait UnsettableIn<St> {}
-impl<St> UnsettableIn<St> for role::Plain {}
-impl UnsettableIn<Active> for role::Owner {}
-impl UnsettableIn<Destroyed> for role::Owner {}
-impl UnsettableIn<Active> for role::Dynamic {}
-impl UnsettableIn<Destroyed> for role::Dynamic {}
 
 /// Never implemented: its diagnostic explains why a flash key cannot be `set`.
 #[diagnostic::on_unimplemented(

@@ -130,11 +130,14 @@ mod id;
 mod integration;
 mod json_writer;
 mod key;
+mod owner;
 mod schema;
 mod session;
 mod slot;
 mod state;
 mod storage;
+mod table;
+mod times;
 pub mod typestate;
 mod value;
 
@@ -146,14 +149,15 @@ pub use error::Error;
 pub use id::new_session_id;
 pub use key::{
     FlashKey, FlashKeyOf, FlashKeyPassedToSet, FlashKeyPassedToUnset, GetKey, HasKey, OwnerKey,
-    SameSchema, SetKey, SettableIn, UnsetKey, UnsettableIn, ValueKey, ValueKeyPassedToFlash, role,
+    SameSchema, SetKey, UnsetKey, ValueKey, ValueKeyPassedToFlash, role,
 };
-pub use schema::{HasOwner, Schema, UnknownKey};
+pub use owner::HasOwner;
+pub use schema::{Schema, UnknownKey};
 pub use session::{DestroyedSession, Session};
 pub use session_schema_derive::SessionSchema;
 pub use state::{
     Active, CanDestroy, CanFlash, CanLogIn, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed,
-    IsLoggedIn, LoggedIn, State, StateOf,
+    IsLoggedIn, LoggedIn, SettableIn, State, StateOf, UnsettableIn,
 };
 pub use storage::{
     BackendStorage, Clock, CookieStorage, FsBackend, FsStorage, MAX_RECORD_LEN, ManualClock,
@@ -171,6 +175,7 @@ pub use value::SessionValue;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::key::{flash_key, value_key};
-    pub use crate::schema::{Described, KeyDef, KeyEnum, KeyRef, NoKeys, key_def, unknown_key};
+    pub use crate::schema::{Described, KeyEnum, KeyRef, NoKeys, unknown_key};
     pub use crate::slot::{Slot, empty_slots};
+    pub use crate::table::{KeyDef, key_def};
 }

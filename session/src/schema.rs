@@ -5,9 +5,8 @@ use std::fmt;
 use std::hash::Hash;
 use std::str::FromStr;
 
-use crate::key::OwnerKey;
 use crate::slot::Slot;
-use crate::value::{Erased, SessionValue, decode};
+use crate::table::KeyDef;
 
 /// A session schema: the keys a session holds, their stored names and types.
 ///
@@ -38,49 +37,6 @@ pub trait Schema: Sized + Send + Sync + 'static {
     fn __value_slots() -> Self::__ValueSlots;
     #[doc(hidden)]
     fn __flash_slots() -> Self::__FlashSlots;
-}
-
-/// A schema with an owner: one value field marked `#[session(owner)]`, the
-/// user a session belongs to. Storages that keep sessions on the server index
-/// them by owner, so every session of one user can be listed and destroyed
-/// ("log out everywhere"). Implemented by `#[derive(SessionSchema)]`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has no owner field: logging in and finding sessions by owner need one",
-    label = "`{Self}` has no `#[session(owner)]` field",
-    note = "mark the value field that identifies the user with `#[session(owner)]`, \
-            such as `#[session(owner)] user_id: u64`"
-)]
-pub trait HasOwner: Schema {
-    /// The owner's type: the owner field's type.
-    type Owner: SessionValue;
-    /// The owner field's key.
-    const OWNER: OwnerKey<Self, Self::Owner>;
-}
-
-/// One key in a schema's table: its stored name and how to decode it.
-#[doc(hidden)]
-#[derive(Clone, Copy)]
-pub struct KeyDef {
-    pub(crate) name: &'static str,
-    pub(crate) decode: fn(&str) -> Option<Erased>,
-}
-
-impl KeyDef {
-    /// The name the key is stored under.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-}
-
-/// The table entry of a key of type `T` stored as `name`.
-#[doc(hidden)]
-#[must_use]
-pub const fn key_def<T: SessionValue>(name: &'static str) -> KeyDef {
-    KeyDef {
-        name,
-        decode: decode::<T>,
-    }
 }
 
 /// Which table a key is in, and where.

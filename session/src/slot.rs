@@ -6,7 +6,7 @@ use std::ops::Range;
 use once_cell::sync::OnceCell;
 
 use crate::data::json_at;
-use crate::schema::KeyDef;
+use crate::table::KeyDef;
 use crate::value::{Erased, SessionValue, decode};
 
 /// What a session holds for one key of its schema.

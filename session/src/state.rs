@@ -6,7 +6,9 @@
 //! operation: calling `set` on a [`DestroyedSession`](crate::DestroyedSession)
 //! fails with "cannot `set` on a destroyed session".
 
-use crate::schema::{HasOwner, Schema};
+use crate::key::role;
+use crate::owner::HasOwner;
+use crate::schema::Schema;
 
 mod sealed {
     pub trait Sealed {}
@@ -150,3 +152,32 @@ impl CanRegenerate for LoggedIn {}
 pub trait CanDestroy: State {}
 impl CanDestroy for Active {}
 impl CanDestroy for LoggedIn {}
+
+/// Implemented by the key roles a session in state `St` may `set` (and
+/// change with `update` or `get_mut`): every role but the owner, which only
+/// [`log_in`](crate::Session::log_in) sets, renewing the session id.
+#[diagnostic::on_unimplemented(
+    message = "the owner of a session is set by `log_in`, not by `set`, `update` or `get_mut`",
+    label = "this is the `#[session(owner)]` key",
+    note = "`session.log_in(owner)` sets the owner and renews the session id, so an id planted \
+            before the login is worthless after it; a logged-in session changes owner with \
+            `session.log_out().log_in(new_owner)`"
+)]
+pub trait SettableIn<St> {}
+impl<St> SettableIn<St> for role::Plain {}
+
+/// Implemented by the key roles a session in state `St` may `unset`: every
+/// role on an active session; on a logged-in one, no owner and no key enum
+/// variant (which could be the owner).
+#[diagnostic::on_unimplemented(
+    message = "cannot `unset` the owner of a logged-in session, or a key enum variant that could be it",
+    label = "on a `Session<_, LoggedIn>`, `unset` takes typed keys other than the owner",
+    note = "`session.log_out()` unsets the owner and renews the session id; \
+            to unset another key, use its typed handle (`App::SOME_KEY`)"
+)]
+pub trait UnsettableIn<St> {}
+impl<St> UnsettableIn<St> for role::Plain {}
+impl UnsettableIn<Active> for role::Owner {}
+impl UnsettableIn<Destroyed> for role::Owner {}
+impl UnsettableIn<Active> for role::Dynamic {}
+impl UnsettableIn<Destroyed> for role::Dynamic {}

@@ -10,7 +10,8 @@ use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse};
 
 use super::middleware::MiddlewareRequest;
 use crate::integration::{self, LendError, LoginError, missing_layer};
-use crate::schema::{HasOwner, Schema};
+use crate::owner::HasOwner;
+use crate::schema::Schema;
 use crate::session::Session;
 use crate::state::LoggedIn;
 

@@ -10,7 +10,8 @@ use http::request::Parts;
 
 use super::layer::LayerRequest;
 use crate::integration::{self, LendError, LoginError, missing_layer};
-use crate::schema::{HasOwner, Schema};
+use crate::owner::HasOwner;
+use crate::schema::Schema;
 use crate::session::Session;
 use crate::state::LoggedIn;
 

@@ -4,13 +4,14 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
-use super::lifecycle::{Lifecycle, Times, lifecycle_setters};
+use super::lifecycle::{Lifecycle, lifecycle_setters};
 use super::{MAX_RECORD_LEN, SessionStorage};
 use crate::data::StoredData;
 use crate::error::Error;
 use crate::schema::Schema;
 use crate::session::Session;
 use crate::state::StateOf;
+use crate::times::Times;
 
 /// Keeps the whole session in the cookie, as the JSON `{"i": id, "d": [values, flash]}`
 /// of the reference implementation. Nothing is stored on the server, so it

@@ -7,14 +7,16 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::backend::{self, Record, SessionBackend};
-use super::lifecycle::{Lifecycle, Stamp, lifecycle_setters, unix_secs};
+use super::lifecycle::{Lifecycle, lifecycle_setters};
 use super::{MAX_RECORD_LEN, SessionStorage};
 use crate::data::StoredData;
 use crate::error::Error;
 use crate::id::Redacted;
-use crate::schema::{HasOwner, Schema};
+use crate::owner::HasOwner;
+use crate::schema::Schema;
 use crate::session::Session;
 use crate::state::StateOf;
+use crate::times::{Stamp, Times, unix_secs};
 
 /// How often a save retries when another request changed the record between
 /// the read and the write of its merge.
@@ -177,11 +179,19 @@ impl<B: SessionBackend> BackendStorage<B> {
                     .times
                     .is_some_and(|times| self.lifecycle.ended(times, self.lifecycle.now()))
                 {
-                    self.backend
-                        .remove(id, owner_of::<S>(data).as_deref())
-                        .await?;
-                    self.backend.unindex(owner, id, None).await?;
-                    return Ok(Entry::Gone);
+                    let text = bytes
+                        .as_deref()
+                        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                        .unwrap_or_default();
+                    // Touched meanwhile (so live): looked at again.
+                    if self
+                        .remove_ended(id, text, owner_of::<S>(data).as_deref())
+                        .await?
+                        && self.backend.unindex(owner, id, None).await?
+                    {
+                        return Ok(Entry::Gone);
+                    }
+                    continue;
                 }
                 if owner_of::<S>(data).as_deref() == Some(owner) {
                     return Ok(Entry::Live);
@@ -247,10 +257,30 @@ impl<B: SessionBackend> BackendStorage<B> {
             && self.lifecycle.ended(times, self.lifecycle.now())
         {
             let owner = owner_in::<S>(session.stored_text());
-            self.backend.remove(id, owner.as_deref()).await?;
+            self.remove_ended(id, session.stored_text(), owner.as_deref())
+                .await?;
             return Ok(Session::new());
         }
         Ok(session)
+    }
+
+    /// Deletes the record under `id` if it still is `text`, which ended by
+    /// its times. A request that touched the session since it was read (so
+    /// it lives on) wrote another text, which stays. A compare-and-set to a
+    /// record that reads as no session, then the delete; whether it deleted.
+    async fn remove_ended(&self, id: &str, text: &str, owner: Option<&str>) -> Result<bool, Error> {
+        let now = self.lifecycle.clock.now();
+        let ended = Record {
+            text: backend::MOVED_MARKER.to_owned(),
+            expires_at: Some(now),
+            owner: None,
+            now,
+        };
+        if !self.backend.replace(id, text, owner, ended).await? {
+            return Ok(false);
+        }
+        self.backend.remove(id, None).await?;
+        Ok(true)
     }
 
     /// Saves a session:
@@ -341,9 +371,8 @@ impl<B: SessionBackend> BackendStorage<B> {
     ) -> Result<Option<String>, Error> {
         let from = session.original_id();
         let moved = session.id() != from;
-        let ended = |times: Option<super::lifecycle::Times>| {
-            times.is_some_and(|times| self.lifecycle.ended(times, now_secs))
-        };
+        let ended =
+            |times: Option<Times>| times.is_some_and(|times| self.lifecycle.ended(times, now_secs));
         let mut latest = session.stored_text().to_owned();
         for attempt in 0..=MAX_MERGE_ATTEMPTS {
             // The session as read has ended by now: unless another request

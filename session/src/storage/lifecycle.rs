@@ -6,6 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+pub(crate) use crate::times::unix_secs;
+use crate::times::{Stamp, Times};
+
 /// Where a storage reads the time from. The default is the system clock;
 /// tests use a [`ManualClock`] they advance, so expiry tests are exact and fast.
 pub trait Clock: Send + Sync + 'static {
@@ -97,21 +100,6 @@ fn unix_millis(time: SystemTime) -> u64 {
         })
 }
 
-/// Whole seconds since the Unix epoch (0 before it).
-pub(crate) fn unix_secs(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
-}
-
-/// When a stored session was created and last touched, in whole seconds since
-/// the Unix epoch. Stored as the third element of `[values, flash, times]`,
-/// `{"c": created, "t": touched}`, which the reference implementation ignores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Times {
-    pub(crate) created: u64,
-    pub(crate) touched: u64,
-}
-
 /// A storage's lifecycle settings: the timeouts and the clock.
 #[derive(Clone)]
 pub(crate) struct Lifecycle {
@@ -137,16 +125,6 @@ impl fmt::Debug for Lifecycle {
             .field("absolute_timeout", &self.absolute)
             .finish_non_exhaustive()
     }
-}
-
-/// What a save must do about a session's times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stamp {
-    /// No timeout is configured: the record carries no times (as the
-    /// reference writes it).
-    None,
-    /// Write these times.
-    Write(Times),
 }
 
 impl Lifecycle {

@@ -31,7 +31,6 @@ pub use cookie::CookieStorage;
 pub use fs::{FsBackend, FsStorage};
 pub use id_based::BackendStorage;
 pub use lifecycle::{Clock, ManualClock, SystemClock};
-pub(crate) use lifecycle::{Stamp, Times};
 #[cfg(feature = "memcache")]
 pub use memcache::{MemcacheBackend, MemcacheStorage};
 pub use memory::{MemoryBackend, MemoryStorage};

@@ -84,16 +84,23 @@ pub fn budget(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// The seeds to run: `CHECK_SEED` alone when set (a replay), else
-/// `histories` seeds from `CHECK_FIRST_SEED` (default: a different start
-/// for each storage, so the storages do not all see the same histories).
+/// The seeds to run: `CHECK_SEED` alone when set (a replay; `CHECK_REPEAT`
+/// times, default once: the operations and faults replay exactly, the
+/// interleaving of the clients does not, so a rare one may take several
+/// runs), else `histories` seeds from `CHECK_FIRST_SEED` (default: a
+/// different start for each storage, so the storages do not all see the
+/// same histories).
 #[must_use]
 pub fn seeds(storage: &str, histories: usize) -> Vec<u64> {
     if let Some(seed) = std::env::var("CHECK_SEED")
         .ok()
         .and_then(|value| value.parse().ok())
     {
-        return vec![seed];
+        let repeat = std::env::var("CHECK_REPEAT")
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(1);
+        return vec![seed; repeat];
     }
     let first = std::env::var("CHECK_FIRST_SEED")
         .ok()

@@ -1,25 +1,42 @@
-//! `Session<S, St>`: the typed session.
+//! `Session<S, St>`: the typed session, and what users call on it, in three
+//! sections: what every state has (`id`, `get`, `has`, `size`, `data`, ...),
+//! what an active or logged-in session adds (`set`, `update`, `get_mut`,
+//! `unset`, `flash`, `regenerate_id`, `destroy`), and the login state
+//! (`log_in`, `owner`, `log_out`, `into_logged_in`). They stay in this
+//! module: the compiler names a method in its messages by the module of its
+//! `impl` ("required by a bound in `Session::<S, St>::set`"), and a user
+//! reads this module's name best. Beside it:
+//!
+//! - [`layout`]: how a session is made, new or from stored text;
+//! - [`stored`]: what a storage needs (the stored text, the merge, the JSON written);
+//! - [`home`]: where a session lent to a handler goes back when dropped;
+//! - [`debug`]: what `Debug` shows (never a whole id, never a value).
 
-use std::fmt;
+mod debug;
+pub(crate) mod home;
+mod layout;
+mod stored;
+
 use std::marker::PhantomData;
-
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::data::{SessionData, StoredData, json_at, range_in};
-use crate::error::Error;
-use crate::handoff::Home;
+use crate::data::{SessionData, json_at};
 use crate::id::new_session_id;
-use crate::json_writer::JsonObjects;
-use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, SettableIn, UnsetKey, UnsettableIn};
-use crate::schema::{HasOwner, KeyDef, Schema};
+use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
+use crate::owner::HasOwner;
+use crate::schema::Schema;
 use crate::slot::Slot;
 use crate::state::{
     Active, CanDestroy, CanFlash, CanLogIn, CanRegenerate, CanSet, CanUnset, CanUpdate, Destroyed,
-    IsLoggedIn, LoggedIn, StateOf,
+    IsLoggedIn, LoggedIn, SettableIn, StateOf, UnsettableIn,
 };
-use crate::storage::{Stamp, Times};
+use crate::table::KeyDef;
+use crate::times::Times;
 use crate::value::{Erased, SessionValue};
+
+use home::Home;
+use layout::StoredName;
 
 /// The data of one user across requests, typed by the schema `S`.
 ///
@@ -80,7 +97,7 @@ pub struct Session<S: Schema, St: StateOf<S> = Active> {
     /// save writes them.
     times_assumed: bool,
     /// Where the session returns when dropped, if a web framework lent it out.
-    home: Option<Arc<Home<S>>>,
+    home: Option<Arc<dyn Home<S>>>,
     marker: PhantomData<fn() -> (S, St)>,
 }
 
@@ -88,148 +105,9 @@ pub struct Session<S: Schema, St: StateOf<S> = Active> {
 /// its storage when saved.
 pub type DestroyedSession<S> = Session<S, Destroyed>;
 
-impl<S: Schema> Session<S> {
-    /// A new, empty session with a fresh random id (see [`new_session_id`]).
-    #[must_use]
-    pub fn new() -> Self {
-        Self::with_id(new_session_id())
-    }
-
-    /// A new, empty session with the given id.
-    #[must_use]
-    pub fn with_id(id: impl Into<String>) -> Self {
-        Self::from_parts(id.into(), String::new(), Layout::empty())
-    }
-
-    /// A session with the given id and initial data, as a storage loads one.
-    /// Flash values in `data` are readable in this request and dropped at the
-    /// next save, so a session loaded with flash values starts dirty.
-    #[must_use]
-    pub fn from_data(id: impl Into<String>, data: SessionData) -> Self {
-        let id = id.into();
-        let SessionData { values, flash } = data;
-        let text = serde_json::to_string(&(values, flash)).unwrap_or_default();
-        Self::from_text(text, |text| {
-            StoredData::parse(text).map(|data| (id.clone(), data))
-        })
-        .unwrap_or_else(|_| Self::with_id(id))
-    }
-
-    /// A session loaded from the record a storage keeps under `id`, as JSON
-    /// `[values, flash]`. Saving it applies its changes to that record.
-    pub(crate) fn from_stored(id: String, json: String) -> serde_json::Result<Self> {
-        let mut session = Self::from_text(json, |text| Ok((id, StoredData::parse(text)?)))?;
-        session.loaded = true;
-        Ok(session)
-    }
-
-    /// A session from stored text; `parse` finds the id and the data in it.
-    /// The session keeps the text: loaded values are ranges of it.
-    pub(crate) fn from_text<E>(
-        text: String,
-        parse: impl FnOnce(&str) -> Result<(String, StoredData<'_>), E>,
-    ) -> Result<Self, E> {
-        let (id, times, layout) = {
-            let (id, data) = parse(&text)?;
-            (id, data.times, Layout::locate(&text, data))
-        };
-        let mut session = Self::from_parts(id, text, layout);
-        session.times = times;
-        Ok(session)
-    }
-
-    fn from_parts(id: String, source: String, layout: Layout<S>) -> Self {
-        let dirty = !layout.unknown_flash.is_empty()
-            || layout.loaded_flash.as_ref().iter().any(Slot::is_present);
-        Session {
-            original_id: id.clone(),
-            id,
-            delete_id: None,
-            dirty,
-            values: layout.values,
-            loaded_flash: layout.loaded_flash,
-            next_flash: (0..S::__FLASH_KEYS.len()).map(|_| None).collect(),
-            unknown_values: layout.unknown_values,
-            unknown_flash: layout.unknown_flash,
-            source,
-            loaded: false,
-            times: None,
-            times_assumed: false,
-            home: None,
-            marker: PhantomData,
-        }
-    }
-}
-
-/// Where each stored entry goes: a schema key's slot, or the unknown entries.
-struct Layout<S: Schema> {
-    values: S::__ValueSlots,
-    loaded_flash: S::__FlashSlots,
-    unknown_values: Vec<(StoredName, Range<usize>)>,
-    unknown_flash: Vec<StoredName>,
-}
-
-/// The name of a stored entry the schema does not know: where it lies in the
-/// stored text (no copy), or, when it has escapes, its decoded form.
-enum StoredName {
-    At(Range<usize>),
-    Decoded(Box<str>),
-}
-
-impl StoredName {
-    fn new(text: &str, name: std::borrow::Cow<'_, str>) -> Self {
-        match name {
-            std::borrow::Cow::Borrowed(name) => StoredName::At(range_in(text, name)),
-            std::borrow::Cow::Owned(name) => StoredName::Decoded(name.into_boxed_str()),
-        }
-    }
-
-    fn as_str<'a>(&'a self, source: &'a str) -> &'a str {
-        match self {
-            StoredName::At(range) => json_at(source, range),
-            StoredName::Decoded(name) => name,
-        }
-    }
-}
-
-impl<S: Schema> Layout<S> {
-    fn empty() -> Self {
-        Layout {
-            values: S::__value_slots(),
-            loaded_flash: S::__flash_slots(),
-            unknown_values: Vec::new(),
-            unknown_flash: Vec::new(),
-        }
-    }
-
-    fn locate(text: &str, data: StoredData<'_>) -> Self {
-        let mut layout = Self::empty();
-        for (name, raw) in data.values {
-            let range = range_in(text, raw.get());
-            match position(S::__VALUE_KEYS, &name) {
-                Some(index) => layout.values.as_mut()[index] = Slot::loaded(range),
-                None => layout
-                    .unknown_values
-                    .push((StoredName::new(text, name), range)),
-            }
-        }
-        for (name, raw) in data.flash {
-            match position(S::__FLASH_KEYS, &name) {
-                Some(index) => {
-                    layout.loaded_flash.as_mut()[index] = Slot::loaded(range_in(text, raw.get()));
-                }
-                None => layout.unknown_flash.push(StoredName::new(text, name)),
-            }
-        }
-        layout
-    }
-}
-
-impl<S: Schema> Default for Session<S> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+// ----------------------------------------------------------------------
+// What every state has
+// ----------------------------------------------------------------------
 
 impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// The session's id. After [`regenerate_id`](Self::regenerate_id), the new one.
@@ -369,148 +247,11 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         }
         data
     }
-
-    /// Writes [`data`](Self::data) as JSON `[values, flash]` (with the times
-    /// of `stamp` as a third element), untouched values copied as they were
-    /// stored.
-    pub(crate) fn data_json(&self, stamp: Stamp) -> Result<String, Error> {
-        let mut out = JsonObjects::new();
-        self.write_data(&mut out, stamp)?;
-        Ok(out.finish())
-    }
-
-    /// The cookie storage's record: `{"i": id, "d": [values, flash]}`.
-    pub(crate) fn cookie_json(&self, stamp: Stamp) -> Result<String, Error> {
-        let mut out = JsonObjects::with_prefix(&self.id);
-        self.write_data(&mut out, stamp)?;
-        out.end_cookie_record();
-        Ok(out.finish())
-    }
-
-    fn write_data(&self, out: &mut JsonObjects, stamp: Stamp) -> Result<(), Error> {
-        if !St::DESTROYED {
-            for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
-                if let Some(value) = slot.set_value() {
-                    out.value_entry(def.name, value)?;
-                } else if let Some(json) = slot.loaded_json(&self.source) {
-                    out.raw_entry(def.name, json);
-                }
-            }
-            for (name, range) in &self.unknown_values {
-                out.raw_entry(name.as_str(&self.source), json_at(&self.source, range));
-            }
-        }
-        out.next_object();
-        if !St::DESTROYED {
-            self.write_next_flash(out)?;
-        }
-        out.end_data(stamp);
-        Ok(())
-    }
-
-    /// Every id this session may be stored under: its id, the id it was
-    /// loaded with, and [`delete_id`](Self::delete_id), each once.
-    pub(crate) fn stored_ids(&self) -> impl Iterator<Item = &str> {
-        let id = self.id.as_str();
-        let original = Some(self.original_id.as_str()).filter(|original| *original != id);
-        let delete = self
-            .delete_id
-            .as_deref()
-            .filter(|delete| *delete != id && Some(*delete) != original);
-        std::iter::once(id).chain(original).chain(delete)
-    }
-
-    /// The id this session was loaded with (its id, if it was not regenerated).
-    pub(crate) fn original_id(&self) -> &str {
-        &self.original_id
-    }
-
-    /// The stored text this session was loaded from (empty if it was not).
-    pub(crate) fn stored_text(&self) -> &str {
-        &self.source
-    }
-
-    /// Whether the session was read from a storage (rather than made new).
-    pub(crate) fn was_loaded(&self) -> bool {
-        self.loaded
-    }
-
-    /// When the session was created and last touched, as its storage read
-    /// them (`None` for a new session, or one stored without times).
-    pub(crate) fn times(&self) -> Option<Times> {
-        self.times
-    }
-
-    /// Gives the session the times a storage counts it as having, though
-    /// none were stored: the next save writes them.
-    pub(crate) fn assume_times(&mut self, times: Times) {
-        self.times = Some(times);
-        self.times_assumed = true;
-    }
-
-    /// Whether the session's times were assumed by its storage, not stored.
-    pub(crate) fn times_assumed(&self) -> bool {
-        self.times_assumed
-    }
-
-    /// Marks the session as read from a storage, with the times it was stored with.
-    pub(crate) fn mark_loaded(&mut self) {
-        self.loaded = true;
-    }
-
-    /// Applies this request's changes to `latest`, the record as it is stored
-    /// now, and returns the new record: values set or unset here replace the
-    /// stored ones, values not touched here stay as `latest` has them (another
-    /// request may have changed them), the flash values read here are dropped
-    /// and the ones flashed here are added.
-    pub(crate) fn merge_into(&self, latest: &str, stamp: Stamp) -> Result<String, Error> {
-        let Ok(latest) = StoredData::parse(latest) else {
-            return self.data_json(stamp);
-        };
-        let changed = |name: &str| {
-            position(S::__VALUE_KEYS, name)
-                .is_some_and(|index| self.values.as_ref()[index].is_changed())
-        };
-        let mut out = JsonObjects::new();
-        for (name, raw) in &latest.values {
-            if !changed(name) {
-                out.raw_entry(name, raw.get());
-            }
-        }
-        for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
-            if let Some(value) = slot.set_value() {
-                out.value_entry(def.name, value)?;
-            }
-        }
-        out.next_object();
-        let consumed = |name: &str| {
-            self.unknown_flash
-                .iter()
-                .any(|unknown| unknown.as_str(&self.source) == name)
-                || position(S::__FLASH_KEYS, name).is_some_and(|index| {
-                    self.loaded_flash.as_ref()[index].is_present()
-                        || self.next_flash[index].is_some()
-                })
-        };
-        for (name, raw) in &latest.flash {
-            if !consumed(name) {
-                out.raw_entry(name, raw.get());
-            }
-        }
-        self.write_next_flash(&mut out)?;
-        out.end_data(stamp);
-        Ok(out.finish())
-    }
-
-    fn write_next_flash(&self, out: &mut JsonObjects) -> Result<(), Error> {
-        for (value, def) in self.next_flash.iter().zip(S::__FLASH_KEYS) {
-            if let Some(value) = value {
-                out.value_entry(def.name, value)?;
-            }
-        }
-        Ok(())
-    }
 }
+
+// ----------------------------------------------------------------------
+// What an active or logged-in session adds
+// ----------------------------------------------------------------------
 
 impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// Sets a value key. The value is encoded when the session is saved, not now.
@@ -649,7 +390,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     }
 
     /// `regenerate_id(true)`, on any state.
-    fn renew_id(&mut self) {
+    pub(super) fn renew_id(&mut self) {
         self.delete_id = Some(self.original_id.clone());
         self.id = new_session_id();
         self.dirty = true;
@@ -677,6 +418,10 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         destroyed
     }
 }
+
+// ----------------------------------------------------------------------
+// The login state
+// ----------------------------------------------------------------------
 
 impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// Logs the user in: sets the owner and gives the session a new id,
@@ -772,6 +517,10 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     }
 }
 
+// ----------------------------------------------------------------------
+// Moving between states, and dropping
+// ----------------------------------------------------------------------
+
 impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// Moves everything out of `self` into a session of state `To`, leaving
     /// `self` empty (a session type has a `Drop` impl, so fields cannot be moved
@@ -795,18 +544,6 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             marker: PhantomData,
         }
     }
-
-    /// Takes the session off its home: dropping it then returns nothing.
-    #[cfg(any(feature = "axum", feature = "actix"))]
-    pub(crate) fn detach_home(&mut self) {
-        self.home = None;
-    }
-
-    /// Gives the session a home to go back to when it is dropped.
-    #[cfg(any(feature = "axum", feature = "actix"))]
-    pub(crate) fn set_home(&mut self, home: Arc<Home<S>>) {
-        self.home = Some(home);
-    }
 }
 
 /// A session lent to a handler by a web framework integration goes back to
@@ -814,42 +551,16 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
 impl<S: Schema, St: StateOf<S>> Drop for Session<S, St> {
     fn drop(&mut self) {
         if let Some(home) = self.home.take() {
-            home.take_back(self);
+            home::give_back(&*home, self);
         }
     }
 }
 
-impl<S: Schema, St: StateOf<S>> fmt::Debug for Session<S, St> {
-    /// Shows the start of the id, the state, and the names of the keys held;
-    /// never the whole id (it is a credential) nor the values.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let held: Vec<&str> = self
-            .values
-            .as_ref()
-            .iter()
-            .zip(S::__VALUE_KEYS)
-            .filter(|(slot, _)| slot.is_present())
-            .map(|(_, def)| def.name)
-            .chain(
-                self.unknown_values
-                    .iter()
-                    .map(|(name, _)| name.as_str(&self.source)),
-            )
-            .collect();
-        f.debug_struct("Session")
-            .field("id", &crate::id::Redacted(&self.id))
-            .field("destroyed", &St::DESTROYED)
-            .field("dirty", &self.dirty)
-            .field("keys", &held)
-            .finish_non_exhaustive()
-    }
-}
-
-fn position(defs: &[KeyDef], name: &str) -> Option<usize> {
+pub(super) fn position(defs: &[KeyDef], name: &str) -> Option<usize> {
     defs.iter().position(|def| def.name == name)
 }
 
-fn unfit<'a>(
+pub(super) fn unfit<'a>(
     slots: &'a [Slot],
     defs: &'static [KeyDef],
     source: &'a str,
