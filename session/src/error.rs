@@ -4,7 +4,15 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Everything that can go wrong when reading, saving or serializing a session.
-#[derive(Debug)]
+///
+/// `Debug` (what `.unwrap()` and `?` in `main` print) shows the variant, the
+/// message `Display` gives and the causes, so a failed `unwrap` says what to
+/// do:
+///
+/// ```text
+/// ShortSecret { length: 7, minimum: 32 }: a cookie secret is 7 bytes long; a session
+/// cookie needs secrets of at least 32 random bytes, ...
+/// ```
 #[non_exhaustive]
 pub enum Error {
     /// A session value could not be serialized to JSON.
@@ -120,14 +128,54 @@ impl fmt::Display for Error {
     }
 }
 
+/// The variant and its fields, as a derived `Debug` would show them.
+struct Fields<'a>(&'a Error);
+
+impl fmt::Debug for Fields<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Error::Serialize { key, source } => f
+                .debug_struct("Serialize")
+                .field("key", key)
+                .field("source", source)
+                .finish(),
+            Error::CookieTooLarge { size, limit } => f
+                .debug_struct("CookieTooLarge")
+                .field("size", size)
+                .field("limit", limit)
+                .finish(),
+            Error::InvalidCookie(reason) => f.debug_tuple("InvalidCookie").field(reason).finish(),
+            Error::EmptySecret => f.write_str("EmptySecret"),
+            Error::ShortSecret { length, minimum } => f
+                .debug_struct("ShortSecret")
+                .field("length", length)
+                .field("minimum", minimum)
+                .finish(),
+            Error::Io { path, source } => f
+                .debug_struct("Io")
+                .field("path", path)
+                .field("source", source)
+                .finish(),
+            Error::NotADirectory(path) => f.debug_tuple("NotADirectory").field(path).finish(),
+            Error::InsecureDirectory { path, reason } => f
+                .debug_struct("InsecureDirectory")
+                .field("path", path)
+                .field("reason", reason)
+                .finish(),
+            Error::Backend(source) => f.debug_tuple("Backend").field(source).finish(),
+            Error::InvalidConfig(reason) => f.debug_tuple("InvalidConfig").field(reason).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    /// The variant and its fields, then the message and its causes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", Fields(self), Chain(self))
+    }
+}
+
 /// An error and its causes, as one line: `outer: cause: root cause`. For logs.
-#[cfg_attr(
-    not(any(feature = "axum", feature = "actix")),
-    allow(
-        dead_code,
-        reason = "the web framework integrations log storage errors"
-    )
-)]
 pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
 
 impl fmt::Display for Chain<'_> {
@@ -162,6 +210,24 @@ impl std::error::Error for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_says_what_display_says() {
+        let error = Error::ShortSecret {
+            length: 7,
+            minimum: 32,
+        };
+        let debug = format!("{error:?}");
+        assert!(
+            debug.starts_with(
+                "ShortSecret { length: 7, minimum: 32 }: a cookie secret is 7 bytes long"
+            ),
+            "{debug}"
+        );
+        assert!(debug.contains("allow_short_secrets()"), "{debug}");
+        let io = Error::io("/x", std::io::Error::other("denied"));
+        assert!(format!("{io:?}").ends_with("session storage I/O failed on /x: denied"));
+    }
 
     #[test]
     fn the_chain_names_every_cause() {

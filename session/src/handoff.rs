@@ -86,7 +86,8 @@ impl<S: Schema> Home<S> {
                 }
             },
             HomeState::Lent => Lend::Unavailable(
-                "the session is already held by another extractor of this request",
+                "the session is already held by another extractor of this request \
+                 (two Session arguments in one handler? take the session once)",
             ),
             HomeState::Closed => {
                 *state = HomeState::Closed;

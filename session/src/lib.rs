@@ -10,7 +10,7 @@
 //! use session_schema::{Cookie, CookieStorage, Session, SessionSchema, SessionStorage};
 //!
 //! #[derive(SessionSchema)]
-//! struct App {
+//! struct Shop {
 //!     user_id: u64,
 //!     #[session(flash)]
 //!     notice: String,
@@ -20,13 +20,13 @@
 //! let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
 //! let storage = CookieStorage::new();
 //!
-//! let mut session: Session<App> = storage.read(cookie.parse(cookie_header).as_deref()).await?;
-//! if session.get(App::USER_ID).is_none() {
+//! let mut session: Session<Shop> = storage.read(cookie.parse(cookie_header).as_deref()).await?;
+//! if session.get(Shop::USER_ID).is_none() {
 //!     session.regenerate_id(true);
-//!     session.set(App::USER_ID, 42);
-//!     session.flash(App::NOTICE, "Welcome!".to_owned());
+//!     session.set(Shop::USER_ID, 42);
+//!     session.flash(Shop::NOTICE, "Welcome!".to_owned());
 //! }
-//! // `session.set(App::NOTICE, ..)` would not compile: a flash key is set with `flash()`.
+//! // `session.set(Shop::NOTICE, ..)` would not compile: a flash key is set with `flash()`.
 //! let set_cookie = match storage.save(&session).await? {
 //!     Some(value) if value.is_empty() => Some(cookie.serialize_removal()?),
 //!     Some(value) => Some(cookie.serialize(&value)?),
@@ -43,11 +43,11 @@
 //! # The schema
 //!
 //! `#[derive(SessionSchema)]` on a struct with named fields makes each field a
-//! key. `App::USER_ID` is a [`ValueKey<App, u64>`](ValueKey), and a field marked
+//! key. `Shop::USER_ID` is a [`ValueKey<Shop, u64>`](ValueKey), and a field marked
 //! `#[session(flash)]` gives a [`FlashKey`]: a value kept for the next request
 //! only. Every key is optional in a session (absent until set), so fields are
 //! written `u64`, not `Option<u64>`. The derive also generates two enums,
-//! `AppValueKey` and `AppFlashKey`, with `ALL`, `name()`, `Display` and
+//! `ShopValueKey` and `ShopFlashKey`, with `ALL`, `name()`, `Display` and
 //! `FromStr`, for code that handles keys by name.
 //!
 //! | attribute | on | effect |
@@ -59,14 +59,14 @@
 //!
 //! # The session
 //!
-//! [`Session<App>`](Session) follows the reference API (`get`, `has`, `set`,
+//! [`Session<Shop>`](Session) follows the reference API (`get`, `has`, `set`,
 //! `unset`, `flash`, `regenerate_id`, `destroy`), with one twist:
 //! [`destroy`](Session::destroy) consumes the session and returns a
 //! [`DestroyedSession`], which reads as empty and cannot be changed. The
 //! [`typestate`] module explains how the compiler enforces this.
 //!
 //! Mark the field that identifies the user `#[session(owner)]` and sessions
-//! get a third state, [`Session<App, LoggedIn>`](LoggedIn): [`log_in`](Session::log_in)
+//! get a third state, [`Session<Shop, LoggedIn>`](LoggedIn): [`log_in`](Session::log_in)
 //! sets the owner and renews the id, [`owner`](Session::owner) returns it (on
 //! that state only), and a handler that takes a logged-in session runs only
 //! for logged-in users.
@@ -99,8 +99,8 @@
 //!
 //! | feature | what it adds |
 //! | --- | --- |
-//! | `axum` | [`axum::SessionLayer`] and `Session<App>` as a handler argument |
-//! | `actix` | [`actix::SessionMiddleware`] and `Session<App>` as a handler argument |
+//! | `axum` | [`axum::SessionLayer`] and `Session<Shop>` as a handler argument |
+//! | `actix` | [`actix::SessionMiddleware`] and `Session<Shop>` as a handler argument |
 //! | `redis` | `RedisStorage` (one server or a cluster) |
 //! | `memcache` | `MemcacheStorage` |
 //! | `postgres` | `PostgresStorage` |

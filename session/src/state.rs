@@ -27,11 +27,11 @@ pub trait State: sealed::Sealed + Send + Sync + 'static {
 /// A state a session of schema `S` can be in: [`Active`] and [`Destroyed`]
 /// for every schema, [`LoggedIn`] for a schema with an owner. The bound on
 /// [`Session`](crate::Session)'s state, so that naming
-/// `Session<App, LoggedIn>` for a schema without a `#[session(owner)]` field
+/// `Session<Shop, LoggedIn>` for a schema without a `#[session(owner)]` field
 /// is an error at the type, not at some later call.
 ///
 /// The compiler reports a missing owner through [`HasOwner`]'s message:
-/// "`App` has no owner field: logging in and finding sessions by owner need one".
+/// "`Shop` has no owner field: logging in and finding sessions by owner need one".
 pub trait StateOf<S: Schema>: State {}
 impl<S: Schema> StateOf<S> for Active {}
 impl<S: Schema> StateOf<S> for Destroyed {}

@@ -6,14 +6,14 @@
 //!
 //! `#[derive(SessionSchema)]` on a struct turns each field into a key handle,
 //! an associated const of the struct: a field `user_id: u64` becomes
-//! `App::USER_ID: ValueKey<App, u64>`, and a field marked `#[session(flash)]`
+//! `Shop::USER_ID: ValueKey<Shop, u64>`, and a field marked `#[session(flash)]`
 //! becomes a [`FlashKey`](crate::FlashKey). A handle is a position in the
 //! schema's table of stored names; its type parameters carry, at no run-time
 //! cost, the schema it belongs to and the type of its value. So
-//! `session.get(App::USER_ID)` is an `Option<&u64>`, and `session.set(App::USER_ID, "7")`
+//! `session.get(Shop::USER_ID)` is an `Option<&u64>`, and `session.set(Shop::USER_ID, "7")`
 //! is a type error: expected `u64`, found `&str`.
 //!
-//! The derive also generates `AppValueKey` and `AppFlashKey`, enums with a
+//! The derive also generates `ShopValueKey` and `ShopFlashKey`, enums with a
 //! variant per key, for code that handles keys by name: they list every key
 //! (`ALL`), give its stored name (`name()`, `Display`) and parse one
 //! (`FromStr`). [`has`](crate::Session::has) and [`unset`](crate::Session::unset)
@@ -37,7 +37,7 @@
 //! ```
 //!
 //! A key of another schema fails [`SameSchema`](crate::SameSchema) the same way:
-//! "this key belongs to the `Other` schema, but the session is a `Session<App>`".
+//! "this key belongs to the `Other` schema, but the session is a `Session<Shop>`".
 //!
 //! # The session's state is a type
 //!
@@ -93,7 +93,7 @@
 //!   returns an active session; [`destroy`](crate::Session::destroy) works
 //!   from both states.
 //!
-//! In a web framework, a handler that takes `Session<App, LoggedIn>` runs only
+//! In a web framework, a handler that takes `Session<Shop, LoggedIn>` runs only
 //! for requests whose session has an owner; the integration turns the others
 //! away before the handler (401, or a redirect to the login page), so a
 //! forgotten "is anyone logged in?" check is a type error, not a hole.

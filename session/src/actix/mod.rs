@@ -51,18 +51,71 @@
 //! # }
 //! ```
 //!
+//! The schema is called `Shop` here, not `App`: a struct named `App` beside
+//! `use actix_web::App` is two items of one name, and the compiler's errors
+//! then point at the derive. Any name that is not `App` does.
+//!
 //! actix-web builds the app once per worker thread: build the middleware once
 //! and clone it into the factory, as above. Its clones share one storage; a
 //! middleware made inside the factory would give each thread a storage, and
 //! sessions, of its own.
+//!
+//! # Reaching the storage from a handler
+//!
+//! "Log out everywhere" and the other storage calls need the storage in the
+//! handler: keep it behind an [`Arc`](std::sync::Arc), give the middleware one
+//! clone and the app data another (an `Arc` of a storage is a storage too;
+//! `MemoryStorage` itself is not `Clone`, as two copies would hold two sets of
+//! sessions):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use actix_web::{App, HttpResponse, web};
+//! use session_schema::actix::SessionMiddleware;
+//! use session_schema::{Cookie, LoggedIn, MemoryStorage, Session, SessionSchema};
+//!
+//! #[derive(SessionSchema)]
+//! struct Shop {
+//!     #[session(owner)]
+//!     user_id: u64,
+//! }
+//!
+//! async fn log_out_everywhere(
+//!     storage: web::Data<Arc<MemoryStorage>>,
+//!     session: Session<Shop, LoggedIn>,
+//! ) -> HttpResponse {
+//!     let user = *session.owner();
+//!     match storage.destroy_owned_by::<Shop>(&user).await {
+//!         Ok(_) => HttpResponse::SeeOther().insert_header(("Location", "/")).finish(),
+//!         Err(_) => HttpResponse::InternalServerError().finish(),
+//!     }
+//! }
+//!
+//! # fn factory() -> Result<(), session_schema::Error> {
+//! let storage = Arc::new(MemoryStorage::new());
+//! let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+//! let middleware = SessionMiddleware::<Shop, _>::new(cookie, Arc::clone(&storage))?;
+//! let data = web::Data::new(storage);
+//! let make_app = move || {
+//!     App::new()
+//!         .app_data(data.clone())
+//!         .wrap(middleware.clone())
+//!         .route("/log-out-everywhere", web::post().to(log_out_everywhere))
+//! };
+//! # let _ = make_app;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # What the middleware does
 //!
 //! Exactly what the [axum layer](crate::axum) does, through the same
 //! framework-neutral core:
 //!
-//! - the storage is read only when a handler asks for the session, once per
-//!   request however many extractors ask;
+//! - the storage is read only when a handler asks for the session, and once
+//!   per request: a middleware that takes the session and gives it back
+//!   shares it with the handler. Two `Session` arguments in one handler fail
+//!   with a `500` (the second finds the session held by the first);
 //! - a handler's session goes back to the request when the handler drops it,
 //!   and is saved after the handler; `Set-Cookie`, `Cache-Control: private,
 //!   no-store` and `Vary: Cookie` are added to the response when the cookie

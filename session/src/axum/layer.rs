@@ -73,10 +73,10 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
     /// ```
     /// use axum::response::{IntoResponse, Redirect};
     /// # use session_schema::{Cookie, MemoryStorage, SessionSchema, axum::SessionLayer};
-    /// # #[derive(SessionSchema)] struct App { #[session(owner)] user: String }
-    /// # fn layer() -> Result<SessionLayer<App, MemoryStorage>, session_schema::Error> {
+    /// # #[derive(SessionSchema)] struct Shop { #[session(owner)] user: String }
+    /// # fn layer() -> Result<SessionLayer<Shop, MemoryStorage>, session_schema::Error> {
     /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
-    /// let layer = SessionLayer::<App, _>::new(cookie, MemoryStorage::new())?
+    /// let layer = SessionLayer::<Shop, _>::new(cookie, MemoryStorage::new())?
     ///     .on_unauthenticated(|request| {
     ///         Redirect::to(&format!("/login?next={}", request.uri.path())).into_response()
     ///     });

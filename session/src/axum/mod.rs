@@ -7,7 +7,7 @@
 //! use session_schema::{Cookie, LoggedIn, MemoryStorage, Session, SessionSchema};
 //!
 //! #[derive(SessionSchema)]
-//! struct App {
+//! struct Shop {
 //!     visits: u32,
 //!     #[session(owner)]
 //!     user_id: u64,
@@ -15,32 +15,32 @@
 //!     notice: String,
 //! }
 //!
-//! async fn home(mut session: Session<App>) -> String {
-//!     session.update(App::VISITS, |visits| *visits += 1);
-//!     let notice = session.get(App::NOTICE).cloned().unwrap_or_default();
-//!     format!("visit {:?} {notice}", session.get(App::VISITS))
+//! async fn home(mut session: Session<Shop>) -> String {
+//!     session.update(Shop::VISITS, |visits| *visits += 1);
+//!     let notice = session.get(Shop::NOTICE).cloned().unwrap_or_default();
+//!     format!("visit {:?} {notice}", session.get(Shop::VISITS))
 //! }
 //!
-//! async fn login(session: Session<App>) -> Redirect {
+//! async fn login(session: Session<Shop>) -> Redirect {
 //!     // Sets the owner and renews the session id.
 //!     let mut session = session.log_in(42);
-//!     session.flash(App::NOTICE, "Welcome!".to_owned());
+//!     session.flash(Shop::NOTICE, "Welcome!".to_owned());
 //!     Redirect::to("/account")
 //! }
 //!
 //! // Runs only for a logged-in user: other requests get 401.
-//! async fn account(session: Session<App, LoggedIn>) -> String {
+//! async fn account(session: Session<Shop, LoggedIn>) -> String {
 //!     format!("the account of user {}", session.owner())
 //! }
 //!
-//! async fn logout(session: Session<App, LoggedIn>) -> Redirect {
+//! async fn logout(session: Session<Shop, LoggedIn>) -> Redirect {
 //!     session.destroy();
 //!     Redirect::to("/")
 //! }
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
-//! let layer = SessionLayer::<App, _>::new(cookie, MemoryStorage::new())?;
+//! let layer = SessionLayer::<Shop, _>::new(cookie, MemoryStorage::new())?;
 //! let app = Router::new()
 //!     .route("/", get(home))
 //!     .route("/login", post(login))
@@ -55,14 +55,85 @@
 //!
 //! # How a session gets back to the layer
 //!
-//! A handler takes `Session<App>` as an argument, by value, and may change it,
+//! A handler takes `Session<Shop>` as an argument, by value, and may change it,
 //! destroy it, or do nothing with it. Whatever it does, the session is dropped
 //! when the handler returns, and dropping a session that came from this layer
 //! hands it back to its request: the layer then saves it and sets or clears
 //! the cookie. So no change can be forgotten, and `destroy()` works as
 //! everywhere else: the destroyed session is handed back and saving it deletes
 //! it. A handler that sends its session elsewhere (into a spawned task) and so
-//! keeps it past the response cannot have it saved; debug builds assert on that.
+//! keeps it past the response cannot have it saved: the layer logs a warning
+//! (`a session was kept beyond its request`) and leaves the stored session as
+//! it was.
+//!
+//! One handler takes the session once: two `Session` arguments in one
+//! handler fail with a `500` (the second finds the session held by the
+//! first). A middleware that takes the session and gives it back before the
+//! handler runs shares it with the handler, with one storage read.
+//!
+//! # Reaching the storage from a handler
+//!
+//! "Log out everywhere" and the other storage calls need the storage in the
+//! handler. Keep it behind an [`Arc`](std::sync::Arc), give the layer one
+//! clone and the router's state another (an `Arc` of a storage is a storage
+//! too):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use axum::{Router, extract::State, response::Redirect, routing::post};
+//! use session_schema::axum::SessionLayer;
+//! use session_schema::{Cookie, LoggedIn, MemoryStorage, Session, SessionSchema};
+//!
+//! #[derive(SessionSchema)]
+//! struct Shop {
+//!     #[session(owner)]
+//!     user_id: u64,
+//! }
+//!
+//! async fn log_out_everywhere(
+//!     State(storage): State<Arc<MemoryStorage>>,
+//!     session: Session<Shop, LoggedIn>,
+//! ) -> Redirect {
+//!     let user = *session.owner();
+//!     if let Err(error) = storage.destroy_owned_by::<Shop>(&user).await {
+//!         eprintln!("could not log user {user} out everywhere: {error}");
+//!     }
+//!     Redirect::to("/")
+//! }
+//!
+//! # fn app() -> Result<Router, session_schema::Error> {
+//! let storage = Arc::new(MemoryStorage::new());
+//! let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+//! let layer = SessionLayer::<Shop, _>::new(cookie, Arc::clone(&storage))?;
+//! let app = Router::new()
+//!     .route("/log-out-everywhere", post(log_out_everywhere))
+//!     .with_state(storage)
+//!     .layer(layer);
+//! # Ok(app)
+//! # }
+//! ```
+//!
+//! (`MemoryStorage` itself is not `Clone`: it owns its sessions, and two
+//! copies would hold two sets of them.)
+//!
+//! # When a handler does not compile
+//!
+//! axum reports a handler whose arguments it cannot extract with its own
+//! generic message, "the trait bound `fn(..) {handler}: Handler<_, _>` is not
+//! satisfied", which hides this crate's messages. Put
+//! `#[axum::debug_handler]` (axum's `macros` feature) on the handler while
+//! you fix it, and the compiler says what is wrong with which argument:
+//!
+//! ```text
+//! error[E0277]: `Shop` has no owner field: logging in and finding sessions by owner need one
+//!  --> src/main.rs:8:27
+//!   |
+//! 8 | async fn account(session: Session<Shop, LoggedIn>) -> String {
+//!   |                           ^^^^^^^^^^^^^^^^^^^^^^ `Shop` has no `#[session(owner)]` field
+//! ```
+//!
+//! (A `Session<Shop, LoggedIn>` for a schema without an owner is reported at
+//! the type already, before axum's message.)
 //!
 //! # What the layer does
 //!
@@ -78,7 +149,7 @@
 //!   request that failed half-way does not store half its changes
 //!   ([`SessionLayer::save_on_server_error`] changes that). A destroyed
 //!   session is deleted whatever the status: a logout is never lost.
-//! - A handler that takes `Session<App, LoggedIn>` runs only when the session
+//! - A handler that takes `Session<Shop, LoggedIn>` runs only when the session
 //!   has an owner; other requests get `401 Unauthorized`
 //!   ([`SessionLayer::on_unauthenticated`] sends them to a login page
 //!   instead), and nothing is saved for them.

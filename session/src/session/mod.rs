@@ -40,32 +40,38 @@ use layout::StoredName;
 
 /// The data of one user across requests, typed by the schema `S`.
 ///
-/// A session is in one of two states, a type parameter checked by the compiler:
+/// A session is in one of three states, a type parameter checked by the compiler:
 ///
 /// - [`Active`] (the default): read with [`get`](Self::get) and
-///   [`has`](Self::has), change with [`set`](Self::set), [`unset`](Self::unset),
-///   [`flash`](Self::flash) and [`regenerate_id`](Self::regenerate_id);
-/// - [`Destroyed`], reached by [`destroy`](Self::destroy), which consumes the
-///   active session: it reads as empty and cannot be changed, and saving it
-///   deletes it.
+///   [`has`](Self::has), change with [`set`](Self::set),
+///   [`update`](Self::update), [`get_mut`](Self::get_mut),
+///   [`unset`](Self::unset), [`flash`](Self::flash) and
+///   [`regenerate_id`](Self::regenerate_id);
+/// - [`LoggedIn`], for a schema with a `#[session(owner)]` field: reached by
+///   [`log_in`](Self::log_in), which sets the owner and renews the id; it
+///   can do everything an active session can except change the owner, and
+///   [`owner`](Self::owner) returns it;
+/// - [`Destroyed`], reached by [`destroy`](Self::destroy) from either, which
+///   consumes the session: it reads as empty and cannot be changed, and
+///   saving it deletes it.
 ///
 /// ```
 /// use session_schema::{Session, SessionSchema};
 ///
 /// #[derive(SessionSchema)]
-/// struct App {
+/// struct Shop {
 ///     user_id: u64,
 ///     #[session(flash)]
 ///     notice: String,
 /// }
 ///
-/// let mut session = Session::<App>::new();
+/// let mut session = Session::<Shop>::new();
 /// assert!(!session.dirty());
-/// session.set(App::USER_ID, 7);
-/// session.flash(App::NOTICE, "Welcome back".to_owned());
-/// assert_eq!(session.get(App::USER_ID), Some(&7));
+/// session.set(Shop::USER_ID, 7);
+/// session.flash(Shop::NOTICE, "Welcome back".to_owned());
+/// assert_eq!(session.get(Shop::USER_ID), Some(&7));
 /// // A flashed value is for the next request, not this one.
-/// assert_eq!(session.get(App::NOTICE), None);
+/// assert_eq!(session.get(Shop::NOTICE), None);
 /// assert!(session.dirty());
 ///
 /// let destroyed = session.destroy();
@@ -160,7 +166,11 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         values + self.unknown_values.len() + flash + self.unknown_flash.len()
     }
 
-    /// The value of a value key, or of a flash key loaded with this session.
+    /// The value of a value key, or of a flash key loaded with this session,
+    /// to read; to change a value in place, use [`update`](Self::update) or
+    /// [`get_mut`](Self::get_mut) (a `get` then `push` does not compile: the
+    /// reference is shared).
+    ///
     /// `None` when the key is absent, when its stored value does not fit the
     /// key's type, and always on a destroyed session. A stored value is decoded
     /// once, on the first read; later reads return the same reference.
@@ -183,7 +193,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     }
 
     /// Whether [`get`](Self::get) would return a value for this key: a typed key
-    /// (`App::USER_ID`) or a variant of a key enum (`AppValueKey::UserId`).
+    /// (`Shop::USER_ID`) or a variant of a key enum (`ShopValueKey::UserId`).
     #[must_use]
     pub fn has(&self, key: impl HasKey<S>) -> bool {
         if St::DESTROYED {
@@ -217,7 +227,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// The session's data in the storage format: the values (known, unknown and
     /// unfit ones alike) and the values flashed for the next request. Empty for
     /// a destroyed session. A value whose `Serialize` impl fails is left out;
-    /// storages report that failure as [`Error::Serialize`] instead.
+    /// storages report that failure as [`Error::Serialize`](crate::Error::Serialize) instead.
     #[must_use]
     pub fn data(&self) -> SessionData {
         if St::DESTROYED {
@@ -279,17 +289,17 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// ```
     /// # use session_schema::{Session, SessionSchema};
     /// #[derive(SessionSchema)]
-    /// struct App {
+    /// struct Shop {
     ///     cart: Vec<String>,
     /// }
     ///
-    /// let mut session = Session::<App>::new();
-    /// assert!(session.get_mut(App::CART).is_none());
-    /// session.set(App::CART, vec!["tea".to_owned()]);
-    /// if let Some(cart) = session.get_mut(App::CART) {
+    /// let mut session = Session::<Shop>::new();
+    /// assert!(session.get_mut(Shop::CART).is_none());
+    /// session.set(Shop::CART, vec!["tea".to_owned()]);
+    /// if let Some(cart) = session.get_mut(Shop::CART) {
     ///     cart.push("cake".to_owned());
     /// }
-    /// assert_eq!(session.get(App::CART).map(Vec::len), Some(2));
+    /// assert_eq!(session.get(Shop::CART).map(Vec::len), Some(2));
     /// ```
     ///
     /// Same rules as [`set`](Self::set): it does not compile with a flash key,
@@ -314,16 +324,16 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// ```
     /// # use session_schema::{Session, SessionSchema};
     /// #[derive(SessionSchema)]
-    /// struct App {
+    /// struct Shop {
     ///     visits: u32,
     ///     cart: Vec<String>,
     /// }
     ///
-    /// let mut session = Session::<App>::new();
-    /// session.update(App::CART, |cart| cart.push("tea".to_owned()));
-    /// session.update(App::VISITS, |visits| *visits += 1);
-    /// assert_eq!(session.get(App::VISITS), Some(&1));
-    /// assert_eq!(session.get(App::CART), Some(&vec!["tea".to_owned()]));
+    /// let mut session = Session::<Shop>::new();
+    /// session.update(Shop::CART, |cart| cart.push("tea".to_owned()));
+    /// session.update(Shop::VISITS, |visits| *visits += 1);
+    /// assert_eq!(session.get(Shop::VISITS), Some(&1));
+    /// assert_eq!(session.get(Shop::CART), Some(&vec!["tea".to_owned()]));
     /// ```
     ///
     /// Same rules as [`set`](Self::set).
@@ -433,14 +443,14 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// use session_schema::{LoggedIn, Session, SessionSchema};
     ///
     /// #[derive(SessionSchema)]
-    /// struct App {
+    /// struct Shop {
     ///     #[session(owner)]
     ///     user_id: u64,
     /// }
     ///
-    /// let anonymous = Session::<App>::new();
+    /// let anonymous = Session::<Shop>::new();
     /// let before = anonymous.id().to_owned();
-    /// let session: Session<App, LoggedIn> = anonymous.log_in(42);
+    /// let session: Session<Shop, LoggedIn> = anonymous.log_in(42);
     /// assert_eq!(*session.owner(), 42);
     /// assert_ne!(session.id(), before);
     /// assert_eq!(session.delete_id(), Some(before.as_str()));

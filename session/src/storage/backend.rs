@@ -146,18 +146,18 @@ pub struct Record<'a> {
 /// }
 ///
 /// #[derive(SessionSchema)]
-/// struct App {
+/// struct Shop {
 ///     #[session(owner)]
 ///     user_id: u64,
 /// }
 ///
 /// # futures_lite_block_on(async {
 /// let storage = BackendStorage::from_backend(MapBackend::default());
-/// let session: Session<App, LoggedIn> = Session::<App>::new().log_in(7);
+/// let session: Session<Shop, LoggedIn> = Session::<Shop>::new().log_in(7);
 /// let id = storage.save(&session).await?.expect("a new session is stored");
-/// assert_eq!(storage.owned_by::<App>(&7).await?, vec![id.clone()]);
-/// assert_eq!(storage.destroy_owned_by::<App>(&7).await?, 1);
-/// let gone: Session<App> = storage.read(Some(&id)).await?;
+/// assert_eq!(storage.owned_by::<Shop>(&7).await?, vec![id.clone()]);
+/// assert_eq!(storage.destroy_owned_by::<Shop>(&7).await?, 1);
+/// let gone: Session<Shop> = storage.read(Some(&id)).await?;
 /// assert_ne!(gone.id(), id);
 /// # Ok::<(), Error>(())
 /// # }).unwrap();

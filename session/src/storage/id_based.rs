@@ -117,7 +117,7 @@ impl<B: SessionBackend> BackendStorage<B> {
     /// # Errors
     ///
     /// When the backend fails, keeps no owner index, or the owner's sessions
-    /// kept changing for [`MAX_DESTROY_PASSES`] passes (nothing is promised
+    /// kept changing for 16 passes (nothing is promised
     /// then: call it again).
     pub fn destroy_owned_by<S: HasOwner>(
         &self,
@@ -476,7 +476,7 @@ const PRUNED_PER_LOGIN: usize = 32;
 
 /// How many times [`BackendStorage::destroy_owned_by`] goes over an owner's
 /// index while its sessions keep moving, before it gives up with an error.
-pub const MAX_DESTROY_PASSES: usize = 16;
+const MAX_DESTROY_PASSES: usize = 16;
 
 /// A JSON error's category and place, without the text of the input that
 /// serde quotes in its message (a stored value must not reach the logs).

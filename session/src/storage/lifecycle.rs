@@ -257,7 +257,12 @@ macro_rules! lifecycle_setters {
         /// (written back with a new time, and its cookie's `Max-Age` and
         /// `Expires` rolled forward) once more than a quarter of the timeout
         /// has passed since its last touch, so an active user stays in
-        /// without a write on every request. Whole seconds, at least one.
+        /// without a write on every request.
+        ///
+        /// Times are kept in whole seconds (the timeout too, at least one):
+        /// a session ends in the second its timeout is reached, and "a
+        /// quarter of the timeout" is counted in whole seconds, so a touch
+        /// may come up to a second later than a quarter exactly.
         #[must_use]
         pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.lifecycle.idle = Some(timeout);

@@ -67,20 +67,20 @@ pub const MAX_RECORD_LEN: usize = 1 << 20;
 /// use session_schema::{MemoryStorage, Session, SessionSchema, SessionStorage};
 ///
 /// #[derive(SessionSchema)]
-/// struct App {
+/// struct Shop {
 ///     visits: u32,
 /// }
 ///
 /// # futures_lite_block_on(async {
 /// let storage = MemoryStorage::new();
 /// // First request: no cookie yet.
-/// let mut session: Session<App> = storage.read(None).await?;
-/// session.set(App::VISITS, 1);
+/// let mut session: Session<Shop> = storage.read(None).await?;
+/// session.set(Shop::VISITS, 1);
 /// let cookie_value = storage.save(&session).await?.expect("a dirty session is stored");
 ///
 /// // Next request: the cookie brings the id back.
-/// let session: Session<App> = storage.read(Some(&cookie_value)).await?;
-/// assert_eq!(session.get(App::VISITS), Some(&1));
+/// let session: Session<Shop> = storage.read(Some(&cookie_value)).await?;
+/// assert_eq!(session.get(Shop::VISITS), Some(&1));
 /// # Ok::<(), session_schema::Error>(())
 /// # }).unwrap();
 /// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {

@@ -24,7 +24,7 @@ const MAX_KEY_LEN: usize = 250;
 /// and two of the bucket.
 const OWNER_KEY_SUFFIX_LEN: usize = 6 + 64 + 3;
 /// The longest key prefix: an owner index key must fit in memcached's 250 bytes.
-pub const MAX_PREFIX_LEN: usize = MAX_KEY_LEN - OWNER_KEY_SUFFIX_LEN;
+const MAX_PREFIX_LEN: usize = MAX_KEY_LEN - OWNER_KEY_SUFFIX_LEN;
 /// How many items an owner's index is spread over, by the id's hash.
 const INDEX_BUCKETS: usize = 64;
 /// How long an index entry whose record cannot be found is kept: an insert
@@ -296,7 +296,7 @@ impl BackendStorage<MemcacheBackend> {
     }
 
     /// The prefix of the keys (default `remix:session:`, as the reference's):
-    /// printable ASCII without spaces, of at most [`MAX_PREFIX_LEN`] (177)
+    /// printable ASCII without spaces, of at most 177
     /// bytes, so every key (an owner index's is the longest) stays within
     /// memcached's 250.
     ///
