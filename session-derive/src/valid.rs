@@ -15,6 +15,24 @@ pub fn check(cx: &Ctxt, input: &Input<'_>) {
     }
     check_unique_stored_names(cx, input);
     check_one_owner(cx, input);
+    for field in &input.fields {
+        check_not_reserved(cx, field);
+    }
+}
+
+/// `_csrf` is where a session keeps its CSRF token (`Session::csrf_token`,
+/// as the reference middleware does): a field stored there would clash.
+fn check_not_reserved(cx: &Ctxt, field: &Field<'_>) {
+    if field.stored_name == "_csrf" {
+        cx.syn_error(syn::Error::new(
+            field.stored_name_span(),
+            format!(
+                "`{}` would be stored as \"_csrf\", where the session keeps its CSRF token \
+                 (`Session::csrf_token`); give it another name with `#[session(rename = \"...\")]`",
+                field.name()
+            ),
+        ));
+    }
 }
 
 /// The owner is a value that stays until logout, never a flash value.

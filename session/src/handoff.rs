@@ -42,6 +42,10 @@ enum HomeState<S: Schema> {
 }
 
 /// What the extractor finds.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per extractor and taken apart at once: a box would cost an allocation"
+)]
 pub(crate) enum Lend<S: Schema> {
     /// Load it from the storage.
     Load,

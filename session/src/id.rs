@@ -29,6 +29,26 @@ pub fn new_session_id() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A new CSRF token: 32 bytes from the operating system's generator, as 64
+/// lowercase hex characters (the form of `@remix-run/csrf-middleware`).
+///
+/// # Panics
+///
+/// As [`new_session_id`]: when the operating system cannot provide random bytes.
+pub(crate) fn new_csrf_token() -> String {
+    use std::fmt::Write as _;
+    let mut bytes = [0u8; 32];
+    if let Err(error) = SysRng.try_fill_bytes(&mut bytes) {
+        panic!("the operating system's random number generator failed: {error}");
+    }
+    let mut token = String::with_capacity(64);
+    for byte in bytes {
+        // Writing to a `String` cannot fail.
+        let _ = write!(token, "{byte:02x}");
+    }
+    token
+}
+
 /// How many characters of an id logs and `Debug` output show: 4 characters
 /// are 24 of the id's 144 bits, enough to tell sessions apart in a log and
 /// far too few to use or guess the id.

@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::cookie::{Cookie, Protected, SessionProtection};
+use crate::cross_site::Forbidden;
 use crate::error::{Chain, Error};
 use crate::handoff::{Finish, Home, Lend, Returned};
 use crate::owner::HasOwner;
@@ -140,20 +141,27 @@ impl<Sto> Clone for Sessions<Sto> {
 /// framework whose requests are `Req` and responses `Resp`.
 pub(crate) struct Responses<Req: ?Sized, Resp> {
     /// The response for a storage error.
-    pub(crate) on_error: Arc<dyn Fn(&Error) -> Resp + Send + Sync>,
+    pub(crate) error: Arc<dyn Fn(&Error) -> Resp + Send + Sync>,
     /// The response for a request that needs a logged-in session and has none.
-    pub(crate) on_unauthenticated: Arc<dyn Fn(&Req) -> Resp + Send + Sync>,
+    pub(crate) unauthenticated: Arc<dyn Fn(&Req) -> Resp + Send + Sync>,
+    /// The response for a request the cross-site checks refuse.
+    pub(crate) forbidden: Forbid<Req, Resp>,
 }
 
+/// The response to a refused request.
+pub(crate) type Forbid<Req, Resp> = Arc<dyn Fn(Forbidden, &Req) -> Resp + Send + Sync>;
+
 impl<Req: ?Sized, Resp> Responses<Req, Resp> {
-    /// Responses from the two functions.
+    /// Responses from the three functions.
     pub(crate) fn new(
-        on_error: impl Fn(&Error) -> Resp + Send + Sync + 'static,
-        on_unauthenticated: impl Fn(&Req) -> Resp + Send + Sync + 'static,
+        error: impl Fn(&Error) -> Resp + Send + Sync + 'static,
+        unauthenticated: impl Fn(&Req) -> Resp + Send + Sync + 'static,
+        forbidden: impl Fn(Forbidden, &Req) -> Resp + Send + Sync + 'static,
     ) -> Self {
         Responses {
-            on_error: Arc::new(on_error),
-            on_unauthenticated: Arc::new(on_unauthenticated),
+            error: Arc::new(error),
+            unauthenticated: Arc::new(unauthenticated),
+            forbidden: Arc::new(forbidden),
         }
     }
 }
@@ -161,8 +169,9 @@ impl<Req: ?Sized, Resp> Responses<Req, Resp> {
 impl<Req: ?Sized, Resp> Clone for Responses<Req, Resp> {
     fn clone(&self) -> Self {
         Responses {
-            on_error: Arc::clone(&self.on_error),
-            on_unauthenticated: Arc::clone(&self.on_unauthenticated),
+            error: Arc::clone(&self.error),
+            unauthenticated: Arc::clone(&self.unauthenticated),
+            forbidden: Arc::clone(&self.forbidden),
         }
     }
 }

@@ -46,6 +46,12 @@ impl JsonObjects {
         self.out.extend_from_slice(json.as_bytes());
     }
 
+    pub(crate) fn string_entry(&mut self, name: &str, value: &str) {
+        self.name(name);
+        // Writing a `&str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, value);
+    }
+
     pub(crate) fn value_entry(&mut self, name: &str, value: &Erased) -> Result<(), Error> {
         self.name(name);
         value

@@ -122,8 +122,12 @@ pub mod actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 mod cookie;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod cross_site;
 mod data;
 mod error;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod guard;
 mod handoff;
 mod id;
 #[cfg(any(feature = "axum", feature = "actix"))]
@@ -144,6 +148,9 @@ mod value;
 pub use cookie::{
     Cookie, Encrypted, MIN_SECRET_LEN, Protected, Protection, SameSite, Signed, Unsigned,
 };
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use cross_site::{CrossOrigin, Csrf, DEFAULT_FORM_LIMIT, Forbidden};
 pub use data::SessionData;
 pub use error::Error;
 pub use id::new_session_id;

@@ -51,26 +51,79 @@ pub async fn send(
     cookie: Option<&str>,
     form: Option<&str>,
 ) -> Response {
+    let mut headers = Vec::new();
+    if let Some(cookie) = cookie {
+        headers.push(("Cookie", cookie));
+    }
+    if form.is_some() {
+        headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+    }
+    request(
+        addr,
+        method,
+        path,
+        &headers,
+        Body::Sized(form.unwrap_or_default().as_bytes()),
+    )
+    .await
+}
+
+/// How a request's body is sent.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// With `Content-Length`.
+    Sized(&'a [u8]),
+    /// With `Transfer-Encoding: chunked`, in chunks of at most 1 KiB: the
+    /// server learns the length only by reading.
+    Chunked(&'a [u8]),
+}
+
+/// Sends one request with these headers (besides `Host`, `Connection:
+/// close` and the body's length) and reads the whole response.
+///
+/// # Panics
+///
+/// When the server cannot be reached or answers something that is not HTTP.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Body<'_>,
+) -> Response {
+    use std::fmt::Write as _;
     let mut stream = TcpStream::connect(addr)
         .await
         .expect("the server accepts connections");
-    let cookie = cookie
-        .map(|cookie| format!("Cookie: {cookie}\r\n"))
-        .unwrap_or_default();
-    let content_type = if form.is_some() {
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-    } else {
-        ""
-    };
-    let body = form.unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{cookie}{content_type}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    parse(&String::from_utf8_lossy(&raw))
+    match body {
+        Body::Sized(bytes) => {
+            let _ = write!(head, "Content-Length: {}\r\n\r\n", bytes.len());
+            raw.extend_from_slice(head.as_bytes());
+            raw.extend_from_slice(bytes);
+        }
+        Body::Chunked(bytes) => {
+            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            raw.extend_from_slice(head.as_bytes());
+            for chunk in bytes.chunks(1024) {
+                raw.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                raw.extend_from_slice(chunk);
+                raw.extend_from_slice(b"\r\n");
+            }
+            raw.extend_from_slice(b"0\r\n\r\n");
+        }
+    }
+    // A server that refuses a request early may stop reading its body.
+    let _ = stream.write_all(&raw).await;
+    let mut answer = Vec::new();
+    // A server that answers before reading the whole body may close the
+    // connection under the rest: what it answered is still read.
+    let _ = stream.read_to_end(&mut answer).await;
+    parse(&String::from_utf8_lossy(&answer))
 }
 
 fn parse(raw: &str) -> Response {
@@ -170,6 +223,26 @@ impl Jar {
         form: Option<&str>,
     ) -> Response {
         let response = send(addr, method, path, self.header().as_deref(), form).await;
+        self.store(&response);
+        response
+    }
+
+    /// Sends a request with the jar's cookies and these headers and body
+    /// ([`request`]), and keeps the response's cookies.
+    pub async fn request(
+        &mut self,
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Response {
+        let cookie = self.header();
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let Some(cookie) = &cookie {
+            all.push(("Cookie", cookie));
+        }
+        let response = request(addr, method, path, &all, body).await;
         self.store(&response);
         response
     }

@@ -7,6 +7,7 @@
 pub struct ReadmeDoctests;
 
 pub mod checker;
+pub mod cross_site;
 pub mod flows;
 pub mod http;
 pub mod map_backend;

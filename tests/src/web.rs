@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use session_schema::{
-    CookieStorage, Error, ManualClock, MemoryStorage, Schema, Session, SessionStorage, StateOf,
+    CookieStorage, CrossOrigin, Csrf, Error, ManualClock, MemoryStorage, Schema, Session,
+    SessionStorage, StateOf,
 };
 
 use crate::http::{Jar, send};
@@ -180,6 +181,12 @@ pub struct Setup {
     pub custom_error: bool,
     /// `on_unauthenticated`: `303` to `/login-page?next={path}`.
     pub login_redirect: bool,
+    /// The cross-origin protection, when not the default.
+    pub cross_origin: Option<CrossOrigin>,
+    /// The CSRF check, when on.
+    pub csrf: Option<Csrf>,
+    /// `on_forbidden`: `451 refused: {reason}`.
+    pub custom_forbidden: bool,
 }
 
 impl Setup {
@@ -193,6 +200,9 @@ impl Setup {
             save_on_server_error: false,
             custom_error: false,
             login_redirect: false,
+            cross_origin: None,
+            csrf: None,
+            custom_forbidden: false,
         }
     }
 }
@@ -215,6 +225,9 @@ impl Setup {
 /// - `GET /race/name` and `GET /race/cart`: set `NAME = "raced"` or `CART = raced_cart()`,
 ///   then wait for each other ([`Probe::meet`]) before the sessions go back, and
 ///   answer `... raced` when they met.
+/// - `GET /csrf-token`: answers `csrf_token()`;
+/// - `/submit`, `/webhooks/{name}`, `/api` and `/api/{rest...}`, any method: count a handler
+///   run, answer `handled {method} body={body} name={NAME}`.
 pub trait Framework {
     /// Serves the routes with a session layer set up as `setup` says.
     fn start(setup: Setup) -> impl Future<Output = SocketAddr>;

@@ -28,9 +28,11 @@ const LAYERS: &[&str] = &[
     // Around the session.
     "cookie",
     "storage",
+    "cross_site",
     // The web framework integrations.
     "handoff",
     "integration",
+    "guard",
     "axum",
     "actix",
 ];

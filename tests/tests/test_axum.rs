@@ -4,21 +4,23 @@
 use session_schema::Cookie;
 use session_schema::axum::SessionLayer;
 use session_tests::App;
+use session_tests::cross_site;
 use session_tests::servers::axum::Axum;
 use session_tests::web::{self, SECRET};
 
 macro_rules! flows {
-    ($($flow:ident),* $(,)?) => {
+    ($module:ident: $($flow:ident),* $(,)?) => {
         $(
             #[tokio::test]
             async fn $flow() {
-                web::$flow::<Axum>().await;
+                $module::$flow::<Axum>().await;
             }
         )*
     };
 }
 
 flows!(
+    web:
     the_cookie_is_set_and_read_back,
     flash_is_shown_exactly_once,
     login_regenerates_the_id_and_kills_the_old_one,
@@ -38,6 +40,20 @@ flows!(
     a_logged_in_request_gets_its_session_from_one_read,
     the_rejection_can_send_the_user_to_log_in_and_back,
     racing_requests_of_one_user_both_keep_their_change,
+);
+
+flows!(
+    cross_site:
+    cross_origin_requests_are_refused_by_default,
+    trusted_origins_and_bypass_patterns_let_requests_through,
+    the_protection_can_be_turned_off_or_answer_otherwise,
+    csrf_tokens_come_from_headers_then_the_form_then_the_query,
+    csrf_forms_reach_the_handler_and_other_bodies_use_the_query,
+    a_multipart_form_carries_the_token_in_a_header_or_the_query,
+    a_form_larger_than_the_limit_is_refused,
+    a_token_of_another_session_is_refused,
+    the_csrf_check_refuses_another_origin,
+    safe_requests_pass_the_csrf_check_unread,
 );
 
 #[tokio::test]

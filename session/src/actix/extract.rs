@@ -5,11 +5,11 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
-use actix_web::http::header::COOKIE;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse};
 
+use super::guard::cookie_header;
 use super::middleware::MiddlewareRequest;
-use crate::integration::{self, LendError, LoginError, missing_layer};
+use crate::integration::{LendError, LoginError, missing_layer};
 use crate::owner::HasOwner;
 use crate::schema::Schema;
 use crate::session::Session;
@@ -33,7 +33,7 @@ impl<S: Schema> FromRequest for Session<S> {
                 Ok(session) => Ok(session),
                 Err(LendError::Unavailable(reason)) => Err(internal_error(reason)),
                 Err(LendError::Storage(error)) => {
-                    Err(rejection((middleware.responses.on_error)(&error)))
+                    Err(rejection((middleware.responses.error)(&error)))
                 }
             }
         })
@@ -58,15 +58,13 @@ impl<S: HasOwner> FromRequest for Session<S, LoggedIn> {
             match middleware.session.lend_logged_in(header.as_deref()).await {
                 Ok(session) => Ok(session),
                 Err(LoginError::NotLoggedIn) => {
-                    Err(rejection((middleware.responses.on_unauthenticated)(
-                        &request,
-                    )))
+                    Err(rejection((middleware.responses.unauthenticated)(&request)))
                 }
                 Err(LoginError::Lend(LendError::Unavailable(reason))) => {
                     Err(internal_error(reason))
                 }
                 Err(LoginError::Lend(LendError::Storage(error))) => {
-                    Err(rejection((middleware.responses.on_error)(&error)))
+                    Err(rejection((middleware.responses.error)(&error)))
                 }
             }
         })
@@ -82,13 +80,7 @@ fn found<S: Schema>(
         let reason = missing_layer::<S>(request.path(), "SessionMiddleware");
         return Err(internal_error(&reason));
     };
-    let header = integration::cookie_header(
-        request
-            .headers()
-            .get_all(COOKIE)
-            .map(actix_web::http::header::HeaderValue::as_bytes),
-    )
-    .map(std::borrow::Cow::into_owned);
+    let header = cookie_header(request.headers()).map(std::borrow::Cow::into_owned);
     Ok((middleware, header))
 }
 

@@ -11,8 +11,11 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, SET_COOKIE, VARY};
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
 
+use super::guard::{Head, default_forbidden_response, guard};
 use crate::cookie::{Cookie, Protected};
+use crate::cross_site::{CrossOrigin, Csrf, Forbidden};
 use crate::error::Error;
+use crate::guard::{CrossSite, Step};
 use crate::integration::{self, Loader, RequestSession, Responses, Sessions};
 use crate::schema::Schema;
 use crate::storage::SessionStorage;
@@ -23,6 +26,7 @@ use crate::storage::SessionStorage;
 pub struct SessionMiddleware<S, Sto> {
     sessions: Sessions<Sto>,
     responses: Responses<HttpRequest, HttpResponse>,
+    cross_site: CrossSite,
     marker: PhantomData<fn() -> S>,
 }
 
@@ -40,9 +44,58 @@ impl<S: Schema, Sto: SessionStorage> SessionMiddleware<S, Sto> {
     pub fn new<P: Protected>(cookie: Cookie<P>, storage: Sto) -> Result<Self, Error> {
         Ok(SessionMiddleware {
             sessions: Sessions::new(cookie, storage)?,
-            responses: Responses::new(default_error_response, default_unauthenticated_response),
+            responses: Responses::new(
+                default_error_response,
+                default_unauthenticated_response,
+                default_forbidden_response,
+            ),
+            cross_site: CrossSite::default(),
             marker: PhantomData,
         })
+    }
+
+    /// The cross-origin protection (default [`CrossOrigin::new()`]: unsafe
+    /// requests a browser sends from another origin are refused with `403`
+    /// before the handler and the storage run). Trust a front end on another
+    /// origin, or let webhooks through, with
+    /// [`trusted_origin`](CrossOrigin::trusted_origin) and
+    /// [`bypass`](CrossOrigin::bypass); [`CrossOrigin::off()`] turns it off.
+    ///
+    /// ```
+    /// # use session_schema::{Cookie, CrossOrigin, MemoryStorage, SessionSchema, actix::SessionMiddleware};
+    /// # #[derive(SessionSchema)] struct Shop { visits: u32 }
+    /// # fn middleware() -> Result<SessionMiddleware<Shop, MemoryStorage>, session_schema::Error> {
+    /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+    /// let middleware = SessionMiddleware::<Shop, _>::new(cookie, MemoryStorage::new())?
+    ///     .cross_origin(CrossOrigin::new().bypass("POST /webhooks/{name}")?);
+    /// # Ok(middleware)
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn cross_origin(mut self, cross_origin: CrossOrigin) -> Self {
+        self.cross_site.cross_origin = cross_origin;
+        self
+    }
+
+    /// Checks the session's CSRF token on unsafe requests (see [`Csrf`] for
+    /// where a request carries it); off by default. Forms put
+    /// [`Session::csrf_token`](crate::Session::csrf_token) in a `_csrf` field.
+    #[must_use]
+    pub fn csrf(mut self, csrf: Csrf) -> Self {
+        self.cross_site.csrf = Some(csrf);
+        self
+    }
+
+    /// The response sent, instead of running the handler, when the
+    /// cross-site checks refuse a request (default: `403 Forbidden` with
+    /// the reason's [message](Forbidden::message)).
+    #[must_use]
+    pub fn on_forbidden(
+        mut self,
+        response: impl Fn(Forbidden, &HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
+        self.responses.forbidden = Arc::new(response);
+        self
     }
 
     /// Whether a response with a 5xx status still saves the session (default
@@ -62,7 +115,7 @@ impl<S: Schema, Sto: SessionStorage> SessionMiddleware<S, Sto> {
         mut self,
         response: impl Fn(&Error) -> HttpResponse + Send + Sync + 'static,
     ) -> Self {
-        self.responses.on_error = Arc::new(response);
+        self.responses.error = Arc::new(response);
         self
     }
 
@@ -75,7 +128,7 @@ impl<S: Schema, Sto: SessionStorage> SessionMiddleware<S, Sto> {
         mut self,
         response: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
     ) -> Self {
-        self.responses.on_unauthenticated = Arc::new(response);
+        self.responses.unauthenticated = Arc::new(response);
         self
     }
 }
@@ -87,6 +140,7 @@ impl<S, Sto> Clone for SessionMiddleware<S, Sto> {
         SessionMiddleware {
             sessions: self.sessions.clone(),
             responses: self.responses.clone(),
+            cross_site: self.cross_site.clone(),
             marker: PhantomData,
         }
     }
@@ -97,6 +151,8 @@ impl<S, Sto> std::fmt::Debug for SessionMiddleware<S, Sto> {
         f.debug_struct("SessionMiddleware")
             .field("cookie", &self.sessions.cookie)
             .field("save_on_server_error", &self.sessions.save_on_server_error)
+            .field("cross_origin", &self.cross_site.cross_origin)
+            .field("csrf", &self.cross_site.csrf)
             .finish_non_exhaustive()
     }
 }
@@ -131,6 +187,7 @@ where
             loader: Arc::clone(&sessions) as Arc<dyn Loader<S>>,
             sessions,
             responses: Arc::new(self.responses.clone()),
+            cross_site: Arc::new(self.cross_site.clone()),
         }))
     }
 }
@@ -141,6 +198,7 @@ pub struct SessionService<Inner, S: Schema, Sto> {
     sessions: Arc<Sessions<Sto>>,
     loader: Arc<dyn Loader<S>>,
     responses: Arc<Responses<HttpRequest, HttpResponse>>,
+    cross_site: Arc<CrossSite>,
 }
 
 impl<Inner, S: Schema, Sto> std::fmt::Debug for SessionService<Inner, S, Sto> {
@@ -181,8 +239,10 @@ where
     forward_ready!(inner);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
+        let first = self.cross_site.first(&Head::of(&request));
         let session = RequestSession::new(Arc::clone(&self.loader));
         let home = Arc::clone(&session.home);
+        let checked = (first != Step::Pass).then(|| session.clone());
         request.extensions_mut().insert(MiddlewareRequest {
             session,
             responses: Arc::clone(&self.responses),
@@ -191,6 +251,15 @@ where
         let sessions = Arc::clone(&self.sessions);
         let responses = Arc::clone(&self.responses);
         Box::pin(async move {
+            let request = match checked {
+                None => request,
+                Some(session) => match guard(first, request, &session, &responses).await {
+                    Ok(request) => request,
+                    Err((request, refusal)) => {
+                        return Ok(request.into_response(refusal).map_into_right_body());
+                    }
+                },
+            };
             let mut response = match inner.call(request).await {
                 Ok(response) => response,
                 Err(error) => {
@@ -220,7 +289,7 @@ where
                     Ok(response.map_into_left_body())
                 }
                 Err(error) => {
-                    let replacement = (responses.on_error)(&error);
+                    let replacement = (responses.error)(&error);
                     let (request, _) = response.into_parts();
                     Ok(ServiceResponse::new(request, replacement).map_into_right_body())
                 }

@@ -129,6 +129,7 @@
 //! - an unsigned cookie does not compile, and short or empty secrets are refused.
 
 mod extract;
+mod guard;
 mod middleware;
 
 pub use middleware::{SessionMiddleware, SessionService};

@@ -1,15 +1,13 @@
 //! `Session<S>` as an axum extractor.
 
-use std::borrow::Cow;
-
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
-use http::header::{COOKIE, HeaderValue};
 use http::request::Parts;
 
+use super::guard::cookie_header;
 use super::layer::LayerRequest;
-use crate::integration::{self, LendError, LoginError, missing_layer};
+use crate::integration::{LendError, LoginError, missing_layer};
 use crate::owner::HasOwner;
 use crate::schema::Schema;
 use crate::session::Session;
@@ -27,11 +25,11 @@ impl<S: Schema, AppState: Send + Sync> FromRequestParts<AppState> for Session<S>
             let reason = missing_layer::<S>(parts.uri.path(), "SessionLayer");
             return Err(internal_error(&reason));
         };
-        let header = cookie_header(parts);
+        let header = cookie_header(&parts.headers);
         match request.session.lend(header.as_deref()).await {
             Ok(session) => Ok(session),
             Err(LendError::Unavailable(reason)) => Err(internal_error(reason)),
-            Err(LendError::Storage(error)) => Err((request.responses.on_error)(&error)),
+            Err(LendError::Storage(error)) => Err((request.responses.error)(&error)),
         }
     }
 }
@@ -50,27 +48,16 @@ impl<S: HasOwner, AppState: Send + Sync> FromRequestParts<AppState> for Session<
             let reason = missing_layer::<S>(parts.uri.path(), "SessionLayer");
             return Err(internal_error(&reason));
         };
-        let header = cookie_header(parts);
+        let header = cookie_header(&parts.headers);
         match request.session.lend_logged_in(header.as_deref()).await {
             Ok(session) => Ok(session),
-            Err(LoginError::NotLoggedIn) => Err((request.responses.on_unauthenticated)(parts)),
+            Err(LoginError::NotLoggedIn) => Err((request.responses.unauthenticated)(parts)),
             Err(LoginError::Lend(LendError::Unavailable(reason))) => Err(internal_error(reason)),
             Err(LoginError::Lend(LendError::Storage(error))) => {
-                Err((request.responses.on_error)(&error))
+                Err((request.responses.error)(&error))
             }
         }
     }
-}
-
-/// The `Cookie` header, with several header lines joined as one.
-fn cookie_header(parts: &Parts) -> Option<Cow<'_, str>> {
-    integration::cookie_header(
-        parts
-            .headers
-            .get_all(COOKIE)
-            .iter()
-            .map(HeaderValue::as_bytes),
-    )
 }
 
 fn internal_error(reason: &str) -> Response {

@@ -11,8 +11,13 @@ use http::{HeaderMap, Request, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use bytes::Bytes;
+
+use super::guard::{Head, default_forbidden_response, guard};
 use crate::cookie::{Cookie, Protected};
+use crate::cross_site::{CrossOrigin, Csrf, Forbidden};
 use crate::error::Error;
+use crate::guard::{CrossSite, Step};
 use crate::integration::{self, BoxFuture, Loader, RequestSession, Responses, Sessions};
 use crate::schema::Schema;
 use crate::storage::SessionStorage;
@@ -22,6 +27,7 @@ use crate::storage::SessionStorage;
 pub struct SessionLayer<S, Sto> {
     sessions: Sessions<Sto>,
     responses: Responses<Parts, Response>,
+    cross_site: CrossSite,
     marker: PhantomData<fn() -> S>,
 }
 
@@ -39,9 +45,68 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
     pub fn new<P: Protected>(cookie: Cookie<P>, storage: Sto) -> Result<Self, Error> {
         Ok(SessionLayer {
             sessions: Sessions::new(cookie, storage)?,
-            responses: Responses::new(default_error_response, default_unauthenticated_response),
+            responses: Responses::new(
+                default_error_response,
+                default_unauthenticated_response,
+                default_forbidden_response,
+            ),
+            cross_site: CrossSite::default(),
             marker: PhantomData,
         })
+    }
+
+    /// The cross-origin protection (default [`CrossOrigin::new()`]: unsafe
+    /// requests a browser sends from another origin are refused with `403`
+    /// before the handler and the storage run). Trust a front end on another
+    /// origin, or let webhooks through, with
+    /// [`trusted_origin`](CrossOrigin::trusted_origin) and
+    /// [`bypass`](CrossOrigin::bypass); [`CrossOrigin::off()`] turns it off.
+    ///
+    /// ```
+    /// # use session_schema::{Cookie, CrossOrigin, MemoryStorage, SessionSchema, axum::SessionLayer};
+    /// # #[derive(SessionSchema)] struct Shop { visits: u32 }
+    /// # fn layer() -> Result<SessionLayer<Shop, MemoryStorage>, session_schema::Error> {
+    /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+    /// let layer = SessionLayer::<Shop, _>::new(cookie, MemoryStorage::new())?
+    ///     .cross_origin(CrossOrigin::new().trusted_origin("https://app.example.com")?);
+    /// # Ok(layer)
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn cross_origin(mut self, cross_origin: CrossOrigin) -> Self {
+        self.cross_site.cross_origin = cross_origin;
+        self
+    }
+
+    /// Checks the session's CSRF token on unsafe requests (see [`Csrf`] for
+    /// where a request carries it); off by default. Forms put
+    /// [`Session::csrf_token`](crate::Session::csrf_token) in a `_csrf` field.
+    ///
+    /// ```
+    /// # use session_schema::{Cookie, Csrf, MemoryStorage, SessionSchema, axum::SessionLayer};
+    /// # #[derive(SessionSchema)] struct Shop { visits: u32 }
+    /// # fn layer() -> Result<SessionLayer<Shop, MemoryStorage>, session_schema::Error> {
+    /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+    /// let layer = SessionLayer::<Shop, _>::new(cookie, MemoryStorage::new())?.csrf(Csrf::new());
+    /// # Ok(layer)
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn csrf(mut self, csrf: Csrf) -> Self {
+        self.cross_site.csrf = Some(csrf);
+        self
+    }
+
+    /// The response sent, instead of running the handler, when the
+    /// cross-site checks refuse a request (default: `403 Forbidden` with
+    /// the reason's [message](Forbidden::message)).
+    #[must_use]
+    pub fn on_forbidden(
+        mut self,
+        response: impl Fn(Forbidden, &Parts) -> Response + Send + Sync + 'static,
+    ) -> Self {
+        self.responses.forbidden = Arc::new(response);
+        self
     }
 
     /// Whether a response with a 5xx status still saves the session (default
@@ -61,7 +126,7 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         mut self,
         response: impl Fn(&Error) -> Response + Send + Sync + 'static,
     ) -> Self {
-        self.responses.on_error = Arc::new(response);
+        self.responses.error = Arc::new(response);
         self
     }
 
@@ -88,7 +153,7 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         mut self,
         response: impl Fn(&Parts) -> Response + Send + Sync + 'static,
     ) -> Self {
-        self.responses.on_unauthenticated = Arc::new(response);
+        self.responses.unauthenticated = Arc::new(response);
         self
     }
 }
@@ -98,6 +163,7 @@ impl<S, Sto> Clone for SessionLayer<S, Sto> {
         SessionLayer {
             sessions: self.sessions.clone(),
             responses: self.responses.clone(),
+            cross_site: self.cross_site.clone(),
             marker: PhantomData,
         }
     }
@@ -108,6 +174,8 @@ impl<S, Sto> std::fmt::Debug for SessionLayer<S, Sto> {
         f.debug_struct("SessionLayer")
             .field("cookie", &self.sessions.cookie)
             .field("save_on_server_error", &self.sessions.save_on_server_error)
+            .field("cross_origin", &self.cross_site.cross_origin)
+            .field("csrf", &self.cross_site.csrf)
             .finish_non_exhaustive()
     }
 }
@@ -134,6 +202,7 @@ impl<Inner, S: Schema, Sto: SessionStorage + 'static> Layer<Inner> for SessionLa
             loader: Arc::clone(&sessions) as Arc<dyn Loader<S>>,
             sessions,
             responses: Arc::new(self.responses.clone()),
+            cross_site: Arc::new(self.cross_site.clone()),
         }
     }
 }
@@ -144,6 +213,7 @@ pub struct SessionService<Inner, S: Schema, Sto> {
     sessions: Arc<Sessions<Sto>>,
     loader: Arc<dyn Loader<S>>,
     responses: Arc<Responses<Parts, Response>>,
+    cross_site: Arc<CrossSite>,
 }
 
 impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
@@ -153,6 +223,7 @@ impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
             sessions: Arc::clone(&self.sessions),
             loader: Arc::clone(&self.loader),
             responses: Arc::clone(&self.responses),
+            cross_site: Arc::clone(&self.cross_site),
         }
     }
 }
@@ -186,7 +257,9 @@ where
     Inner::Future: Send + 'static,
     S: Schema,
     Sto: SessionStorage + 'static,
-    Body: Send + 'static,
+    Body: http_body::Body + From<Bytes> + Send + 'static,
+    Body::Data: Send,
+    Body::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     type Response = Response;
     type Error = Inner::Error;
@@ -197,8 +270,10 @@ where
     }
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        let first = self.cross_site.first(&Head::of(&request));
         let session = RequestSession::new(Arc::clone(&self.loader));
         let home = Arc::clone(&session.home);
+        let checked = (first != Step::Pass).then(|| session.clone());
         request.extensions_mut().insert(LayerRequest {
             session,
             responses: Arc::clone(&self.responses),
@@ -209,6 +284,13 @@ where
         let sessions = Arc::clone(&self.sessions);
         let responses = Arc::clone(&self.responses);
         Box::pin(async move {
+            let request = match checked {
+                None => request,
+                Some(session) => match guard(first, request, &session, &responses).await {
+                    Ok(request) => request,
+                    Err(refusal) => return Ok(refusal),
+                },
+            };
             let mut response = inner.call(request).await?;
             let server_error = response.status().is_server_error();
             let set_cookie = sessions
@@ -218,7 +300,7 @@ where
             match set_cookie {
                 Ok(None) => {}
                 Ok(Some(set_cookie)) => add_cookie_headers(response.headers_mut(), set_cookie),
-                Err(error) => response = (responses.on_error)(&error),
+                Err(error) => response = (responses.error)(&error),
             }
             Ok(response)
         })

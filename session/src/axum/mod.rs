@@ -176,6 +176,7 @@
 //! user's `Set-Cookie` and hands it to another.
 
 mod extract;
+mod guard;
 mod layer;
 
 pub use layer::{SessionLayer, SessionService};

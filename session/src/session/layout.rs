@@ -79,6 +79,7 @@ impl<S: Schema> Session<S> {
             loaded: false,
             times: None,
             times_assumed: false,
+            new_csrf: None,
             home: None,
             marker: PhantomData,
         }

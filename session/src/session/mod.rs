@@ -22,7 +22,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::data::{SessionData, json_at};
-use crate::id::new_session_id;
+use crate::id::{new_csrf_token, new_session_id};
 use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
 use crate::owner::HasOwner;
 use crate::schema::Schema;
@@ -98,6 +98,9 @@ pub struct Session<S: Schema, St: StateOf<S> = Active> {
     loaded: bool,
     /// When the session was created and last touched, as its storage read them.
     times: Option<Times>,
+    /// A CSRF token made in this request ([`csrf_token`](Self::csrf_token)),
+    /// to store under `_csrf`.
+    new_csrf: Option<String>,
     /// Whether `times` were given by the storage rather than stored (a
     /// cookie without times, accepted as created at a set time): the next
     /// save writes them.
@@ -106,6 +109,9 @@ pub struct Session<S: Schema, St: StateOf<S> = Active> {
     home: Option<Arc<dyn Home<S>>>,
     marker: PhantomData<fn() -> (S, St)>,
 }
+
+/// The stored name of the CSRF token: `@remix-run/csrf-middleware`'s key.
+pub(crate) const CSRF_KEY: &str = "_csrf";
 
 /// A session after [`Session::destroy`]: empty, unchangeable, and deleted from
 /// its storage when saved.
@@ -163,7 +169,8 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             .iter()
             .filter(|slot| slot.is_present())
             .count();
-        values + self.unknown_values.len() + flash + self.unknown_flash.len()
+        let new_csrf = usize::from(self.new_csrf.is_some() && self.unknown(CSRF_KEY).is_none());
+        values + self.unknown_values.len() + new_csrf + flash + self.unknown_flash.len()
     }
 
     /// The value of a value key, or of a flash key loaded with this session,
@@ -249,6 +256,10 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
                 data.values
                     .insert(name.as_str(&self.source).to_owned(), value);
             }
+        }
+        if let Some(token) = &self.new_csrf {
+            data.values
+                .insert(CSRF_KEY.to_owned(), token.clone().into());
         }
         for (value, def) in self.next_flash.iter().zip(S::__FLASH_KEYS) {
             if let Some(value) = value.as_ref().and_then(|value| value.to_json_value().ok()) {
@@ -354,6 +365,63 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             change(value);
             self.dirty = true;
         }
+    }
+
+    /// The session's token against cross-site request forgery: the one kept
+    /// in the session under `_csrf` (64 lowercase hex characters from 32
+    /// random bytes, as `@remix-run/csrf-middleware` makes them), created on
+    /// first use (which makes the session dirty). Put it in the forms a page
+    /// renders (`<input type="hidden" name="_csrf" value="...">`) or in the
+    /// `X-Csrf-Token` header of script requests; a layer built with
+    /// [`Csrf`](crate::Csrf) refuses unsafe requests that do not carry it.
+    ///
+    /// ```
+    /// use session_schema::{Session, SessionSchema};
+    ///
+    /// #[derive(SessionSchema)]
+    /// struct Shop {
+    ///     visits: u32,
+    /// }
+    ///
+    /// let mut session = Session::<Shop>::new();
+    /// let token = session.csrf_token();
+    /// assert_eq!(token.len(), 64);
+    /// assert_eq!(session.csrf_token(), token, "the same token for the session's life");
+    /// assert_eq!(session.data().values["_csrf"], token.as_str());
+    /// ```
+    pub fn csrf_token(&mut self) -> String
+    where
+        St: CanSet,
+    {
+        if let Some(token) = self.stored_csrf_token() {
+            return token;
+        }
+        let token = new_csrf_token();
+        self.new_csrf = Some(token.clone());
+        self.dirty = true;
+        token
+    }
+
+    /// The CSRF token the session holds, if any (a non-empty string under `_csrf`).
+    pub(crate) fn stored_csrf_token(&self) -> Option<String> {
+        if St::DESTROYED {
+            return None;
+        }
+        if let Some(token) = &self.new_csrf {
+            return Some(token.clone());
+        }
+        let json = json_at(&self.source, self.unknown(CSRF_KEY)?);
+        serde_json::from_str::<String>(json)
+            .ok()
+            .filter(|token| !token.is_empty())
+    }
+
+    /// Where an unknown value stored as `name` lies in the stored text.
+    fn unknown(&self, name: &str) -> Option<&Range<usize>> {
+        self.unknown_values
+            .iter()
+            .find(|(stored, _)| stored.as_str(&self.source) == name)
+            .map(|(_, range)| range)
     }
 
     /// Removes a value key: a typed key or a variant of the value key enum.
@@ -550,6 +618,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             loaded: self.loaded,
             times: self.times,
             times_assumed: self.times_assumed,
+            new_csrf: self.new_csrf.take(),
             home: self.home.take(),
             marker: PhantomData,
         }

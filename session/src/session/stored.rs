@@ -1,7 +1,7 @@
 //! What a storage needs of a session: the JSON it writes, the text it was
 //! read from, its times, and the merge of its changes into a newer record.
 
-use super::{Session, position};
+use super::{CSRF_KEY, Session, position};
 use crate::data::{StoredData, json_at};
 use crate::error::Error;
 use crate::json_writer::JsonObjects;
@@ -37,7 +37,13 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
                 }
             }
             for (name, range) in &self.unknown_values {
-                out.raw_entry(name.as_str(&self.source), json_at(&self.source, range));
+                let name = name.as_str(&self.source);
+                if !(name == CSRF_KEY && self.new_csrf.is_some()) {
+                    out.raw_entry(name, json_at(&self.source, range));
+                }
+            }
+            if let Some(token) = &self.new_csrf {
+                out.string_entry(CSRF_KEY, token);
             }
         }
         out.next_object();
@@ -108,8 +114,9 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             return self.data_json(stamp);
         };
         let changed = |name: &str| {
-            position(S::__VALUE_KEYS, name)
-                .is_some_and(|index| self.values.as_ref()[index].is_changed())
+            (name == CSRF_KEY && self.new_csrf.is_some())
+                || position(S::__VALUE_KEYS, name)
+                    .is_some_and(|index| self.values.as_ref()[index].is_changed())
         };
         let mut out = JsonObjects::new();
         for (name, raw) in &latest.values {
@@ -121,6 +128,9 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             if let Some(value) = slot.set_value() {
                 out.value_entry(def.name, value)?;
             }
+        }
+        if let Some(token) = &self.new_csrf {
+            out.string_entry(CSRF_KEY, token);
         }
         out.next_object();
         let consumed = |name: &str| {

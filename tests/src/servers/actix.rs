@@ -10,11 +10,13 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CACHE_CONTROL, LOCATION, VARY};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App as ActixApp, HttpResponse, HttpServer, web as actix};
+use actix_web::{App as ActixApp, HttpRequest, HttpResponse, HttpServer, web as actix};
 use session_schema::actix::SessionMiddleware;
 use session_schema::{Cookie, LoggedIn, Session};
 
-use super::handlers::{count, flash, plain, race_cart, race_name, read_flash};
+use super::handlers::{
+    count, csrf_token, flash, plain, race_cart, race_name, read_flash, submitted,
+};
 
 fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -90,6 +92,15 @@ async fn log_out(session: Session<App, LoggedIn>) -> HttpResponse {
     redirect("/")
 }
 
+async fn submit(
+    probe: actix::Data<Arc<Probe>>,
+    request: HttpRequest,
+    session: Session<App>,
+    body: String,
+) -> String {
+    submitted(&probe, request.method().as_str(), &body, &session)
+}
+
 fn routes(config: &mut actix::ServiceConfig) {
     config
         .route("/", actix::get().to(count))
@@ -121,6 +132,11 @@ fn routes(config: &mut actix::ServiceConfig) {
                 race_cart(&probe, session).await
             }),
         )
+        .route("/csrf-token", actix::get().to(csrf_token))
+        .route("/submit", actix::route().to(submit))
+        .route("/webhooks/{name}", actix::route().to(submit))
+        .route("/api", actix::route().to(submit))
+        .route("/api/{rest:.*}", actix::route().to(submit))
         .service(
             actix::resource("/erroring-logout")
                 .wrap(from_fn(fail_after))
@@ -150,9 +166,25 @@ fn middleware(setup: &Setup) -> SessionMiddleware<App, Arc<Probe>> {
     } else {
         middleware
     };
-    if setup.login_redirect {
+    let middleware = if setup.login_redirect {
         middleware
             .on_unauthenticated(|request| redirect(&format!("/login-page?next={}", request.path())))
+    } else {
+        middleware
+    };
+    let middleware = match &setup.cross_origin {
+        Some(cross_origin) => middleware.cross_origin(cross_origin.clone()),
+        None => middleware,
+    };
+    let middleware = match &setup.csrf {
+        Some(csrf) => middleware.csrf(csrf.clone()),
+        None => middleware,
+    };
+    if setup.custom_forbidden {
+        middleware.on_forbidden(|reason, request| {
+            HttpResponse::build(actix_web::http::StatusCode::from_u16(451).unwrap())
+                .body(format!("refused: {reason} on {}", request.path()))
+        })
     } else {
         middleware
     }

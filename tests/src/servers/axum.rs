@@ -9,15 +9,18 @@ use crate::http::serve;
 use crate::web::{Framework, Probe, SECRET, Setup};
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, VARY};
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use session_schema::axum::SessionLayer;
 use session_schema::{Cookie, LoggedIn, Session};
 
-use super::handlers::{count, flash, plain, race_cart, race_name, read_flash};
+use super::handlers::{
+    count, csrf_token, flash, plain, race_cart, race_name, read_flash, submitted,
+};
 
 async fn login(mut session: Session<App>) -> Redirect {
     session.regenerate_id(true);
@@ -71,6 +74,15 @@ async fn log_out(session: Session<App, LoggedIn>) -> Redirect {
     Redirect::to("/")
 }
 
+async fn submit(
+    State(probe): State<Arc<Probe>>,
+    method: Method,
+    session: Session<App>,
+    body: String,
+) -> String {
+    submitted(&probe, method.as_str(), &body, &session)
+}
+
 fn routes(layer: SessionLayer<App, Arc<Probe>>, probe: Arc<Probe>) -> Router {
     Router::new()
         .route("/", get(count))
@@ -98,6 +110,11 @@ fn routes(layer: SessionLayer<App, Arc<Probe>>, probe: Arc<Probe>) -> Router {
                 race_cart(&probe, session).await
             }),
         )
+        .route("/csrf-token", get(csrf_token))
+        .route("/submit", any(submit))
+        .route("/webhooks/{name}", any(submit))
+        .route("/api", any(submit))
+        .route("/api/{*rest}", any(submit))
         .layer(layer)
         .with_state(probe)
 }
@@ -136,6 +153,26 @@ impl Framework for Axum {
         let layer = if setup.login_redirect {
             layer.on_unauthenticated(|request| {
                 Redirect::to(&format!("/login-page?next={}", request.uri.path())).into_response()
+            })
+        } else {
+            layer
+        };
+        let layer = match setup.cross_origin {
+            Some(cross_origin) => layer.cross_origin(cross_origin),
+            None => layer,
+        };
+        let layer = match setup.csrf {
+            Some(csrf) => layer.csrf(csrf),
+            None => layer,
+        };
+        let layer = if setup.custom_forbidden {
+            layer.on_forbidden(|reason, request| {
+                let status = StatusCode::from_u16(451).unwrap();
+                (
+                    status,
+                    format!("refused: {reason} on {}", request.uri.path()),
+                )
+                    .into_response()
             })
         } else {
             layer

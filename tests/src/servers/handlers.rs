@@ -51,3 +51,19 @@ pub async fn race_cart(probe: &web::Probe, mut session: Session<App>) -> &'stati
         "cart set alone"
     }
 }
+
+/// The session's CSRF token (`GET /csrf-token`).
+pub async fn csrf_token(mut session: Session<App>) -> String {
+    session.csrf_token()
+}
+
+/// What a protected route answers (`/submit`, `/webhooks/{name}`, `/api/...`):
+/// counts a handler run, and shows the method, the body as the handler got
+/// it, and the session's name.
+pub fn submitted(probe: &web::Probe, method: &str, body: &str, session: &Session<App>) -> String {
+    probe
+        .handled
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let name = session.get(App::NAME).cloned().unwrap_or_default();
+    format!("handled {method} body={body} name={name}")
+}
