@@ -72,23 +72,34 @@ pub mod reference {
     /// installs them) or the script fails.
     #[must_use]
     pub fn run(request: &Value) -> Value {
+        run_script("interop.mjs", request)
+    }
+
+    /// Runs one of the scripts of `tests/node` with `request` (see the
+    /// script for its fields) and returns the JSON it prints.
+    ///
+    /// # Panics
+    ///
+    /// As [`run`].
+    #[must_use]
+    pub fn run_script(script: &str, request: &Value) -> Value {
         let dir = node_dir();
         assert!(
             dir.join("node_modules/@remix-run/session").is_dir(),
             "the reference packages are not installed: run `npm ci --prefix tests/node` (scripts/test.sh does)"
         );
         let output = Command::new("node")
-            .arg(dir.join("interop.mjs"))
+            .arg(dir.join(script))
             .arg(request.to_string())
             .current_dir(&dir)
             .output()
             .expect("node runs");
         assert!(
             output.status.success(),
-            "interop.mjs failed: {}",
+            "{script} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        serde_json::from_slice(&output.stdout).expect("interop.mjs prints JSON")
+        serde_json::from_slice(&output.stdout).expect("the script prints JSON")
     }
 
     /// The `name=value` part of a `Set-Cookie` header, as a browser would send it back.

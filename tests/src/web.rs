@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use session_schema::{
-    CookieStorage, CrossOrigin, Csrf, Error, ManualClock, MemoryStorage, Schema, Session,
-    SessionStorage, StateOf,
+    CookieStorage, CrossOrigin, Csrf, Error, FsStorage, ManualClock, MemoryStorage, Schema,
+    Session, SessionStorage, StateOf,
 };
 
 use crate::http::{Jar, send};
@@ -40,6 +40,8 @@ pub enum Kind {
     Memory(MemoryStorage),
     /// In the cookie.
     Cookie(CookieStorage),
+    /// In files.
+    Fs(FsStorage),
 }
 
 /// A storage that counts its calls, and can be told to fail.
@@ -88,6 +90,16 @@ impl Probe {
         Self::with(Kind::Cookie(CookieStorage::new()), false)
     }
 
+    /// Over a file storage in `dir` (the reference's layout).
+    ///
+    /// # Panics
+    ///
+    /// When the directory cannot be made.
+    #[must_use]
+    pub fn fs(dir: &std::path::Path) -> Arc<Self> {
+        Self::with(Kind::Fs(FsStorage::new(dir).unwrap()), false)
+    }
+
     /// Over a memory storage with timeouts (an hour idle, eight in all) on `clock`.
     #[must_use]
     pub fn timed(clock: &ManualClock) -> Arc<Self> {
@@ -109,7 +121,7 @@ impl Probe {
     pub fn len(&self) -> usize {
         match &self.kind {
             Kind::Memory(memory) => memory.len(),
-            Kind::Cookie(_) => 0,
+            Kind::Cookie(_) | Kind::Fs(_) => 0,
         }
     }
 
@@ -138,6 +150,7 @@ impl SessionStorage for Probe {
         match &self.kind {
             Kind::Memory(memory) => memory.read(value).await,
             Kind::Cookie(cookie) => cookie.read(value).await,
+            Kind::Fs(fs) => fs.read(value).await,
         }
     }
 
@@ -149,6 +162,7 @@ impl SessionStorage for Probe {
         match &self.kind {
             Kind::Memory(memory) => memory.save(session).await,
             Kind::Cookie(cookie) => cookie.save(session).await,
+            Kind::Fs(fs) => fs.save(session).await,
         }
     }
 
@@ -159,6 +173,7 @@ impl SessionStorage for Probe {
         match &self.kind {
             Kind::Memory(memory) => memory.cookie_max_age(session),
             Kind::Cookie(cookie) => cookie.cookie_max_age(session),
+            Kind::Fs(fs) => fs.cookie_max_age(session),
         }
     }
 }
