@@ -39,6 +39,9 @@
 //! Most apps do not call the storage themselves: a web framework integration
 //! reads the session before the handler and saves it after. With axum (feature
 //! `axum`), see [`axum`]; with actix-web (feature `actix`), see [`actix`].
+//! Both refuse unsafe cross-origin requests from browsers by default, and
+//! check a session-bound CSRF token when asked to (`CrossOrigin`, `Csrf`,
+//! [`Session::csrf_token`]).
 //!
 //! # The schema
 //!

@@ -2,6 +2,7 @@
 // way a person would, and prints what it saw as JSON.
 //
 // Usage: DEMO_URL=http://127.0.0.1:PORT SCREENSHOT=path.png node browser.mjs
+import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
 
 const url = process.env.DEMO_URL;
@@ -81,12 +82,46 @@ try {
   };
   await other.close();
 
-  // Log in again and log out without following the redirect: the browser's
-  // cookie store no longer holds the session cookie.
+  // Another site (another origin: another loopback port) posts a form to
+  // the demo's logout, even with the user's own token in it: refused, and
+  // the user stays logged in.
   await page.goto(url);
   await logIn(page, 'Ada');
+  const token = await page.locator('input[name="_csrf"]').first().inputValue();
+  const attacker = createServer((_, response) => {
+    response.setHeader('Content-Type', 'text/html');
+    response.end(`<!doctype html><form method="post" action="${url}/logout">
+      <input type="hidden" name="_csrf" value="${token}"><button id="attack">Win a prize</button></form>`);
+  });
+  await new Promise((listening) => attacker.listen(0, '127.0.0.1', listening));
+  const attackerUrl = `http://127.0.0.1:${attacker.address().port}/`;
+  const attackerPage = await context.newPage();
+  await attackerPage.goto(attackerUrl);
+  const [attack] = await Promise.all([
+    attackerPage.waitForResponse((response) => response.url() === url + '/logout'),
+    attackerPage.click('#attack'),
+  ]);
+  seen.crossSitePost = {
+    from: attackerUrl.replace(/:\d+\/$/, ''),
+    status: attack.status(),
+    text: await attack.text(),
+    fetchSite: (await attack.request().allHeaders())['sec-fetch-site'] ?? null,
+  };
+  await attackerPage.close();
+  attacker.close();
+  await page.goto(url);
+  seen.afterCrossSitePost = await text(page, '#user');
+
+  // The demo's own page posting without the token: refused by the token check.
+  seen.sameOriginWithoutToken = await page.evaluate(async (demo) => {
+    const response = await fetch(demo + '/logout', { method: 'POST', body: new URLSearchParams({ next: '/' }) });
+    return { status: response.status, text: await response.text() };
+  }, url);
+
+  // Log out without following the redirect: the browser's cookie store no
+  // longer holds the session cookie.
   seen.beforeRemoval = (await sessionCookie(context)) !== null;
-  await context.request.post(url + '/logout', { maxRedirects: 0 });
+  await context.request.post(url + '/logout', { form: { _csrf: token }, maxRedirects: 0 });
   seen.afterRemoval = (await sessionCookie(context)) !== null;
 } finally {
   await browser.close();

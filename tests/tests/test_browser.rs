@@ -81,8 +81,28 @@ fn drive(exe: &str, name: &str) {
         "logging out everywhere in one browser logged the other out"
     );
     assert_eq!(
+        seen["crossSitePost"],
+        json!({
+            "from": "http://127.0.0.1",
+            "status": 403,
+            "text": "Forbidden: cross-origin request detected from Sec-Fetch-Site header",
+            "fetchSite": "same-site",
+        }),
+        "a form on another origin cannot log the user out, even with the user's token"
+    );
+    assert_eq!(
+        seen["afterCrossSitePost"],
+        json!("Logged in as Ada. Your account")
+    );
+    assert_eq!(
+        seen["sameOriginWithoutToken"],
+        json!({"status": 403, "text": "Forbidden: missing CSRF token"}),
+        "a post from the demo's own page needs the token"
+    );
+    assert_eq!(
         (seen["beforeRemoval"].clone(), seen["afterRemoval"].clone()),
-        (json!(true), json!(false))
+        (json!(true), json!(false)),
+        "the logout with the token ends the session"
     );
 
     let png = std::fs::read(&screenshot).expect("a screenshot of the logged-in page");

@@ -3,6 +3,62 @@
 use session_tests::demo::Demo;
 use session_tests::http::Jar;
 
+/// The value of the first `_csrf` field of a page.
+fn csrf_field(page: &str) -> &str {
+    let start = page
+        .find(r#"name="_csrf" value=""#)
+        .expect("a form with the token")
+        + 20;
+    let end = page[start..].find('"').unwrap() + start;
+    &page[start..end]
+}
+
+/// The demo's forms carry the session's token, and a post without it is
+/// refused with the reference's words, in both demos.
+#[tokio::test]
+async fn the_demo_forms_carry_the_token_and_posts_need_it() {
+    for exe in [env!("CARGO_BIN_EXE_demo"), env!("CARGO_BIN_EXE_demo_actix")] {
+        let demo = Demo::start(exe, "memory", &[]);
+        let mut browser = Jar::default();
+        let home = browser.send(demo.addr, "GET", "/", None).await;
+        let token = csrf_field(&home.body).to_owned();
+        assert_eq!(token.len(), 64, "{exe}: {}", home.body);
+        let refused = browser
+            .send(demo.addr, "POST", "/login", Some("name=Ada"))
+            .await;
+        assert_eq!(
+            (refused.status, refused.body.as_str()),
+            (403, "Forbidden: missing CSRF token"),
+            "{exe}"
+        );
+        let wrong = browser
+            .send(
+                demo.addr,
+                "POST",
+                "/login",
+                Some(&format!("name=Ada&_csrf={}", "0".repeat(64))),
+            )
+            .await;
+        assert_eq!(wrong.body, "Forbidden: invalid CSRF token", "{exe}");
+        let login = browser
+            .send(
+                demo.addr,
+                "POST",
+                "/login",
+                Some(&format!("name=Ada&_csrf={token}")),
+            )
+            .await;
+        assert_eq!(login.status, 303, "{exe}");
+        // Logging in renews the id and keeps the token: the account page's forms carry it.
+        let account = browser.send(demo.addr, "GET", "/account", None).await;
+        assert_eq!(csrf_field(&account.body), token, "{exe}");
+        assert!(
+            account.body.contains("You are <strong>Ada</strong>"),
+            "{exe}"
+        );
+    }
+}
+
 /// After logging in, the demo goes to `next` only if it is a path of the
 /// demo itself: never to another site, however the address is disguised.
 #[tokio::test]
@@ -22,12 +78,14 @@ async fn a_login_goes_back_to_a_page_of_the_site_only() {
         ];
         for (next, expected) in cases {
             let mut browser = Jar::default();
+            let form = browser.send(demo.addr, "GET", "/login", None).await;
+            let token = csrf_field(&form.body);
             let login = browser
                 .send(
                     demo.addr,
                     "POST",
                     "/login",
-                    Some(&format!("name=Ada&next={next}")),
+                    Some(&format!("name=Ada&next={next}&_csrf={token}")),
                 )
                 .await;
             assert_eq!(login.status, 303, "{exe} {next}");

@@ -1,5 +1,6 @@
 //! The demo app on axum: a visit counter, a login form, a one-time welcome
-//! message, a page for logged-in users only, and "log out everywhere".
+//! message, a page for logged-in users only, and "log out everywhere"; its
+//! forms carry the session's CSRF token, and cross-site posts are refused.
 //!
 //! ```text
 //! cargo run -p session-schema --example demo                      # memory storage, 127.0.0.1:3000
@@ -24,32 +25,41 @@ use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use session_schema::axum::SessionLayer;
-use session_schema::{Cookie, LoggedIn, Session, SessionStorage};
+use session_schema::{Cookie, Csrf, LoggedIn, Session, SessionStorage};
 use settings::{Settings, StorageKind};
 
 async fn home(State(revoker): State<Revoker>, mut session: Session<Demo>) -> Html<String> {
     session.update(Demo::VISITS, |visits| *visits += 1);
+    let csrf = session.csrf_token();
     Html(page::home(
         session.get(Demo::VISITS).copied().unwrap_or_default(),
         session.get(Demo::USER).map(String::as_str),
         session.get(Demo::NOTICE).map(String::as_str),
         revoker.is_some(),
+        &csrf,
     ))
 }
 
-async fn account(State(revoker): State<Revoker>, session: Session<Demo, LoggedIn>) -> Html<String> {
+async fn account(
+    State(revoker): State<Revoker>,
+    mut session: Session<Demo, LoggedIn>,
+) -> Html<String> {
+    let csrf = session.csrf_token();
     Html(page::account(
         session.owner(),
         session.get(Demo::NOTICE).map(String::as_str),
         revoker.is_some(),
+        &csrf,
     ))
 }
 
-async fn login_page(Query(next): Query<Next>, session: Session<Demo>) -> Html<String> {
+async fn login_page(Query(next): Query<Next>, mut session: Session<Demo>) -> Html<String> {
     let next = app::after_login(next.next.as_deref());
+    let csrf = session.csrf_token();
     Html(page::login(
         &next,
         session.get(Demo::NOTICE).map(String::as_str),
+        &csrf,
     ))
 }
 
@@ -98,9 +108,12 @@ fn app<Sto: SessionStorage + 'static>(
     storage: Sto,
     revoker: Revoker,
 ) -> Result<Router, session_schema::Error> {
-    let layer = SessionLayer::<Demo, _>::new(cookie, storage)?.on_unauthenticated(|request| {
-        Redirect::to(&format!("/login?next={}", request.uri.path())).into_response()
-    });
+    // Cross-origin protection is on by default; the CSRF check is added.
+    let layer = SessionLayer::<Demo, _>::new(cookie, storage)?
+        .csrf(Csrf::new())
+        .on_unauthenticated(|request| {
+            Redirect::to(&format!("/login?next={}", request.uri.path())).into_response()
+        });
     Ok(Router::new()
         .route("/", get(home))
         .route("/account", get(account))

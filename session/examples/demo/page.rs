@@ -1,18 +1,26 @@
-//! The demo's pages, the same HTML for both frameworks.
+//! The demo's pages, the same HTML for both frameworks. Every form carries
+//! the session's CSRF token (`csrf`) in a hidden `_csrf` field, which the
+//! session layer checks on every POST.
 
 /// The home page: the visit counter, who is logged in, and the one-time notice.
-pub fn home(visits: u64, user: Option<&str>, notice: Option<&str>, can_revoke: bool) -> String {
+pub fn home(
+    visits: u64,
+    user: Option<&str>,
+    notice: Option<&str>,
+    can_revoke: bool,
+    csrf: &str,
+) -> String {
     let account = match user {
         Some(user) => format!(
             r#"<p id="user">Logged in as <strong>{}</strong>. <a href="/account" id="account-link">Your account</a></p>
 {}"#,
             escape(user),
-            logout_forms(can_revoke)
+            logout_forms(can_revoke, csrf)
         ),
         None => format!(
             r#"<p id="user">Not logged in.</p>
 {}"#,
-            login_form("/")
+            login_form("/", csrf)
         ),
     };
     layout(
@@ -27,7 +35,7 @@ pub fn home(visits: u64, user: Option<&str>, notice: Option<&str>, can_revoke: b
 }
 
 /// The account page, for logged-in users only.
-pub fn account(user: &str, notice: Option<&str>, can_revoke: bool) -> String {
+pub fn account(user: &str, notice: Option<&str>, can_revoke: bool, csrf: &str) -> String {
     layout(
         "your account",
         notice,
@@ -36,44 +44,57 @@ pub fn account(user: &str, notice: Option<&str>, can_revoke: bool) -> String {
 <p><a href="/">Home</a></p>
 {}"#,
             escape(user),
-            logout_forms(can_revoke)
+            logout_forms(can_revoke, csrf)
         ),
     )
 }
 
 /// The login page, which comes back to `next` after logging in.
-pub fn login(next: &str, notice: Option<&str>) -> String {
+pub fn login(next: &str, notice: Option<&str>, csrf: &str) -> String {
     layout(
         "log in",
         notice,
         &format!(
             r#"<p id="login-needed">Log in to see that page.</p>
 {}"#,
-            login_form(next)
+            login_form(next, csrf)
         ),
     )
 }
 
-fn login_form(next: &str) -> String {
+fn login_form(next: &str, csrf: &str) -> String {
     format!(
         r#"<form method="post" action="/login">
+  {}
   <input type="hidden" name="next" value="{}">
   <label>Name <input name="name" id="name" autocomplete="username" required></label>
   <button type="submit" id="login">Log in</button>
 </form>"#,
+        token_field(csrf),
         escape(next)
     )
 }
 
-fn logout_forms(can_revoke: bool) -> String {
+fn logout_forms(can_revoke: bool, csrf: &str) -> String {
+    let token = token_field(csrf);
     let everywhere = if can_revoke {
-        r#"<form method="post" action="/logout-everywhere"><button type="submit" id="logout-everywhere">Log out everywhere</button></form>"#
+        format!(
+            r#"<form method="post" action="/logout-everywhere">{token}<button type="submit" id="logout-everywhere">Log out everywhere</button></form>"#
+        )
     } else {
-        r#"<p id="no-revoke">"Log out everywhere" needs a storage that keeps sessions on the server.</p>"#
+        r#"<p id="no-revoke">"Log out everywhere" needs a storage that keeps sessions on the server.</p>"#.to_owned()
     };
     format!(
-        r#"<form method="post" action="/logout"><button type="submit" id="logout">Log out</button></form>
+        r#"<form method="post" action="/logout">{token}<button type="submit" id="logout">Log out</button></form>
 {everywhere}"#
+    )
+}
+
+/// The hidden field that carries the session's CSRF token.
+fn token_field(csrf: &str) -> String {
+    format!(
+        r#"<input type="hidden" name="_csrf" value="{}">"#,
+        escape(csrf)
     )
 }
 

@@ -21,7 +21,7 @@ use actix_web::http::header::{ContentType, LOCATION};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use app::{Demo, Login, Next, Revoker};
 use session_schema::actix::SessionMiddleware;
-use session_schema::{Cookie, LoggedIn, Session, SessionStorage};
+use session_schema::{Cookie, Csrf, LoggedIn, Session, SessionStorage};
 use settings::StorageKind;
 
 fn html(page: String) -> HttpResponse {
@@ -38,27 +38,36 @@ fn redirect(to: &str) -> HttpResponse {
 
 async fn home(revoker: web::Data<Revoker>, mut session: Session<Demo>) -> HttpResponse {
     session.update(Demo::VISITS, |visits| *visits += 1);
+    let csrf = session.csrf_token();
     html(page::home(
         session.get(Demo::VISITS).copied().unwrap_or_default(),
         session.get(Demo::USER).map(String::as_str),
         session.get(Demo::NOTICE).map(String::as_str),
         revoker.is_some(),
+        &csrf,
     ))
 }
 
-async fn account(revoker: web::Data<Revoker>, session: Session<Demo, LoggedIn>) -> HttpResponse {
+async fn account(
+    revoker: web::Data<Revoker>,
+    mut session: Session<Demo, LoggedIn>,
+) -> HttpResponse {
+    let csrf = session.csrf_token();
     html(page::account(
         session.owner(),
         session.get(Demo::NOTICE).map(String::as_str),
         revoker.is_some(),
+        &csrf,
     ))
 }
 
-async fn login_page(next: web::Query<Next>, session: Session<Demo>) -> HttpResponse {
+async fn login_page(next: web::Query<Next>, mut session: Session<Demo>) -> HttpResponse {
     let next = app::after_login(next.next.as_deref());
+    let csrf = session.csrf_token();
     html(page::login(
         &next,
         session.get(Demo::NOTICE).map(String::as_str),
+        &csrf,
     ))
 }
 
@@ -106,7 +115,9 @@ async fn serve<Sto: SessionStorage + 'static>(
     revoker: Revoker,
     storage_name: String,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // Cross-origin protection is on by default; the CSRF check is added.
     let middleware = SessionMiddleware::<Demo, _>::new(cookie, storage)?
+        .csrf(Csrf::new())
         .on_unauthenticated(|request| redirect(&format!("/login?next={}", request.path())));
     let revoker = web::Data::new(revoker);
     let server = HttpServer::new(move || {

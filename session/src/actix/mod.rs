@@ -127,6 +127,32 @@
 //! - `Session<App, LoggedIn>` turns away requests without an owner
 //!   ([`SessionMiddleware::on_unauthenticated`]);
 //! - an unsigned cookie does not compile, and short or empty secrets are refused.
+//!
+//! # Cross-site requests
+//!
+//! The middleware refuses, with `403 Forbidden` and before the handler
+//! and the storage run, an unsafe request (not `GET`, `HEAD` or `OPTIONS`)
+//! that a browser sends from another origin ([`CrossOrigin`](crate::CrossOrigin),
+//! on by default). A front end on another origin, or a webhook, needs
+//! [`SessionMiddleware::cross_origin`]:
+//!
+//! ```
+//! # use session_schema::{Cookie, CrossOrigin, Csrf, MemoryStorage, SessionSchema};
+//! # use session_schema::actix::SessionMiddleware;
+//! # #[derive(SessionSchema)] struct Shop { visits: u32 }
+//! # fn make() -> Result<SessionMiddleware<Shop, MemoryStorage>, session_schema::Error> {
+//! # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+//! let sessions = SessionMiddleware::<Shop, _>::new(cookie, MemoryStorage::new())?
+//!     .cross_origin(CrossOrigin::new().trusted_origin("https://app.example.com")?)
+//!     // Forms carry `session.csrf_token()` in a hidden `_csrf` field.
+//!     .csrf(Csrf::new());
+//! # Ok(sessions)
+//! # }
+//! ```
+//!
+//! With [`SessionMiddleware::csrf`], unsafe requests must also carry the session's
+//! token ([`Session::csrf_token`](crate::Session::csrf_token)): see [`Csrf`](crate::Csrf)
+//! for where. [`SessionMiddleware::on_forbidden`] changes the refusal.
 
 mod extract;
 mod guard;

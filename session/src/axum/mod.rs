@@ -174,6 +174,32 @@
 //! `Cache-Control: private, no-store` (unless the handler set its own
 //! `Cache-Control`) and `Cookie` in `Vary`, so no shared cache keeps one
 //! user's `Set-Cookie` and hands it to another.
+//!
+//! # Cross-site requests
+//!
+//! The layer refuses, with `403 Forbidden` and before the handler
+//! and the storage run, an unsafe request (not `GET`, `HEAD` or `OPTIONS`)
+//! that a browser sends from another origin ([`CrossOrigin`](crate::CrossOrigin),
+//! on by default). A front end on another origin, or a webhook, needs
+//! [`SessionLayer::cross_origin`]:
+//!
+//! ```
+//! # use session_schema::{Cookie, CrossOrigin, Csrf, MemoryStorage, SessionSchema};
+//! # use session_schema::axum::SessionLayer;
+//! # #[derive(SessionSchema)] struct Shop { visits: u32 }
+//! # fn make() -> Result<SessionLayer<Shop, MemoryStorage>, session_schema::Error> {
+//! # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+//! let sessions = SessionLayer::<Shop, _>::new(cookie, MemoryStorage::new())?
+//!     .cross_origin(CrossOrigin::new().trusted_origin("https://app.example.com")?)
+//!     // Forms carry `session.csrf_token()` in a hidden `_csrf` field.
+//!     .csrf(Csrf::new());
+//! # Ok(sessions)
+//! # }
+//! ```
+//!
+//! With [`SessionLayer::csrf`], unsafe requests must also carry the session's
+//! token ([`Session::csrf_token`](crate::Session::csrf_token)): see [`Csrf`](crate::Csrf)
+//! for where. [`SessionLayer::on_forbidden`] changes the refusal.
 
 mod extract;
 mod guard;
