@@ -15,13 +15,17 @@ fi
 
 # Several runs (RUNS, default 3): the figures are medians across runs of
 # criterion's per-run medians, as this machine's speed moves between runs.
+# BENCHES=cross_site measures the cross-site checks alone (default: every bench).
 RUNS=${RUNS:-3}
+BENCHES=${BENCHES:-typed_session request_cycle storage_save cross_site}
+bench_args=()
+for bench in $BENCHES; do bench_args+=(--bench "$bench"); done
 runs_dir=target/bench-runs
 rm -rf "$runs_dir" && mkdir -p "$runs_dir"
 cargo bench -p session-schema-bench --no-run --quiet
 for run in $(seq "$RUNS"); do
   rm -rf target/criterion
-  cargo bench -p session-schema-bench --bench typed_session --bench request_cycle --bench storage_save -- \
+  cargo bench -p session-schema-bench "${bench_args[@]}" -- \
     --noplot --warm-up-time 1 --measurement-time 2 "$@" >/dev/null 2>&1
   python3 - "$runs_dir/criterion-$run.json" <<'PY'
 import json, pathlib, sys
@@ -31,7 +35,9 @@ for estimates in pathlib.Path("target/criterion").glob("**/new/estimates.json"):
     medians[name] = json.loads(estimates.read_text())["median"]["point_estimate"]
 pathlib.Path(sys.argv[1]).write_text(json.dumps(medians, indent=1))
 PY
-  (cd tests/node && node reference-cycle.mjs) > "$runs_dir/node-$run.json"
+  if [[ " $BENCHES " == *" request_cycle "* ]]; then
+    (cd tests/node && node reference-cycle.mjs) > "$runs_dir/node-$run.json"
+  fi
   echo "run $run of $RUNS done" >&2
 done
 
@@ -53,8 +59,22 @@ def ratios(top, bottom):
     per_run = [a / b for a, b in zip(each(top), each(bottom))]
     return statistics.median(per_run), min(per_run), max(per_run)
 
-print(f"medians of {len(criterion)} runs (each a criterion median); per-run ratios as min-max\n")
-print("typed access, ten-key session (368 bytes stored)")
+print(f"medians of {len(criterion)} runs (each a criterion median); per-run ratios as min-max")
+def measured(prefix):
+    return any(name.startswith(prefix) for name in criterion[0])
+
+if measured("cross-site/"):
+    print("\ncross-site checks, axum layer in process, memory storage, read-and-write route")
+    base = "cross-site/GET, checks off"
+    for name in ["GET, checks off", "GET, cross-origin protection", "GET, cross-origin protection and CSRF",
+                 "POST, token in a header", "POST, token in a form"]:
+        full = f"cross-site/{name}"
+        over, low, high = ratios(full, base)
+        print(f"  {name:<40} {ns(median(full)):>10}  {over:.3f}x GET with the checks off ({low:.3f}x-{high:.3f}x)")
+
+if not measured("get/"):
+    sys.exit(0)
+print("\ntyped access, ten-key session (368 bytes stored)")
 for kind in ["u32", "String"]:
     typed = median(f"get/typed {kind}")
     field = median(f"get/struct field {kind}")
