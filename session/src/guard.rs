@@ -84,8 +84,9 @@ impl CrossSite {
     }
 
     /// Whether `submitted` is the token of the request's session, which is
-    /// loaded (the handler then gets the same session, with no second
-    /// read). A session without a token refuses every token.
+    /// loaded and parked (the handler then gets the same session, with no
+    /// second read; a handler that takes none saves nothing). A session
+    /// without a token refuses every token.
     ///
     /// # Errors
     ///
@@ -95,17 +96,20 @@ impl CrossSite {
         session: &RequestSession<S>,
         cookie_header: Option<&str>,
     ) -> Result<Option<Forbidden>, Error> {
-        let session = match session.lend(cookie_header).await {
-            Ok(session) => session,
-            Err(LendError::Storage(error)) => return Err(error),
-            // Nothing was lent before the handler runs; were it so, refusing
-            // is the safe answer.
-            Err(LendError::Unavailable(_)) => return Ok(Some(Forbidden::InvalidToken)),
-        };
         let matches = session
-            .stored_csrf_token()
-            .is_some_and(|expected| tokens_match(submitted, &expected));
-        Ok((!matches).then_some(Forbidden::InvalidToken))
+            .peek(cookie_header, |session| {
+                session
+                    .stored_csrf_token()
+                    .is_some_and(|expected| tokens_match(submitted, &expected))
+            })
+            .await;
+        match matches {
+            Ok(true) => Ok(None),
+            // Nothing was lent before the handler runs; were it so
+            // (`Unavailable`), refusing is the safe answer.
+            Ok(false) | Err(LendError::Unavailable) => Ok(Some(Forbidden::InvalidToken)),
+            Err(LendError::Storage(error)) => Err(error),
+        }
     }
 }
 

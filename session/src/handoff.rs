@@ -35,6 +35,9 @@ enum HomeState<S: Schema> {
     Unused,
     /// A handler holds it.
     Lent,
+    /// Loaded for a check (the login state, the CSRF token) and not yet
+    /// claimed by a handler: lent again on request, not saved otherwise.
+    Parked(Session<S>),
     /// The handler dropped it.
     Back(Returned<S>),
     /// The response is done; anything arriving now is too late.
@@ -51,6 +54,8 @@ pub(crate) enum Lend<S: Schema> {
     Load,
     /// An earlier extractor in this request already loaded it and gave it back.
     Again(Session<S>),
+    /// A check loaded it and no handler has claimed it yet.
+    Parked(Session<S>),
     /// It is out, or was destroyed, in this request.
     Unavailable(&'static str),
 }
@@ -82,6 +87,7 @@ impl<S: Schema> Home<S> {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, HomeState::Lent) {
             HomeState::Unused => Lend::Load,
+            HomeState::Parked(session) => Lend::Parked(session),
             HomeState::Back(returned) => match returned {
                 Returned::Active(session) => Lend::Again(session),
                 destroyed @ Returned::Destroyed(_) => {
@@ -108,10 +114,20 @@ impl<S: Schema> Home<S> {
         }
     }
 
+    /// Puts back a session loaded for a check (it must be detached from its
+    /// home first): a later extractor gets it without a second read, and
+    /// if none asks, it is not saved.
+    pub(crate) fn park(&self, session: Session<S>) {
+        let mut state = self.lock();
+        if matches!(*state, HomeState::Lent) {
+            *state = HomeState::Parked(session);
+        }
+    }
+
     /// Closes the request's home and hands over the session, if it came back.
     pub(crate) fn finish(&self) -> Finish<S> {
         match std::mem::replace(&mut *self.lock(), HomeState::Closed) {
-            HomeState::Unused | HomeState::Closed => Finish::Unused,
+            HomeState::Unused | HomeState::Closed | HomeState::Parked(_) => Finish::Unused,
             HomeState::Lent => Finish::KeptBeyondRequest,
             HomeState::Back(returned) => Finish::Back(returned),
         }

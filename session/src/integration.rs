@@ -218,7 +218,7 @@ impl<S: Schema> Clone for RequestSession<S> {
 pub(crate) enum LendError {
     /// It is held elsewhere in this request, destroyed earlier in it, or the
     /// response is already sent.
-    Unavailable(&'static str),
+    Unavailable,
     /// The storage failed to load it.
     Storage(Error),
 }
@@ -242,8 +242,10 @@ impl<S: Schema> RequestSession<S> {
 
     /// Lends the request's session as [`LoggedIn`], or turns the request away
     /// when it has no owner. A session loaded for the check is the one the
-    /// handler gets (one storage read); one turned away is not saved, so its
-    /// flash values wait for a request that can show them.
+    /// handler gets (one storage read); one turned away is parked: a
+    /// `Session<S>` argument gets it without a second read, and if none
+    /// does it is not saved, so its flash values wait for a request that
+    /// can show them.
     pub(crate) async fn lend_logged_in(
         &self,
         cookie_header: Option<&str>,
@@ -255,17 +257,40 @@ impl<S: Schema> RequestSession<S> {
             .lend_tracked(cookie_header)
             .await
             .map_err(LoginError::Lend)?;
-        session.into_logged_in().map_err(|mut anonymous| {
+        session.into_logged_in().map_err(|anonymous| {
             if fresh {
-                anonymous.detach_home();
-                self.home.cancel_lend();
+                self.park(anonymous);
             }
             LoginError::NotLoggedIn
         })
     }
 
-    /// [`lend`](Self::lend), and whether the session was loaded now (rather
-    /// than given back by an earlier extractor of this request).
+    /// Lends the request's session to `check` (the CSRF comparison), then
+    /// keeps it for the handler: a session loaded for the check is parked
+    /// (lent again without a second read; not saved unless a handler takes
+    /// it), one an earlier extractor gave back goes back as it came.
+    pub(crate) async fn peek<R>(
+        &self,
+        cookie_header: Option<&str>,
+        check: impl FnOnce(&Session<S>) -> R,
+    ) -> Result<R, LendError> {
+        let (session, fresh) = self.lend_tracked(cookie_header).await?;
+        let result = check(&session);
+        if fresh {
+            self.park(session);
+        }
+        Ok(result)
+    }
+
+    /// Parks a session this request loaded and no handler claimed.
+    fn park(&self, mut session: Session<S>) {
+        session.detach_home();
+        self.home.park(session);
+    }
+
+    /// [`lend`](Self::lend), and whether no handler has claimed the session
+    /// yet (it was loaded now, or parked by a check), rather than given back
+    /// by an earlier extractor of this request.
     async fn lend_tracked(
         &self,
         cookie_header: Option<&str>,
@@ -273,9 +298,13 @@ impl<S: Schema> RequestSession<S> {
         let mut fresh = false;
         let mut session = match self.home.lend() {
             Lend::Again(session) => session,
+            Lend::Parked(session) => {
+                fresh = true;
+                session
+            }
             Lend::Unavailable(reason) => {
                 tracing::error!(reason, "a handler asked for a session it cannot have");
-                return Err(LendError::Unavailable(reason));
+                return Err(LendError::Unavailable);
             }
             Lend::Load => match self.loader.load(cookie_header).await {
                 Ok(session) => {
@@ -305,14 +334,18 @@ pub(crate) enum LoginError {
     NotLoggedIn,
 }
 
-/// The message of the error a handler gets when its route has no session
-/// layer of its schema, logged as well.
-pub(crate) fn missing_layer<S: Schema>(path: &str, layer: &str) -> String {
+/// Logs that a handler takes a session on a route without a session layer
+/// of its schema (`layer` names the framework's). The response says only
+/// `500 Internal Server Error` ([`INTERNAL_ERROR`]): the log has the details.
+pub(crate) fn missing_layer<S: Schema>(path: &str, layer: &str) {
     let schema = std::any::type_name::<S>();
     tracing::error!(
         schema,
         path,
         "a handler takes a Session, but no {layer} of this schema is installed on its route"
     );
-    format!("no {layer}<{schema}, _> is installed for this route")
 }
+
+/// The body of a `500` an extractor answers with: nothing of the cause,
+/// which is logged.
+pub(crate) const INTERNAL_ERROR: &str = "Internal Server Error";

@@ -241,6 +241,9 @@ impl Setup {
 ///   then wait for each other ([`Probe::meet`]) before the sessions go back, and
 ///   answer `... raced` when they met.
 /// - `GET /csrf-token`: answers `csrf_token()`;
+/// - `GET /maybe`: `Option<Session<App, LoggedIn>>`, answers `user {owner}` or `anonymous`;
+/// - `GET /maybe-notice`: the same, then `Session<App>`, answers
+///   `logged in: {bool}, notice={NOTICE}`;
 /// - `/submit`, `/webhooks/{name}`, `/api` and `/api/{rest...}`, any method: count a handler
 ///   run, answer `handled {method} body={body} name={NAME}`.
 pub trait Framework {
@@ -453,15 +456,16 @@ pub async fn http_only_can_be_turned_off_explicitly<F: Framework>() {
 }
 
 /// A route without the layer answers a 500 that names the missing layer.
-pub async fn a_route_without_the_layer_gets_a_clear_500<F: Framework>(layer: &str) {
+/// (The log line that says what is missing is checked in `test_logging`.)
+pub async fn a_route_without_the_layer_gets_a_clear_500<F: Framework>() {
     let addr = F::start_without_layer().await;
     let response = send(addr, "GET", "/", None, None).await;
     assert_eq!(response.status, 500);
-    assert!(
-        response.body.contains(&format!("no {layer}<")),
-        "{}",
-        response.body
+    assert_eq!(
+        response.body, "Internal Server Error",
+        "no internal name in the body"
     );
+    assert_eq!(response.all("content-type"), ["text/plain; charset=utf-8"]);
 }
 
 /// A middleware and the handler after it share one session: one read, one save.
@@ -579,6 +583,8 @@ pub async fn an_anonymous_request_is_turned_away_before_the_handler_without_a_wr
     let saves = probe.counts().1;
     let refused = jar.send(addr, "GET", "/account", None).await;
     assert_eq!(refused.status, 401);
+    assert_eq!(refused.body, "Unauthorized: log in first");
+    assert_eq!(refused.all("content-type"), ["text/plain; charset=utf-8"]);
     assert!(refused.set_cookie().is_none());
     assert_eq!(
         probe.handled.load(Ordering::SeqCst),
@@ -667,5 +673,60 @@ pub async fn racing_requests_of_one_user_both_keep_their_change<F: Framework>() 
         stored.get(crate::App::USER_ID),
         Some(&1),
         "the visit stays too"
+    );
+}
+
+/// `Option<Session<App, LoggedIn>>` is `None` for an anonymous request (no
+/// `401`, one read, nothing saved), `Some` once logged in; a `Session<App>`
+/// after it gets the anonymous session without a second read, flash included.
+pub async fn an_optional_login_is_none_for_an_anonymous_request<F: Framework>() {
+    let probe = Probe::memory();
+    let addr = F::start(Setup::over(&probe)).await;
+    let mut jar = Jar::default();
+    jar.send(addr, "GET", "/", None).await;
+    let before = probe.counts();
+    let anonymous = jar.send(addr, "GET", "/maybe", None).await;
+    assert_eq!(
+        (anonymous.status, anonymous.body.as_str()),
+        (200, "anonymous")
+    );
+    assert_eq!(anonymous.set_cookie(), None);
+    assert_eq!(
+        probe.counts(),
+        (before.0 + 1, before.1),
+        "one read, no save"
+    );
+
+    jar.send(addr, "GET", "/flash", None).await;
+    let before = probe.counts();
+    let notice = jar.send(addr, "GET", "/maybe-notice", None).await;
+    assert_eq!(notice.body, "logged in: false, notice=for the next page");
+    assert_eq!(
+        probe.counts(),
+        (before.0 + 1, before.1 + 1),
+        "one read for both, the flash dropped by one save"
+    );
+    let gone = jar.send(addr, "GET", "/read-flash", None).await;
+    assert_eq!(gone.body, "", "the flash was shown once");
+
+    // A fresh visitor: no cookie, no session stored.
+    let stranger = send(addr, "GET", "/maybe", None, None).await;
+    assert_eq!(
+        (stranger.status, stranger.body.as_str()),
+        (200, "anonymous")
+    );
+    assert_eq!(stranger.set_cookie(), None);
+
+    assert_eq!(
+        jar.send(addr, "POST", "/log-in", Some("")).await.status,
+        303
+    );
+    let logged_in = jar.send(addr, "GET", "/maybe", None).await;
+    assert_eq!(logged_in.body, "user 9");
+    // Logged in, the optional argument holds the session: a second one is a 500.
+    let twice = jar.send(addr, "GET", "/maybe-notice", None).await;
+    assert_eq!(
+        (twice.status, twice.body.as_str()),
+        (500, "Internal Server Error")
     );
 }

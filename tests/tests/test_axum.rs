@@ -21,6 +21,8 @@ macro_rules! flows {
 
 flows!(
     web:
+    an_optional_login_is_none_for_an_anonymous_request,
+    a_route_without_the_layer_gets_a_clear_500,
     the_cookie_is_set_and_read_back,
     flash_is_shown_exactly_once,
     login_regenerates_the_id_and_kills_the_old_one,
@@ -55,11 +57,6 @@ flows!(
     the_csrf_check_refuses_another_origin,
     safe_requests_pass_the_csrf_check_unread,
 );
-
-#[tokio::test]
-async fn a_route_without_the_layer_gets_a_clear_500() {
-    web::a_route_without_the_layer_gets_a_clear_500::<Axum>("SessionLayer").await;
-}
 
 #[test]
 fn short_secrets_are_refused_unless_allowed() {

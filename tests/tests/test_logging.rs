@@ -139,8 +139,12 @@ async fn a_route_without_the_layer_is_logged() {
         .find(|line| line.contains("no SessionLayer of this schema is installed"))
         .expect("the missing layer is logged");
     assert!(
-        line.contains("ERROR") && line.contains("/no-layer"),
-        "{line}"
+        line.contains("ERROR") && line.contains("/no-layer") && line.contains("session_tests::App"),
+        "the log names the route and the schema: {line}"
+    );
+    assert_eq!(
+        response.body, "Internal Server Error",
+        "the body names nothing"
     );
 }
 

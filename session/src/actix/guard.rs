@@ -115,7 +115,11 @@ async fn read_form(request: &mut ServiceRequest, limit: usize) -> Result<Step, H
     let payload = request.take_payload();
     let bytes = match to_bytes_limited(BodyStream::new(payload), limit).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => return Err(HttpResponse::BadRequest().body(UNREADABLE)),
+        Ok(Err(_)) => {
+            return Err(HttpResponse::BadRequest()
+                .content_type("text/plain; charset=utf-8")
+                .body(UNREADABLE));
+        }
         Err(BodyLimitExceeded { .. }) => return Err(too_large()),
     };
     let step = CrossSite::after_form(&bytes, &Head::of(request));
@@ -124,5 +128,7 @@ async fn read_form(request: &mut ServiceRequest, limit: usize) -> Result<Step, H
 }
 
 fn too_large() -> HttpResponse {
-    HttpResponse::PayloadTooLarge().body(TOO_LARGE)
+    HttpResponse::PayloadTooLarge()
+        .content_type("text/plain; charset=utf-8")
+        .body(TOO_LARGE)
 }

@@ -159,11 +159,14 @@ impl<S, Sto> std::fmt::Debug for SessionMiddleware<S, Sto> {
 
 fn default_error_response(_: &Error) -> HttpResponse {
     HttpResponse::InternalServerError()
+        .content_type("text/plain; charset=utf-8")
         .body("Internal Server Error: the session could not be loaded or saved")
 }
 
 fn default_unauthenticated_response(_: &HttpRequest) -> HttpResponse {
-    HttpResponse::Unauthorized().body("Unauthorized: log in first")
+    HttpResponse::Unauthorized()
+        .content_type("text/plain; charset=utf-8")
+        .body("Unauthorized: log in first")
 }
 
 impl<Inner, B, S, Sto> Transform<Inner, ServiceRequest> for SessionMiddleware<S, Sto>

@@ -537,8 +537,34 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     }
 
     /// The session as [`LoggedIn`] if it has an owner (a value of the owner
-    /// key that fits its type), else the session unchanged: for a session
+    /// key that fits its type), else the session unchanged. For a handler
+    /// that does something for everyone and more for a logged-in user with
+    /// one `Session<S>` argument (a page that only shows who is logged in
+    /// can take `Option<Session<S, LoggedIn>>` instead), and for a session
     /// read from a storage outside a web framework integration.
+    ///
+    /// ```
+    /// use session_schema::{Session, SessionSchema};
+    ///
+    /// #[derive(SessionSchema)]
+    /// struct Shop {
+    ///     #[session(owner)]
+    ///     user: String,
+    ///     visits: u32,
+    /// }
+    ///
+    /// fn home(mut session: Session<Shop>) -> String {
+    ///     session.update(Shop::VISITS, |visits| *visits += 1);
+    ///     match session.into_logged_in() {
+    ///         Ok(user) => format!("welcome back, {}", user.owner()),
+    ///         Err(_anonymous) => "welcome".to_owned(),
+    ///     }
+    /// }
+    ///
+    /// assert_eq!(home(Session::new()), "welcome");
+    /// let stored = serde_json::from_str(r#"[{"user":"ada"},{}]"#).unwrap();
+    /// assert_eq!(home(Session::from_data("id", stored)), "welcome back, ada");
+    /// ```
     ///
     /// # Errors
     ///

@@ -19,7 +19,8 @@ use session_schema::axum::SessionLayer;
 use session_schema::{Cookie, LoggedIn, Session};
 
 use super::handlers::{
-    count, csrf_token, flash, plain, race_cart, race_name, read_flash, submitted,
+    count, csrf_token, flash, maybe, maybe_notice, plain, race_cart, race_name, read_flash,
+    submitted,
 };
 
 async fn login(mut session: Session<App>) -> Redirect {
@@ -111,6 +112,8 @@ fn routes(layer: SessionLayer<App, Arc<Probe>>, probe: Arc<Probe>) -> Router {
             }),
         )
         .route("/csrf-token", get(csrf_token))
+        .route("/maybe", get(maybe))
+        .route("/maybe-notice", get(maybe_notice))
         .route("/submit", any(submit))
         .route("/webhooks/{name}", any(submit))
         .route("/api", any(submit))

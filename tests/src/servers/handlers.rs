@@ -1,7 +1,7 @@
 //! Handlers that both frameworks serve as they are: they take at most the
 //! session and answer with text.
 
-use session_schema::Session;
+use session_schema::{LoggedIn, Session};
 
 use crate::App;
 use crate::web;
@@ -66,4 +66,18 @@ pub fn submitted(probe: &web::Probe, method: &str, body: &str, session: &Session
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let name = session.get(App::NAME).cloned().unwrap_or_default();
     format!("handled {method} body={body} name={name}")
+}
+
+/// A page that changes when someone is logged in (`GET /maybe`).
+pub async fn maybe(user: Option<Session<App, LoggedIn>>) -> String {
+    match user {
+        Some(session) => format!("user {}", session.owner()),
+        None => "anonymous".to_owned(),
+    }
+}
+
+/// The same, then the anonymous session for its notice (`GET /maybe-notice`).
+pub async fn maybe_notice(user: Option<Session<App, LoggedIn>>, session: Session<App>) -> String {
+    let notice = session.get(App::NOTICE).cloned().unwrap_or_default();
+    format!("logged in: {}, notice={notice}", user.is_some())
 }
