@@ -171,7 +171,8 @@ pub use state::{
 };
 pub use storage::{
     BackendStorage, Clock, CookieStorage, FsBackend, FsStorage, MAX_RECORD_LEN, ManualClock,
-    MemoryBackend, MemoryStorage, Record, SessionBackend, SessionStorage, SystemClock,
+    MemoryBackend, MemoryStorage, Record, SessionBackend, SessionStorage, SessionSummary,
+    SystemClock,
 };
 #[cfg(feature = "memcache")]
 pub use storage::{MemcacheBackend, MemcacheStorage};

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use session_schema::{BackendStorage, ManualClock, Session, SessionBackend, SessionStorage};
+use session_schema::{
+    BackendStorage, Clock as _, ManualClock, Session, SessionBackend, SessionStorage,
+};
 
 use crate::App;
 
@@ -691,4 +693,148 @@ pub async fn timeout_flows<St: WithTimeouts>(make: impl AsyncFn() -> St) {
         clock: &clock,
     })
     .await;
+}
+
+/// "Your devices" on a storage with timeouts on `clock`: `sessions_of` lists
+/// each live session of an owner with a handle that does not give the id
+/// away, its times and its values; `destroy_session_of` ends that one
+/// session only if it still belongs to the owner.
+///
+/// # Panics
+///
+/// When the storage does not behave.
+pub async fn devices_flow<B: SessionBackend>(storage: &BackendStorage<B>, clock: &ManualClock) {
+    let created = clock.now();
+    let mut phone = Session::<App>::new().log_in(61);
+    phone.set(App::NAME, "phone".into());
+    let phone_id = storage.save(&phone).await.unwrap().unwrap();
+    clock.advance(Duration::from_secs(60));
+    let mut laptop = Session::<App>::new().log_in(61);
+    laptop.set(App::NAME, "laptop".into());
+    let laptop_id = storage.save(&laptop).await.unwrap().unwrap();
+    let mut other = Session::<App>::new().log_in(62);
+    other.set(App::NAME, "someone else's".into());
+    let other_id = storage.save(&other).await.unwrap().unwrap();
+    clock.advance(Duration::from_secs(60));
+
+    let mut sessions = storage.sessions_of::<App>(&61).await.unwrap();
+    sessions.sort_by_key(|summary| summary.get(App::NAME).cloned());
+    let names: Vec<_> = sessions.iter().map(|s| s.get(App::NAME).cloned()).collect();
+    assert_eq!(names, [Some("laptop".to_owned()), Some("phone".to_owned())]);
+    let (laptop_summary, phone_summary) = (&sessions[0], &sessions[1]);
+    assert_eq!(phone_summary.handle(), phone.handle());
+    assert_ne!(phone_summary.handle(), laptop_summary.handle());
+    assert_eq!(phone_summary.handle().len(), 22);
+    assert!(phone_summary.is_current(&phone) && !phone_summary.is_current(&laptop));
+    assert!(laptop_summary.is_current(&laptop));
+    let whole_second = |time: std::time::SystemTime| {
+        let secs = time
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        std::time::UNIX_EPOCH + Duration::from_secs(secs)
+    };
+    assert_eq!(phone_summary.created(), Some(whole_second(created)));
+    assert_eq!(phone_summary.last_seen(), Some(whole_second(created)));
+    assert_eq!(
+        laptop_summary.created(),
+        Some(whole_second(created + Duration::from_secs(60)))
+    );
+    for (summary, id) in [(phone_summary, &phone_id), (laptop_summary, &laptop_id)] {
+        let shown = format!("{summary:?} {}", summary.handle());
+        assert!(!shown.contains(id.as_str()), "no id in a summary: {shown}");
+        assert!(!shown.contains(&id[..8]), "not even part of it: {shown}");
+    }
+
+    // A read that touches the session moves its last-seen time.
+    clock.advance(Duration::from_secs(30 * 60));
+    let touched: Session<App> = storage.read(Some(&phone_id)).await.unwrap();
+    storage.save(&touched).await.unwrap();
+    let seen = storage.sessions_of::<App>(&61).await.unwrap();
+    let phone_now = seen.iter().find(|s| s.is_current(&phone)).unwrap();
+    assert_eq!(phone_now.last_seen(), Some(whole_second(clock.now())));
+    assert_eq!(phone_now.created(), Some(whole_second(created)));
+
+    // Another owner's handle, or a made-up one, ends nothing.
+    assert!(
+        !storage
+            .destroy_session_of::<App>(&61, &other.handle())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .destroy_session_of::<App>(&61, "not-a-handle")
+            .await
+            .unwrap()
+    );
+    let still: Session<App> = storage.read(Some(&other_id)).await.unwrap();
+    assert_eq!(still.id(), other_id, "the other owner's session lives on");
+
+    // Signing out one device ends that session only.
+    assert!(
+        storage
+            .destroy_session_of::<App>(&61, &laptop.handle())
+            .await
+            .unwrap()
+    );
+    assert!(is_gone(storage, &laptop_id).await);
+    assert!(
+        !storage
+            .destroy_session_of::<App>(&61, &laptop.handle())
+            .await
+            .unwrap()
+    );
+    let left = storage.sessions_of::<App>(&61).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(left[0].is_current(&phone));
+
+    handles_follow_the_id(storage, &phone_id, &phone).await;
+    assert_eq!(storage.destroy_owned_by::<App>(&62).await.unwrap(), 1);
+}
+
+/// A new id is a new handle; a session logged out is no longer the owner's
+/// to list or end.
+async fn handles_follow_the_id<B: SessionBackend>(
+    storage: &BackendStorage<B>,
+    phone_id: &str,
+    phone: &Session<App, session_schema::LoggedIn>,
+) {
+    let mut renewed: Session<App> = storage.read(Some(phone_id)).await.unwrap();
+    renewed.regenerate_id(true);
+    let renewed_id = storage.save(&renewed).await.unwrap().unwrap();
+    let listed = storage.sessions_of::<App>(&61).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].is_current(&renewed) && !listed[0].is_current(phone));
+    let read: Session<App> = storage.read(Some(&renewed_id)).await.unwrap();
+    let logged_out = read.into_logged_in().unwrap().log_out();
+    let anonymous_id = storage.save(&logged_out).await.unwrap().unwrap();
+    assert!(storage.sessions_of::<App>(&61).await.unwrap().is_empty());
+    assert!(
+        !storage
+            .destroy_session_of::<App>(&61, &logged_out.handle())
+            .await
+            .unwrap()
+    );
+    let anonymous: Session<App> = storage.read(Some(&anonymous_id)).await.unwrap();
+    assert_eq!(
+        anonymous.id(),
+        anonymous_id,
+        "an anonymous session is nobody's to end"
+    );
+}
+
+/// [`devices_flow`] on a storage `make` gives, with timeouts on a manual clock.
+///
+/// # Panics
+///
+/// When the storage does not behave.
+pub async fn devices_flows<B: SessionBackend>(make: impl AsyncFn() -> BackendStorage<B>) {
+    let clock = ManualClock::new();
+    let storage = make().await.with_timeouts(
+        Some(Duration::from_secs(3600)),
+        Some(Duration::from_secs(8 * 3600)),
+        clock.clone(),
+    );
+    devices_flow(&storage, &clock).await;
 }

@@ -28,6 +28,7 @@ async fn the_shared_flows() {
 async fn timeouts() {
     let server = Memcached::start();
     flows::timeout_flows(async || MemcacheStorage::connect(&server.addr()).await.unwrap()).await;
+    flows::devices_flows(async || MemcacheStorage::connect(&server.addr()).await.unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

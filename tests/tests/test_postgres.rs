@@ -15,6 +15,7 @@ async fn the_shared_flows() {
     flows::every_id_based_flow(&storage).await;
 
     flows::timeout_flows(async || PostgresStorage::connect(&server.url()).await.unwrap()).await;
+    flows::devices_flows(async || PostgresStorage::connect(&server.url()).await.unwrap()).await;
 
     let first = Arc::new(storage);
     let second = Arc::new(PostgresStorage::connect(&server.url()).await.unwrap());

@@ -17,6 +17,7 @@ async fn the_shared_flows_over_a_cluster() {
         .unwrap();
     flows::every_id_based_flow(&storage).await;
     flows::timeout_flows(async || storage.clone()).await;
+    flows::devices_flows(async || storage.clone()).await;
     let first = Arc::new(storage);
     let second = Arc::new(
         RedisStorage::connect_cluster(&cluster.urls())

@@ -22,7 +22,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::data::{SessionData, json_at};
-use crate::id::{new_csrf_token, new_session_id};
+use crate::id::{new_csrf_token, new_session_id, session_handle};
 use crate::key::{FlashKeyOf, GetKey, HasKey, SetKey, UnsetKey};
 use crate::owner::HasOwner;
 use crate::schema::Schema;
@@ -126,6 +126,16 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The session's public handle: derived from the id (22 characters, 128
+    /// bits of SHA-256), safe to show in a page or a URL, and not reversible
+    /// to the id, which is a credential. It changes when the id does. A
+    /// "your devices" page marks the current session with it (see
+    /// [`BackendStorage::sessions_of`](crate::BackendStorage::sessions_of)).
+    #[must_use]
+    pub fn handle(&self) -> String {
+        session_handle(&self.id)
     }
 
     /// The id to delete from the storage when the session is saved: the id the

@@ -8,10 +8,11 @@ use serde_json::Value;
 
 use super::backend::{self, Record, SessionBackend};
 use super::lifecycle::{Lifecycle, lifecycle_setters};
+use super::summary::SessionSummary;
 use super::{MAX_RECORD_LEN, SessionStorage};
 use crate::data::StoredData;
 use crate::error::Error;
-use crate::id::Redacted;
+use crate::id::{Redacted, session_handle};
 use crate::owner::HasOwner;
 use crate::schema::Schema;
 use crate::session::Session;
@@ -162,6 +163,131 @@ impl<B: SessionBackend> BackendStorage<B> {
         }
     }
 
+    /// A summary of each live session whose owner is `owner`, for a "your
+    /// devices" page: its public handle, when it was created and last seen,
+    /// and its values, read only. Nothing in a summary reveals a session's
+    /// id. Index entries that point to a session gone, ended, or now owned
+    /// by someone else are removed on the way, as by [`owned_by`](Self::owned_by).
+    ///
+    /// ```
+    /// use session_schema::{MemoryStorage, Session, SessionSchema, SessionStorage};
+    ///
+    /// #[derive(SessionSchema)]
+    /// struct Shop {
+    ///     #[session(owner)]
+    ///     user: String,
+    ///     device: String,
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let storage = MemoryStorage::new();
+    /// let mut phone = Session::<Shop>::new().log_in("ada".to_owned());
+    /// phone.set(Shop::DEVICE, "phone".to_owned());
+    /// storage.save(&phone).await?;
+    ///
+    /// let sessions = storage.sessions_of::<Shop>(&"ada".to_owned()).await?;
+    /// assert_eq!(sessions.len(), 1);
+    /// assert_eq!(sessions[0].get(Shop::DEVICE).map(String::as_str), Some("phone"));
+    /// assert!(sessions[0].is_current(&phone));
+    /// assert_eq!(sessions[0].handle(), phone.handle());
+    ///
+    /// // "Sign out this device":
+    /// assert!(storage.destroy_session_of::<Shop>(&"ada".to_owned(), &phone.handle()).await?);
+    /// assert!(storage.sessions_of::<Shop>(&"ada".to_owned()).await?.is_empty());
+    /// # Ok::<(), session_schema::Error>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the backend fails, or keeps no owner index.
+    pub fn sessions_of<S: HasOwner>(
+        &self,
+        owner: &S::Owner,
+    ) -> impl Future<Output = Result<Vec<SessionSummary<S>>, Error>> + Send {
+        let owner = owner_key(owner);
+        async move {
+            let owner = owner?;
+            let mut summaries = Vec::new();
+            for id in self.backend.owned(&owner).await? {
+                if let Some(text) = self.live_record_of::<S>(&id, &owner).await?
+                    && let Some(summary) = SessionSummary::from_stored(session_handle(&id), text)
+                {
+                    summaries.push(summary);
+                }
+            }
+            Ok(summaries)
+        }
+    }
+
+    /// Ends the one session of `owner` whose [handle](Session::handle) is
+    /// `handle` ("sign out this device"), only if it still belongs to
+    /// `owner`: a handle of another owner's session, or of a session that
+    /// changed owner, ends nothing. Whether a session was ended.
+    ///
+    /// # Errors
+    ///
+    /// When the backend fails, or keeps no owner index.
+    pub fn destroy_session_of<S: HasOwner>(
+        &self,
+        owner: &S::Owner,
+        handle: &str,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        let owner = owner_key(owner);
+        let handle = handle.to_owned();
+        async move {
+            let owner = owner?;
+            for id in self.backend.owned(&owner).await? {
+                if session_handle(&id) != handle {
+                    continue;
+                }
+                // The record is deleted only if it is still the one found
+                // live and owned by `owner`: a save meanwhile (which may
+                // have logged it out) is looked at again.
+                for _ in 0..MAX_DESTROY_PASSES {
+                    let Some(text) = self.live_record_of::<S>(&id, &owner).await? else {
+                        return Ok(false);
+                    };
+                    if self.remove_if_unchanged(&id, &text, Some(&owner)).await? {
+                        return Ok(true);
+                    }
+                }
+                return Err(Error::Backend(
+                    format!("the session kept changing for {MAX_DESTROY_PASSES} tries of destroy_session_of").into(),
+                ));
+            }
+            Ok(false)
+        }
+    }
+
+    /// The stored text of the owner index entry `id` of `owner`, if it is a
+    /// live session of `owner` (else the entry is examined as by
+    /// `owned_by`, and taken out when it points nowhere).
+    async fn live_record_of<S: Schema>(
+        &self,
+        id: &str,
+        owner: &str,
+    ) -> Result<Option<String>, Error> {
+        if self.examine::<S>(id, owner).await? != Entry::Live {
+            return Ok(None);
+        }
+        let Some(bytes) = self.backend.load(id).await? else {
+            return Ok(None);
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return Ok(None);
+        };
+        let Ok(data) = StoredData::parse(&text) else {
+            return Ok(None);
+        };
+        let live = owner_of::<S>(&data).as_deref() == Some(owner)
+            && !data
+                .times
+                .is_some_and(|times| self.lifecycle.ended(times, self.lifecycle.now()));
+        drop(data);
+        Ok(live.then_some(text))
+    }
+
     /// What the owner index entry `id` of `owner` points to. Entries of
     /// sessions gone or owned by someone else are taken out of the index
     /// (ended sessions are deleted).
@@ -185,7 +311,7 @@ impl<B: SessionBackend> BackendStorage<B> {
                         .unwrap_or_default();
                     // Touched meanwhile (so live): looked at again.
                     if self
-                        .remove_ended(id, text, owner_of::<S>(data).as_deref())
+                        .remove_if_unchanged(id, text, owner_of::<S>(data).as_deref())
                         .await?
                         && self.backend.unindex(owner, id, None).await?
                     {
@@ -257,18 +383,25 @@ impl<B: SessionBackend> BackendStorage<B> {
             && self.lifecycle.ended(times, self.lifecycle.now())
         {
             let owner = owner_in::<S>(session.stored_text());
-            self.remove_ended(id, session.stored_text(), owner.as_deref())
+            self.remove_if_unchanged(id, session.stored_text(), owner.as_deref())
                 .await?;
             return Ok(Session::new());
         }
         Ok(session)
     }
 
-    /// Deletes the record under `id` if it still is `text`, which ended by
-    /// its times. A request that touched the session since it was read (so
-    /// it lives on) wrote another text, which stays. A compare-and-set to a
-    /// record that reads as no session, then the delete; whether it deleted.
-    async fn remove_ended(&self, id: &str, text: &str, owner: Option<&str>) -> Result<bool, Error> {
+    /// Deletes the record under `id` if it still is `text` (a session that
+    /// ended by its times, or that its owner signs out), and takes `id` out
+    /// of `owner`'s index. A request that saved the session since it was
+    /// read (touching it, or changing it) wrote another text, which stays.
+    /// A compare-and-set to a record that reads as no session, then the
+    /// delete; whether it deleted.
+    async fn remove_if_unchanged(
+        &self,
+        id: &str,
+        text: &str,
+        owner: Option<&str>,
+    ) -> Result<bool, Error> {
         let now = self.lifecycle.clock.now();
         let ended = Record {
             text: backend::MOVED_MARKER.to_owned(),

@@ -17,6 +17,7 @@ mod memory;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+mod summary;
 
 use std::future::Future;
 use std::time::Duration;
@@ -38,6 +39,7 @@ pub use memory::{MemoryBackend, MemoryStorage};
 pub use postgres::{PostgresBackend, PostgresStorage};
 #[cfg(feature = "redis")]
 pub use redis::{RedisBackend, RedisStorage};
+pub use summary::SessionSummary;
 
 /// The lowercase hex SHA-256 of a text: the fs layout's file names, and the
 /// keys of owner indexes.
