@@ -165,6 +165,20 @@ pub mod demo {
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
+    /// The value of the first `_csrf` field of a demo page: the session's
+    /// CSRF token, which the demo's forms carry.
+    ///
+    /// # Panics
+    ///
+    /// When the page has no such field.
+    #[must_use]
+    pub fn csrf_field(page: &str) -> &str {
+        const FIELD: &str = r#"name="_csrf" value=""#;
+        let start = page.find(FIELD).expect("a form with the token") + FIELD.len();
+        let end = page[start..].find('"').expect("the end of the value") + start;
+        &page[start..end]
+    }
+
     /// A running demo process, killed when dropped.
     pub struct Demo {
         child: Child,

@@ -1,17 +1,7 @@
 //! The demo apps as a user meets them: where a login sends the browser.
 
-use session_tests::demo::Demo;
+use session_tests::demo::{Demo, csrf_field};
 use session_tests::http::Jar;
-
-/// The value of the first `_csrf` field of a page.
-fn csrf_field(page: &str) -> &str {
-    let start = page
-        .find(r#"name="_csrf" value=""#)
-        .expect("a form with the token")
-        + 20;
-    let end = page[start..].find('"').unwrap() + start;
-    &page[start..end]
-}
 
 /// The demo's forms carry the session's token, and a post without it is
 /// refused with the reference's words, in both demos.

@@ -1,6 +1,6 @@
 //! Two instances of the demo app share sessions through one Redis.
 
-use session_tests::demo::Demo;
+use session_tests::demo::{Demo, csrf_field};
 use session_tests::http::Jar;
 use session_tests::redis_server::RedisServer;
 
@@ -20,9 +20,15 @@ async fn two_instances_share_one_session() {
 
     // Log in on the first instance.
     let mut browser = Jar::default();
-    browser.send(first.addr, "GET", "/", None).await;
+    let home = browser.send(first.addr, "GET", "/", None).await;
+    let token = csrf_field(&home.body).to_owned();
     let login = browser
-        .send(first.addr, "POST", "/login", Some("name=Grace"))
+        .send(
+            first.addr,
+            "POST",
+            "/login",
+            Some(&format!("name=Grace&_csrf={token}")),
+        )
         .await;
     assert_eq!(login.status, 303);
 
@@ -32,6 +38,11 @@ async fn two_instances_share_one_session() {
         page.body.contains("Logged in as <strong>Grace</strong>"),
         "{}",
         page.body
+    );
+    assert_eq!(
+        csrf_field(&page.body),
+        token,
+        "one session, one token, on both"
     );
     assert!(page.body.contains("Welcome, Grace!"));
     let page = browser.send(first.addr, "GET", "/", None).await;
@@ -43,7 +54,15 @@ async fn two_instances_share_one_session() {
 
     // Log out on the second; logged out on the first, even with the old cookie.
     let old_cookie = browser.clone();
-    browser.send(second.addr, "POST", "/logout", Some("")).await;
+    let logout = browser
+        .send(
+            second.addr,
+            "POST",
+            "/logout",
+            Some(&format!("_csrf={token}")),
+        )
+        .await;
+    assert_eq!(logout.status, 303);
     let page = browser.send(first.addr, "GET", "/", None).await;
     assert!(page.body.contains("Not logged in."), "{}", page.body);
     let mut replay = old_cookie;
