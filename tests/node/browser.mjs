@@ -82,6 +82,24 @@ try {
   };
   await other.close();
 
+  // Your devices: Dana logs in in two browsers; the first lists both, this
+  // one marked, and signs the other out, which is then logged out.
+  await page.goto(url);
+  await logIn(page, 'Dana');
+  const second = await browser.newContext({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' });
+  const secondPage = await second.newPage();
+  await secondPage.goto(url + '/account');
+  await logIn(secondPage, 'Dana');
+  await page.goto(url + '/account');
+  const devices = async () => (await page.locator('#devices li').allInnerTexts()).map((line) => line.replace(/\s+/g, ' ').trim());
+  seen.devices = await devices();
+  await Promise.all([page.waitForNavigation(), page.click('#devices .sign-out')]);
+  seen.afterSignOut = { notice: await text(page, '#notice'), devices: await devices() };
+  await secondPage.goto(url + '/account');
+  seen.secondAfterSignOut = new URL(secondPage.url()).pathname;
+  await second.close();
+  await Promise.all([page.waitForNavigation(), page.click('#logout')]);
+
   // Another site (another origin: another loopback port) posts a form to
   // the demo's logout, even with the user's own token in it: refused, and
   // the user stays logged in.

@@ -80,6 +80,34 @@ fn drive(exe: &str, name: &str) {
         json!({"path": "/login", "text": "Log in to see that page."}),
         "logging out everywhere in one browser logged the other out"
     );
+    devices_and_cross_site(&seen);
+
+    let png = std::fs::read(&screenshot).expect("a screenshot of the logged-in page");
+    assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+}
+
+/// What the browser saw of the devices list, and of the cross-site posts.
+fn devices_and_cross_site(seen: &Value) {
+    assert_eq!(
+        seen["devices"],
+        json!([
+            "Chrome on Linux, last used just now this device",
+            "Firefox on Linux, last used just now Sign out this device",
+        ]),
+        "the account page lists both browsers, this one first"
+    );
+    assert_eq!(
+        seen["afterSignOut"],
+        json!({
+            "notice": "Signed out that device.",
+            "devices": ["Chrome on Linux, last used just now this device"],
+        })
+    );
+    assert_eq!(
+        seen["secondAfterSignOut"],
+        json!("/login"),
+        "the signed-out browser is logged out"
+    );
     assert_eq!(
         seen["crossSitePost"],
         json!({
@@ -104,9 +132,6 @@ fn drive(exe: &str, name: &str) {
         (json!(true), json!(false)),
         "the logout with the token ends the session"
     );
-
-    let png = std::fs::read(&screenshot).expect("a screenshot of the logged-in page");
-    assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
 }
 
 #[test]

@@ -4,9 +4,10 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
-use session_schema::{BackendStorage, Error, SessionBackend, SessionSchema};
+use session_schema::{BackendStorage, CookieStorage, Error, SessionBackend, SessionSchema};
 
 /// The login form.
 #[derive(Deserialize)]
@@ -34,28 +35,142 @@ pub struct Demo {
     /// The logged-in name: the session's owner.
     #[session(owner)]
     pub user: String,
+    /// Which browser logged in, from its `User-Agent`, for the account
+    /// page's list of devices.
+    pub device: String,
     /// A message for the next page only.
     #[session(flash)]
     pub notice: String,
 }
 
-/// "Log out everywhere": destroys every session of one user. Only storages
-/// that keep sessions on the server can.
+/// How long a session of the demo lives unused: a week.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How long a session of the demo lives at most: thirty days.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// An id-based storage with the demo's timeouts.
+pub fn timed<B: SessionBackend>(storage: BackendStorage<B>) -> BackendStorage<B> {
+    storage
+        .idle_timeout(IDLE_TIMEOUT)
+        .absolute_timeout(ABSOLUTE_TIMEOUT)
+}
+
+/// The cookie storage with the demo's timeouts.
+pub fn timed_cookies() -> CookieStorage {
+    CookieStorage::new()
+        .idle_timeout(IDLE_TIMEOUT)
+        .absolute_timeout(ABSOLUTE_TIMEOUT)
+}
+
+/// The notice after "sign out this device".
+pub fn signed_out_notice(signed_out: bool) -> &'static str {
+    if signed_out {
+        "Signed out that device."
+    } else {
+        "That device was already signed out."
+    }
+}
+
+/// The form of "sign out this device".
+#[derive(Deserialize)]
+pub struct SignOut {
+    /// The handle of the session to end.
+    pub handle: String,
+}
+
+/// One of the user's sessions, as the account page lists it.
+pub struct Device {
+    /// The session's public handle.
+    pub handle: String,
+    /// Which browser it is.
+    pub browser: String,
+    /// How long ago it was last used, in words.
+    pub last_seen: String,
+    /// Whether it is the session of the request showing the page.
+    pub current: bool,
+}
+
+/// A short name for a browser from its `User-Agent` header.
+pub fn device_name(user_agent: Option<&str>) -> String {
+    let Some(agent) = user_agent.filter(|agent| !agent.trim().is_empty()) else {
+        return "an unknown browser".to_owned();
+    };
+    let browser = ["Firefox", "Edg", "Chrome", "Safari", "curl"]
+        .into_iter()
+        .find(|name| agent.contains(name))
+        .map_or(
+            "a browser",
+            |name| if name == "Edg" { "Edge" } else { name },
+        );
+    let system = ["Windows", "Android", "iPhone", "Mac OS", "Linux"]
+        .into_iter()
+        .find(|name| agent.contains(name));
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_owned(),
+    }
+}
+
+/// How long ago `time` was, in words.
+fn ago(time: Option<SystemTime>) -> String {
+    let Some(elapsed) = time.and_then(|time| SystemTime::now().duration_since(time).ok()) else {
+        return "just now".to_owned();
+    };
+    match elapsed.as_secs() {
+        0..=59 => "just now".to_owned(),
+        60..=3599 => format!("{} min ago", elapsed.as_secs() / 60),
+        secs => format!("{} h ago", secs / 3600),
+    }
+}
+
+type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// What only storages that keep sessions on the server can do: "log out
+/// everywhere", and the list of a user's devices.
 pub trait Revoke: Send + Sync {
     /// Destroys every session of `user`; returns how many there were.
-    fn revoke<'a>(
-        &'a self,
-        user: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<usize, Error>> + Send + 'a>>;
+    fn revoke<'a>(&'a self, user: &'a str) -> Pending<'a, usize>;
+
+    /// The sessions of `user`, the one with handle `current` marked.
+    fn devices<'a>(&'a self, user: &'a str, current: &'a str) -> Pending<'a, Vec<Device>>;
+
+    /// Ends the session of `user` with this handle; whether there was one.
+    fn sign_out<'a>(&'a self, user: &'a str, handle: &'a str) -> Pending<'a, bool>;
 }
 
 impl<B: SessionBackend> Revoke for BackendStorage<B> {
-    fn revoke<'a>(
-        &'a self,
-        user: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<usize, Error>> + Send + 'a>> {
+    fn revoke<'a>(&'a self, user: &'a str) -> Pending<'a, usize> {
         let user = user.to_owned();
         Box::pin(async move { self.destroy_owned_by::<Demo>(&user).await })
+    }
+
+    fn devices<'a>(&'a self, user: &'a str, current: &'a str) -> Pending<'a, Vec<Device>> {
+        let user = user.to_owned();
+        Box::pin(async move {
+            let mut devices: Vec<Device> = self
+                .sessions_of::<Demo>(&user)
+                .await?
+                .iter()
+                .map(|summary| Device {
+                    handle: summary.handle().to_owned(),
+                    browser: summary
+                        .get(Demo::DEVICE)
+                        .cloned()
+                        .unwrap_or_else(|| "an unknown browser".to_owned()),
+                    last_seen: ago(summary.last_seen()),
+                    current: summary.handle() == current,
+                })
+                .collect();
+            // This device first, then the others in a stable order.
+            devices.sort_by(|a, b| b.current.cmp(&a.current).then(a.handle.cmp(&b.handle)));
+            Ok(devices)
+        })
+    }
+
+    fn sign_out<'a>(&'a self, user: &'a str, handle: &'a str) -> Pending<'a, bool> {
+        let user = user.to_owned();
+        Box::pin(async move { self.destroy_session_of::<Demo>(&user, handle).await })
     }
 }
 

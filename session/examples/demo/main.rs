@@ -19,8 +19,10 @@ mod settings;
 
 use std::sync::Arc;
 
-use app::{Demo, Login, Next, Revoker};
+use app::{Demo, Login, Next, Revoker, SignOut};
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::USER_AGENT;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -43,14 +45,49 @@ async fn home(State(revoker): State<Revoker>, mut session: Session<Demo>) -> Htm
 async fn account(
     State(revoker): State<Revoker>,
     mut session: Session<Demo, LoggedIn>,
-) -> Html<String> {
+) -> axum::response::Response {
     let csrf = session.csrf_token();
+    let devices = match &revoker {
+        Some(revoker) => match revoker.devices(session.owner(), &session.handle()).await {
+            Ok(devices) => Some(devices),
+            Err(error) => return failed("list the devices", &error),
+        },
+        None => None,
+    };
     Html(page::account(
         session.owner(),
         session.get(Demo::NOTICE).map(String::as_str),
-        revoker.is_some(),
+        devices.as_deref(),
         &csrf,
     ))
+    .into_response()
+}
+
+async fn sign_out_device(
+    State(revoker): State<Revoker>,
+    mut session: Session<Demo, LoggedIn>,
+    Form(form): Form<SignOut>,
+) -> axum::response::Response {
+    let Some(revoker) = revoker else {
+        return Redirect::to("/account").into_response();
+    };
+    match revoker.sign_out(session.owner(), &form.handle).await {
+        Ok(signed_out) => {
+            session.flash(Demo::NOTICE, app::signed_out_notice(signed_out).to_owned());
+            Redirect::to("/account").into_response()
+        }
+        Err(error) => failed("sign the device out", &error),
+    }
+}
+
+/// A `500` for a storage error, logged.
+fn failed(what: &str, error: &session_schema::Error) -> axum::response::Response {
+    eprintln!("demo: could not {what}: {error}");
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        format!("could not {what}"),
+    )
+        .into_response()
 }
 
 async fn login_page(Query(next): Query<Next>, mut session: Session<Demo>) -> Html<String> {
@@ -63,12 +100,20 @@ async fn login_page(Query(next): Query<Next>, mut session: Session<Demo>) -> Htm
     ))
 }
 
-async fn login(mut session: Session<Demo>, Form(login): Form<Login>) -> Redirect {
+async fn login(
+    mut session: Session<Demo>,
+    headers: HeaderMap,
+    Form(login): Form<Login>,
+) -> Redirect {
     let next = app::after_login(login.next.as_deref());
     match app::login_name(&login.name) {
         Ok(name) => {
             // A new id, the old one deleted: part of logging in.
             let mut session = session.log_in(name.clone());
+            let agent = headers
+                .get(USER_AGENT)
+                .and_then(|agent| agent.to_str().ok());
+            session.set(Demo::DEVICE, app::device_name(agent));
             session.flash(Demo::NOTICE, format!("Welcome, {name}!"));
             Redirect::to(&next)
         }
@@ -120,6 +165,7 @@ fn app<Sto: SessionStorage + 'static>(
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/logout-everywhere", post(logout_everywhere))
+        .route("/devices/sign-out", post(sign_out_device))
         .layer(layer)
         .with_state(revoker))
 }
@@ -135,12 +181,13 @@ async fn router(settings: &Settings, cookie: Cookie) -> Result<Router, Box<dyn s
         app(cookie, storage, revoker)
     }
     Ok(match &settings.storage {
-        StorageKind::Cookie => app(cookie, session_schema::CookieStorage::new(), None)?,
-        StorageKind::Memory => backend(cookie, session_schema::MemoryStorage::new())?,
-        StorageKind::Fs(dir) => backend(cookie, session_schema::FsStorage::new(dir)?)?,
-        StorageKind::Redis(url) => {
-            backend(cookie, session_schema::RedisStorage::connect(url).await?)?
-        }
+        StorageKind::Cookie => app(cookie, app::timed_cookies(), None)?,
+        StorageKind::Memory => backend(cookie, app::timed(session_schema::MemoryStorage::new()))?,
+        StorageKind::Fs(dir) => backend(cookie, app::timed(session_schema::FsStorage::new(dir)?))?,
+        StorageKind::Redis(url) => backend(
+            cookie,
+            app::timed(session_schema::RedisStorage::connect(url).await?),
+        )?,
     })
 }
 

@@ -2,6 +2,8 @@
 //! the session's CSRF token (`csrf`) in a hidden `_csrf` field, which the
 //! session layer checks on every POST.
 
+use crate::app::Device;
+
 /// The home page: the visit counter, who is logged in, and the one-time notice.
 pub fn home(
     visits: u64,
@@ -34,18 +36,53 @@ pub fn home(
     )
 }
 
-/// The account page, for logged-in users only.
-pub fn account(user: &str, notice: Option<&str>, can_revoke: bool, csrf: &str) -> String {
+/// The account page, for logged-in users only, with the user's devices
+/// when the storage can list them.
+pub fn account(user: &str, notice: Option<&str>, devices: Option<&[Device]>, csrf: &str) -> String {
     layout(
         "your account",
         notice,
         &format!(
             r#"<p id="account">This page is only for logged-in users. You are <strong>{}</strong>.</p>
 <p><a href="/">Home</a></p>
+{}
 {}"#,
             escape(user),
-            logout_forms(can_revoke, csrf)
+            devices.map_or_else(String::new, |devices| device_list(devices, csrf)),
+            logout_forms(devices.is_some(), csrf)
         ),
+    )
+}
+
+/// "Your devices": each session of the user, this one marked, the others
+/// with a button that signs them out.
+fn device_list(devices: &[Device], csrf: &str) -> String {
+    let items: Vec<String> = devices
+        .iter()
+        .map(|device| {
+            let action = if device.current {
+                r#"<strong class="current">this device</strong>"#.to_owned()
+            } else {
+                format!(
+                    r#"<form method="post" action="/devices/sign-out">{}<input type="hidden" name="handle" value="{}"><button type="submit" class="sign-out">Sign out this device</button></form>"#,
+                    token_field(csrf),
+                    escape(&device.handle)
+                )
+            };
+            format!(
+                r#"<li class="device" data-handle="{}">{}, last used {} {action}</li>"#,
+                escape(&device.handle),
+                escape(&device.browser),
+                escape(&device.last_seen)
+            )
+        })
+        .collect();
+    format!(
+        r#"<h2>Your devices</h2>
+<ul id="devices">
+{}
+</ul>"#,
+        items.join("\n")
     )
 }
 

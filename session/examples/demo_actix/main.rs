@@ -17,9 +17,9 @@ mod settings;
 
 use std::sync::Arc;
 
-use actix_web::http::header::{ContentType, LOCATION};
-use actix_web::{App, HttpResponse, HttpServer, web};
-use app::{Demo, Login, Next, Revoker};
+use actix_web::http::header::{ContentType, LOCATION, USER_AGENT};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use app::{Demo, Login, Next, Revoker, SignOut};
 use session_schema::actix::SessionMiddleware;
 use session_schema::{Cookie, Csrf, LoggedIn, Session, SessionStorage};
 use settings::StorageKind;
@@ -53,12 +53,42 @@ async fn account(
     mut session: Session<Demo, LoggedIn>,
 ) -> HttpResponse {
     let csrf = session.csrf_token();
+    let devices = match revoker.as_ref() {
+        Some(revoker) => match revoker.devices(session.owner(), &session.handle()).await {
+            Ok(devices) => Some(devices),
+            Err(error) => return failed("list the devices", &error),
+        },
+        None => None,
+    };
     html(page::account(
         session.owner(),
         session.get(Demo::NOTICE).map(String::as_str),
-        revoker.is_some(),
+        devices.as_deref(),
         &csrf,
     ))
+}
+
+async fn sign_out_device(
+    revoker: web::Data<Revoker>,
+    mut session: Session<Demo, LoggedIn>,
+    form: web::Form<SignOut>,
+) -> HttpResponse {
+    let Some(revoker) = revoker.as_ref() else {
+        return redirect("/account");
+    };
+    match revoker.sign_out(session.owner(), &form.handle).await {
+        Ok(signed_out) => {
+            session.flash(Demo::NOTICE, app::signed_out_notice(signed_out).to_owned());
+            redirect("/account")
+        }
+        Err(error) => failed("sign the device out", &error),
+    }
+}
+
+/// A `500` for a storage error, logged.
+fn failed(what: &str, error: &session_schema::Error) -> HttpResponse {
+    eprintln!("demo: could not {what}: {error}");
+    HttpResponse::InternalServerError().body(format!("could not {what}"))
 }
 
 async fn login_page(next: web::Query<Next>, mut session: Session<Demo>) -> HttpResponse {
@@ -71,12 +101,21 @@ async fn login_page(next: web::Query<Next>, mut session: Session<Demo>) -> HttpR
     ))
 }
 
-async fn login(mut session: Session<Demo>, login: web::Form<Login>) -> HttpResponse {
+async fn login(
+    request: HttpRequest,
+    mut session: Session<Demo>,
+    login: web::Form<Login>,
+) -> HttpResponse {
     let next = app::after_login(login.next.as_deref());
     match app::login_name(&login.name) {
         Ok(name) => {
             // A new id, the old one deleted: part of logging in.
             let mut session = session.log_in(name.clone());
+            let agent = request
+                .headers()
+                .get(USER_AGENT)
+                .and_then(|agent| agent.to_str().ok());
+            session.set(Demo::DEVICE, app::device_name(agent));
             session.flash(Demo::NOTICE, format!("Welcome, {name}!"));
             redirect(&next)
         }
@@ -130,6 +169,7 @@ async fn serve<Sto: SessionStorage + 'static>(
             .route("/login", web::post().to(login))
             .route("/logout", web::post().to(logout))
             .route("/logout-everywhere", web::post().to(logout_everywhere))
+            .route("/devices/sign-out", web::post().to(sign_out_device))
     })
     .workers(2)
     .bind(addr)?;
@@ -149,19 +189,21 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = settings.addr.as_str();
     match &settings.storage {
         StorageKind::Cookie => {
-            let storage = Arc::new(session_schema::CookieStorage::new());
+            let storage = Arc::new(app::timed_cookies());
             serve(addr, cookie, storage, None, name).await
         }
         StorageKind::Memory => {
-            let storage = Arc::new(session_schema::MemoryStorage::new());
+            let storage = Arc::new(app::timed(session_schema::MemoryStorage::new()));
             serve(addr, cookie, Arc::clone(&storage), Some(storage), name).await
         }
         StorageKind::Fs(dir) => {
-            let storage = Arc::new(session_schema::FsStorage::new(dir)?);
+            let storage = Arc::new(app::timed(session_schema::FsStorage::new(dir)?));
             serve(addr, cookie, Arc::clone(&storage), Some(storage), name).await
         }
         StorageKind::Redis(url) => {
-            let storage = Arc::new(session_schema::RedisStorage::connect(url).await?);
+            let storage = Arc::new(app::timed(
+                session_schema::RedisStorage::connect(url).await?,
+            ));
             serve(addr, cookie, Arc::clone(&storage), Some(storage), name).await
         }
     }
