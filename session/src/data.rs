@@ -257,21 +257,25 @@ impl<'de> Deserialize<'de> for StoredTimes {
                 f.write_str("the session's times")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StoredTimes, A::Error> {
-                let (mut created, mut touched) = (None, None);
+                let (mut created, mut touched, mut remembered) = (None, None, false);
                 while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
                     match &*name {
                         "c" => created = map.next_value::<Seconds>()?.0,
                         "t" => touched = map.next_value::<Seconds>()?.0,
+                        // `1` marks a remembered session; anything else, not.
+                        "r" => remembered = map.next_value::<Seconds>()?.0 == Some(1),
                         _ => {
                             map.next_value::<de::IgnoredAny>()?;
                         }
                     }
                 }
-                Ok(StoredTimes(
-                    created
-                        .zip(touched)
-                        .map(|(created, touched)| Times { created, touched }),
-                ))
+                Ok(StoredTimes(created.zip(touched).map(
+                    |(created, touched)| Times {
+                        created,
+                        touched,
+                        remembered,
+                    },
+                )))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StoredTimes, A::Error> {
                 while seq.next_element::<de::IgnoredAny>()?.is_some() {}
@@ -386,13 +390,25 @@ mod tests {
     #[test]
     fn a_third_element_carries_the_times_and_anything_else_there_is_ignored() {
         let raw = StoredData::parse(r#"[{"a":1},{},{"c":10,"t":20,"x":[1]}]"#).unwrap();
+        assert_eq!(raw.times, Some(Times::new(10, 20)));
+        let remembered = StoredData::parse(r#"[{},{},{"c":10,"t":20,"r":1}]"#).unwrap();
         assert_eq!(
-            raw.times,
+            remembered.times,
             Some(Times {
                 created: 10,
-                touched: 20
+                touched: 20,
+                remembered: true
             })
         );
+        for not_remembered in [
+            r#"{"c":1,"t":2,"r":0}"#,
+            r#"{"c":1,"t":2,"r":true}"#,
+            r#"{"c":1,"t":2,"r":"1"}"#,
+        ] {
+            let text = format!("[{{}},{{}},{not_remembered}]");
+            let raw = StoredData::parse(&text).unwrap();
+            assert_eq!(raw.times, Some(Times::new(1, 2)), "{not_remembered}");
+        }
         for other in [
             "[{},{},null]",
             "[{},{},{}]",

@@ -58,6 +58,16 @@ pub(crate) fn cookie_header<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Op
     }))
 }
 
+/// How long the cookie set after a save lives.
+enum CookieLife {
+    /// Until the session ends, this long from now.
+    For(std::time::Duration),
+    /// Until the browser closes: a session that is not remembered.
+    BrowserSession,
+    /// As the cookie's own attributes say.
+    AsConfigured,
+}
+
 /// A session layer's settings, shared by the requests it serves.
 pub(crate) struct Sessions<Sto> {
     pub(crate) cookie: Cookie<SessionProtection>,
@@ -103,19 +113,32 @@ impl<Sto: SessionStorage> Sessions<Sto> {
             }
             Finish::Back(returned) => returned,
         };
-        let (saved, max_age) = match &returned {
+        let (saved, life) = match &returned {
             Returned::Active(_) if server_error && !self.save_on_server_error => return Ok(None),
-            Returned::Active(session) => (
-                self.storage.save(session).await,
-                self.storage.cookie_max_age(session),
-            ),
-            Returned::Destroyed(session) => (self.storage.save(session).await, None),
+            Returned::Active(session) => {
+                let life = if self.storage.cookie_ends_with_browser(session) {
+                    CookieLife::BrowserSession
+                } else {
+                    self.storage
+                        .cookie_max_age(session)
+                        .map_or(CookieLife::AsConfigured, CookieLife::For)
+                };
+                (self.storage.save(session).await, life)
+            }
+            Returned::Destroyed(session) => {
+                (self.storage.save(session).await, CookieLife::AsConfigured)
+            }
         };
-        let set_cookie = match (saved, max_age) {
+        let set_cookie = match (saved, life) {
             (Ok(None), _) => return Ok(None),
             (Ok(Some(value)), _) if value.is_empty() => self.cookie.serialize_removal(),
-            (Ok(Some(value)), Some(max_age)) => self.cookie.serialize_expiring(&value, max_age),
-            (Ok(Some(value)), None) => self.cookie.serialize(&value),
+            (Ok(Some(value)), CookieLife::For(max_age)) => {
+                self.cookie.serialize_expiring(&value, max_age)
+            }
+            (Ok(Some(value)), CookieLife::BrowserSession) => {
+                self.cookie.serialize_for_browser_session(&value)
+            }
+            (Ok(Some(value)), CookieLife::AsConfigured) => self.cookie.serialize(&value),
             (Err(error), _) => Err(error),
         };
         set_cookie.map(Some).inspect_err(|error| {

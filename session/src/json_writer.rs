@@ -75,9 +75,17 @@ impl JsonObjects {
     pub(crate) fn end_data(&mut self, stamp: Stamp) {
         match stamp {
             Stamp::None => self.out.extend_from_slice(b"}]"),
-            Stamp::Write(Times { created, touched }) => {
+            Stamp::Write(Times {
+                created,
+                touched,
+                remembered,
+            }) => {
                 // Writing to a `Vec` cannot fail.
-                let _ = write!(self.out, r#"}},{{"c":{created},"t":{touched}}}]"#);
+                let _ = write!(self.out, r#"}},{{"c":{created},"t":{touched}"#);
+                if remembered {
+                    self.out.extend_from_slice(br#","r":1"#);
+                }
+                self.out.extend_from_slice(b"}]");
             }
         }
     }

@@ -11,12 +11,26 @@ pub(crate) fn unix_secs(time: SystemTime) -> u64 {
 }
 
 /// When a stored session was created and last touched, in whole seconds since
-/// the Unix epoch. Stored as the third element of `[values, flash, times]`,
-/// `{"c": created, "t": touched}`, which the reference implementation ignores.
+/// the Unix epoch, and whether it is remembered ("keep me signed in": it ends
+/// by the storage's remembered timeouts). Stored as the third element of
+/// `[values, flash, times]`, `{"c": created, "t": touched}` with `"r": 1`
+/// for a remembered session, which the reference implementation ignores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Times {
     pub(crate) created: u64,
     pub(crate) touched: u64,
+    pub(crate) remembered: bool,
+}
+
+impl Times {
+    /// The times of a session that is not remembered.
+    pub(crate) fn new(created: u64, touched: u64) -> Self {
+        Times {
+            created,
+            touched,
+            remembered: false,
+        }
+    }
 }
 
 /// What a save must do about a session's times.

@@ -614,9 +614,17 @@ pub trait WithTimeouts: SessionStorage + Sized {
         absolute: Option<Duration>,
         clock: ManualClock,
     ) -> Self;
+
+    /// The storage with these timeouts for remembered sessions.
+    #[must_use]
+    fn with_remembered(self, idle: Duration, absolute: Duration) -> Self;
 }
 
 impl WithTimeouts for session_schema::CookieStorage {
+    fn with_remembered(self, idle: Duration, absolute: Duration) -> Self {
+        self.remember_timeouts(idle, absolute)
+    }
+
     fn with_timeouts(
         self,
         idle: Option<Duration>,
@@ -636,6 +644,10 @@ impl WithTimeouts for session_schema::CookieStorage {
 }
 
 impl<B: SessionBackend> WithTimeouts for BackendStorage<B> {
+    fn with_remembered(self, idle: Duration, absolute: Duration) -> Self {
+        self.remember_timeouts(idle, absolute)
+    }
+
     fn with_timeouts(
         self,
         idle: Option<Duration>,
@@ -656,8 +668,8 @@ impl<B: SessionBackend> WithTimeouts for BackendStorage<B> {
 
 /// Runs the timeout flows on storages `make` gives (without timeouts; each
 /// flow sets its own, on a fresh manual clock): the idle timeout alone, the
-/// idle timeout beside an absolute one, the absolute timeout, and a login
-/// keeping the creation time.
+/// idle timeout beside an absolute one, the absolute timeout, a login
+/// keeping the creation time, and remembered sessions ([`remember_flows`]).
 ///
 /// # Panics
 ///
@@ -693,6 +705,7 @@ pub async fn timeout_flows<St: WithTimeouts>(make: impl AsyncFn() -> St) {
         clock: &clock,
     })
     .await;
+    remember_flows(make).await;
 }
 
 /// "Your devices" on a storage with timeouts on `clock`: `sessions_of` lists
@@ -824,7 +837,8 @@ async fn handles_follow_the_id<B: SessionBackend>(
     );
 }
 
-/// [`devices_flow`] on a storage `make` gives, with timeouts on a manual clock.
+/// [`devices_flow`] on a storage `make` gives, with timeouts on a manual
+/// clock, then [`remembered_sessions_on_the_server`].
 ///
 /// # Panics
 ///
@@ -837,4 +851,148 @@ pub async fn devices_flows<B: SessionBackend>(make: impl AsyncFn() -> BackendSto
         clock.clone(),
     );
     devices_flow(&storage, &clock).await;
+    remembered_sessions_on_the_server(make).await;
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// A storage from `make` with an hour idle and eight in all, and remembered
+/// sessions kept thirty days idle and ninety in all, on a new manual clock.
+async fn remembering<St: WithTimeouts>(make: &impl AsyncFn() -> St) -> (St, ManualClock) {
+    let clock = ManualClock::new();
+    let storage = make()
+        .await
+        .with_timeouts(Some(HOUR), Some(8 * HOUR), clock.clone())
+        .with_remembered(30 * DAY, 90 * DAY);
+    (storage, clock)
+}
+
+/// Saves `session` and returns the cookie value, which must be set.
+async fn saved<St: SessionStorage, T: session_schema::StateOf<App>>(
+    storage: &St,
+    session: &Session<App, T>,
+) -> String {
+    storage
+        .save(session)
+        .await
+        .unwrap()
+        .expect("the session is written")
+}
+
+/// Remember me on any storage: a remembered session ends by the remembered
+/// timeouts, enforced on the server, with a cookie that outlives the browser;
+/// one that is not ends by the others, with a cookie that ends with the
+/// browser; the mark is kept across `regenerate_id` and `log_in`, read back
+/// from storage, and can be taken off.
+///
+/// # Panics
+///
+/// When a storage does not behave.
+pub async fn remember_flows<St: WithTimeouts>(make: impl AsyncFn() -> St) {
+    // Not remembered: an hour idle ends it, and its cookie has no end.
+    let (storage, clock) = remembering(&make).await;
+    let mut plain: Session<App> = storage.read(None).await.unwrap();
+    plain.set(App::NAME, "plain".into());
+    assert!(!plain.remembered());
+    assert!(storage.cookie_ends_with_browser(&plain));
+    assert_eq!(storage.cookie_max_age(&plain), None);
+    let value = saved(&storage, &plain).await;
+    clock.advance(HOUR);
+    let ended: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(ended.get(App::NAME), None, "ended by the idle timeout");
+
+    // Remembered at login: alive after a day away, ended after thirty.
+    let (storage, clock) = remembering(&make).await;
+    let mut session = Session::<App>::new().log_in(71);
+    session.set_remembered(true);
+    assert!(session.remembered() && session.dirty());
+    assert!(!storage.cookie_ends_with_browser(&session));
+    assert_eq!(storage.cookie_max_age(&session), Some(30 * DAY));
+    let value = saved(&storage, &session).await;
+    clock.advance(DAY);
+    let back: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(back.get(App::OWNER), Some(&71), "a day away is nothing");
+    assert!(back.remembered(), "the mark is read back from storage");
+    assert!(!back.dirty());
+    // Kept across a new id, and across logging in again.
+    let mut renewed = back;
+    renewed.regenerate_id(true);
+    let value = saved(&storage, &renewed).await;
+    let relogged: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert!(relogged.remembered(), "kept across regenerate_id");
+    let relogged = relogged.into_logged_in().unwrap().log_out().log_in(71);
+    assert!(relogged.remembered(), "kept across log_in");
+    let value = saved(&storage, &relogged).await;
+    clock.advance(29 * DAY);
+    let alive: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert!(
+        alive.remembered() && alive.get(App::OWNER) == Some(&71),
+        "29 days idle"
+    );
+    let value = saved(&storage, &alive).await;
+    clock.advance(30 * DAY);
+    let gone: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(gone.get(App::OWNER), None, "thirty days idle end it");
+
+    // The absolute remembered timeout ends it however active it is.
+    let (storage, clock) = remembering(&make).await;
+    let mut session = Session::<App>::new().log_in(72);
+    session.set_remembered(true);
+    let mut value = saved(&storage, &session).await;
+    for _ in 0..4 {
+        clock.advance(20 * DAY);
+        let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+        assert_eq!(read.get(App::OWNER), Some(&72));
+        value = storage.save(&read).await.unwrap().unwrap_or(value);
+    }
+    clock.advance(10 * DAY);
+    let old: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(old.get(App::OWNER), None, "ninety days in all end it");
+
+    // Taking the mark off: the ordinary timeouts again.
+    let (storage, clock) = remembering(&make).await;
+    let mut session = Session::<App>::new().log_in(73);
+    session.set_remembered(true);
+    let value = saved(&storage, &session).await;
+    let mut read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    read.set_remembered(false);
+    assert!(read.dirty() && !read.remembered());
+    assert!(storage.cookie_ends_with_browser(&read));
+    let value = saved(&storage, &read).await;
+    clock.advance(HOUR);
+    let ended: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(
+        ended.get(App::OWNER),
+        None,
+        "ended by the idle timeout again"
+    );
+}
+
+/// On an id-based storage: a remembered session is ended by
+/// `destroy_owned_by` like any other, and a concurrent save that did not
+/// touch the mark keeps it.
+///
+/// # Panics
+///
+/// When a storage does not behave.
+pub async fn remembered_sessions_on_the_server<B: SessionBackend>(
+    make: impl AsyncFn() -> BackendStorage<B>,
+) {
+    let (storage, _clock) = remembering(&make).await;
+    let id = saved(&storage, &Session::<App>::new().log_in(74)).await;
+    let mut marking: Session<App> = storage.read(Some(&id)).await.unwrap();
+    let mut naming: Session<App> = storage.read(Some(&id)).await.unwrap();
+    marking.set_remembered(true);
+    naming.set(App::NAME, "laptop".into());
+    saved(&storage, &marking).await;
+    saved(&storage, &naming).await;
+    let merged: Session<App> = storage.read(Some(&id)).await.unwrap();
+    assert!(merged.remembered(), "the other request's mark is kept");
+    assert_eq!(merged.get(App::NAME).map(String::as_str), Some("laptop"));
+    assert_eq!(storage.destroy_owned_by::<App>(&74).await.unwrap(), 1);
+    assert!(
+        is_gone(&storage, &id).await,
+        "log out everywhere ends it too"
+    );
 }

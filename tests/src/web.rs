@@ -110,6 +110,17 @@ impl Probe {
         Self::with(Kind::Memory(storage), false)
     }
 
+    /// Over a memory storage with an hour's idle timeout, and remembered
+    /// sessions kept thirty days.
+    #[must_use]
+    pub fn remembering() -> Arc<Self> {
+        let day = Duration::from_secs(24 * 3600);
+        let storage = MemoryStorage::new()
+            .idle_timeout(Duration::from_secs(3600))
+            .remember_timeouts(30 * day, 90 * day);
+        Self::with(Kind::Memory(storage), false)
+    }
+
     /// A storage whose every call fails.
     #[must_use]
     pub fn failing() -> Arc<Self> {
@@ -174,6 +185,17 @@ impl SessionStorage for Probe {
             Kind::Memory(memory) => memory.cookie_max_age(session),
             Kind::Cookie(cookie) => cookie.cookie_max_age(session),
             Kind::Fs(fs) => fs.cookie_max_age(session),
+        }
+    }
+
+    fn cookie_ends_with_browser<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> bool {
+        match &self.kind {
+            Kind::Memory(memory) => memory.cookie_ends_with_browser(session),
+            Kind::Cookie(cookie) => cookie.cookie_ends_with_browser(session),
+            Kind::Fs(fs) => fs.cookie_ends_with_browser(session),
         }
     }
 }
@@ -241,6 +263,7 @@ impl Setup {
 ///   then wait for each other ([`Probe::meet`]) before the sessions go back, and
 ///   answer `... raced` when they met.
 /// - `GET /csrf-token`: answers `csrf_token()`;
+/// - `POST /remember` and `POST /forget`: `set_remembered(true)` or `(false)`;
 /// - `GET /maybe`: `Option<Session<App, LoggedIn>>`, answers `user {owner}` or `anonymous`;
 /// - `GET /maybe-notice`: the same, then `Session<App>`, answers
 ///   `logged in: {bool}, notice={NOTICE}`;
@@ -728,5 +751,43 @@ pub async fn an_optional_login_is_none_for_an_anonymous_request<F: Framework>() 
     assert_eq!(
         (twice.status, twice.body.as_str()),
         (500, "Internal Server Error")
+    );
+}
+
+/// On a storage with remembered timeouts, a session that is not remembered
+/// gets a cookie that ends with the browser, a remembered one a cookie that
+/// lives until the session's end; taking the mark off ends the cookie with
+/// the browser again.
+pub async fn remembered_sessions_get_a_lasting_cookie<F: Framework>() {
+    let addr = F::start(Setup::over(&Probe::remembering())).await;
+    let mut jar = Jar::default();
+    let first = jar.send(addr, "GET", "/", None).await;
+    let cookie = first.set_cookie().expect("a new session sets the cookie");
+    assert!(
+        !cookie.contains("Max-Age") && !cookie.contains("Expires"),
+        "not remembered: the cookie ends with the browser: {cookie}"
+    );
+    let remembered = jar.send(addr, "POST", "/remember", Some("")).await;
+    let cookie = remembered
+        .set_cookie()
+        .expect("the mark changes the session");
+    assert!(
+        cookie.contains("; Max-Age=2592000"),
+        "thirty days: {cookie}"
+    );
+    assert!(cookie.contains("; Expires="), "{cookie}");
+    let visit = jar.send(addr, "GET", "/", None).await;
+    let cookie = visit.set_cookie().expect("the visit counter changed");
+    assert!(
+        cookie.contains("; Max-Age=2592000"),
+        "still remembered: {cookie}"
+    );
+    let forgotten = jar.send(addr, "POST", "/forget", Some("")).await;
+    let cookie = forgotten
+        .set_cookie()
+        .expect("the mark changes the session");
+    assert!(
+        !cookie.contains("Max-Age") && !cookie.contains("Expires"),
+        "{cookie}"
     );
 }

@@ -20,6 +20,7 @@ macro_rules! flows {
 
 flows!(
     web:
+    remembered_sessions_get_a_lasting_cookie,
     an_optional_login_is_none_for_an_anonymous_request,
     a_route_without_the_layer_gets_a_clear_500,
     the_cookie_is_set_and_read_back,

@@ -293,6 +293,19 @@ impl<P: Protection> Cookie<P> {
         set_cookie::write(self, value, self.max_age, self.expires)
     }
 
+    /// The `Set-Cookie` header value that stores `value` until the browser
+    /// closes: without `Max-Age` or `Expires`, whatever the cookie's own
+    /// attributes say. For a session that is not remembered, on a storage
+    /// with remembered timeouts
+    /// ([`cookie_ends_with_browser`](crate::SessionStorage::cookie_ends_with_browser)).
+    ///
+    /// # Errors
+    ///
+    /// As [`serialize`](Self::serialize).
+    pub fn serialize_for_browser_session(&self, value: &str) -> Result<String, Error> {
+        set_cookie::write(self, value, None, None)
+    }
+
     /// The `Set-Cookie` header value that stores `value` for `max_age`: its
     /// `Max-Age` and `Expires` attributes say when the browser drops it,
     /// whatever the cookie's own. Session layers use it with the storage's

@@ -80,6 +80,7 @@ impl<S: Schema> Session<S> {
             times: None,
             times_assumed: false,
             new_csrf: None,
+            remember: None,
             home: None,
             marker: PhantomData,
         }

@@ -101,6 +101,9 @@ pub struct Session<S: Schema, St: StateOf<S> = Active> {
     /// A CSRF token made in this request ([`csrf_token`](Self::csrf_token)),
     /// to store under `_csrf`.
     new_csrf: Option<String>,
+    /// Whether this request marked the session remembered or not
+    /// ([`set_remembered`](Self::set_remembered)); `None`: as stored.
+    remember: Option<bool>,
     /// Whether `times` were given by the storage rather than stored (a
     /// cookie without times, accepted as created at a set time): the next
     /// save writes them.
@@ -412,6 +415,57 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         token
     }
 
+    /// Marks the session remembered ("keep me signed in") or not. On a
+    /// storage with [`remember_timeouts`](crate::MemoryStorage::remember_timeouts),
+    /// a remembered session ends by those timeouts, and its cookie outlives
+    /// the browser; a session that is not remembered ends by the storage's
+    /// other timeouts, with a cookie that ends when the browser closes. The
+    /// mark is kept across [`regenerate_id`](Self::regenerate_id) and
+    /// [`log_in`](Self::log_in), travels with the session's times (in the
+    /// record, or the cookie), and is enforced on the server. A change makes
+    /// the session dirty.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use session_schema::{MemoryStorage, Session, SessionSchema, SessionStorage};
+    ///
+    /// #[derive(SessionSchema)]
+    /// struct Shop {
+    ///     #[session(owner)]
+    ///     user: String,
+    /// }
+    ///
+    /// const DAY: Duration = Duration::from_secs(24 * 3600);
+    /// let storage = MemoryStorage::new()
+    ///     .idle_timeout(Duration::from_secs(3600))
+    ///     .remember_timeouts(30 * DAY, 90 * DAY);
+    ///
+    /// // The login form's "keep me signed in" box was ticked.
+    /// let mut session = Session::<Shop>::new().log_in("ada".to_owned());
+    /// session.set_remembered(true);
+    /// assert!(session.remembered());
+    /// assert_eq!(storage.cookie_max_age(&session), Some(30 * DAY));
+    /// ```
+    pub fn set_remembered(&mut self, remembered: bool)
+    where
+        St: CanSet,
+    {
+        if self.remembered() != remembered {
+            self.remember = Some(remembered);
+            self.dirty = true;
+        }
+    }
+
+    /// Whether the session is remembered ([`set_remembered`](Self::set_remembered)):
+    /// as this request marked it, else as stored.
+    #[must_use]
+    pub fn remembered(&self) -> bool
+    where
+        St: CanSet,
+    {
+        self.remembered_now()
+    }
+
     /// The CSRF token the session holds, if any (a non-empty string under `_csrf`).
     pub(crate) fn stored_csrf_token(&self) -> Option<String> {
         if St::DESTROYED {
@@ -655,6 +709,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             times: self.times,
             times_assumed: self.times_assumed,
             new_csrf: self.new_csrf.take(),
+            remember: self.remember,
             home: self.home.take(),
             marker: PhantomData,
         }

@@ -87,6 +87,21 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         self.times
     }
 
+    /// Whether the session is remembered now: as this request marked it,
+    /// else as its stored times say. A destroyed session is not.
+    pub(crate) fn remembered_now(&self) -> bool {
+        !St::DESTROYED
+            && self
+                .remember
+                .unwrap_or_else(|| self.times.is_some_and(|times| times.remembered))
+    }
+
+    /// Whether this request marked the session remembered or not (`None`:
+    /// it left the mark as stored), for a merge into a newer record.
+    pub(crate) fn remember_wish(&self) -> Option<bool> {
+        self.remember
+    }
+
     /// Gives the session the times a storage counts it as having, though
     /// none were stored: the next save writes them.
     pub(crate) fn assume_times(&mut self, times: Times) {

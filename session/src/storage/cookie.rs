@@ -103,10 +103,7 @@ impl SessionStorage for CookieStorage {
             let Some(created) = self.untimed_created_at else {
                 return Ok(Session::new());
             };
-            session.assume_times(Times {
-                created,
-                touched: created,
-            });
+            session.assume_times(Times::new(created, created));
         }
         if let Some(times) = session.times()
             && self.lifecycle.ended(times, self.lifecycle.now())
@@ -124,7 +121,11 @@ impl SessionStorage for CookieStorage {
         if St::DESTROYED {
             return Ok(Some(String::new()));
         }
-        let (touch, stamp, _) = self.lifecycle.plan(session.was_loaded(), session.times());
+        let (touch, stamp, _) = self.lifecycle.plan(
+            session.was_loaded(),
+            session.times(),
+            session.remembered_now(),
+        );
         if !session.dirty() && !touch && !session.times_assumed() {
             return Ok(None);
         }
@@ -135,6 +136,15 @@ impl SessionStorage for CookieStorage {
         &self,
         session: &Session<S, St>,
     ) -> Option<Duration> {
-        self.lifecycle.cookie_max_age(session.times())
+        self.lifecycle
+            .cookie_max_age(session.times(), session.remembered_now())
+    }
+
+    fn cookie_ends_with_browser<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> bool {
+        self.lifecycle
+            .cookie_ends_with_browser(session.remembered_now())
     }
 }

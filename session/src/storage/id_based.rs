@@ -442,9 +442,12 @@ impl<B: SessionBackend> BackendStorage<B> {
         // One reading of the clock for the whole save: the times written,
         // the end they give, and the `now` a backend compares ends with.
         let clock_now = self.lifecycle.clock.now();
-        let (touch, stamp, now) =
-            self.lifecycle
-                .plan_at(session.was_loaded(), session.times(), unix_secs(clock_now));
+        let (touch, stamp, now) = self.lifecycle.plan_at(
+            session.was_loaded(),
+            session.times(),
+            session.remembered_now(),
+            unix_secs(clock_now),
+        );
         if !session.dirty() && !touch {
             return Ok(None);
         }
@@ -543,6 +546,10 @@ impl<B: SessionBackend> BackendStorage<B> {
                 // so the session's times never go back.
                 if let (Stamp::Write(ours), Some(theirs)) = (&mut stamp, latest_times) {
                     ours.touched = ours.touched.max(theirs.touched);
+                    // A mark this request did not set is the latest record's.
+                    if session.remember_wish().is_none() {
+                        ours.remembered = theirs.remembered;
+                    }
                     expires_at = self.lifecycle.expires_at(Stamp::Write(*ours), ours.touched);
                 }
                 session.merge_into(&latest, stamp)?
@@ -648,7 +655,16 @@ impl<B: SessionBackend> SessionStorage for BackendStorage<B> {
         &self,
         session: &Session<S, St>,
     ) -> Option<Duration> {
-        self.lifecycle.cookie_max_age(session.times())
+        self.lifecycle
+            .cookie_max_age(session.times(), session.remembered_now())
+    }
+
+    fn cookie_ends_with_browser<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> bool {
+        self.lifecycle
+            .cookie_ends_with_browser(session.remembered_now())
     }
 }
 

@@ -105,6 +105,8 @@ fn unix_millis(time: SystemTime) -> u64 {
 pub(crate) struct Lifecycle {
     pub(crate) idle: Option<Duration>,
     pub(crate) absolute: Option<Duration>,
+    /// The timeouts of remembered sessions, when the storage offers them.
+    pub(crate) remembered: Option<(Duration, Duration)>,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -113,6 +115,7 @@ impl Default for Lifecycle {
         Lifecycle {
             idle: None,
             absolute: None,
+            remembered: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -123,6 +126,7 @@ impl fmt::Debug for Lifecycle {
         f.debug_struct("Lifecycle")
             .field("idle_timeout", &self.idle)
             .field("absolute_timeout", &self.absolute)
+            .field("remember_timeouts", &self.remembered)
             .finish_non_exhaustive()
     }
 }
@@ -130,7 +134,24 @@ impl fmt::Debug for Lifecycle {
 impl Lifecycle {
     /// Whether sessions end at all, so records carry times.
     pub(crate) fn enabled(&self) -> bool {
-        self.idle.is_some() || self.absolute.is_some()
+        self.idle.is_some() || self.absolute.is_some() || self.remembered.is_some()
+    }
+
+    /// The idle and absolute timeouts of a session, remembered or not: a
+    /// remembered session ends by the remembered timeouts when the storage
+    /// has them, by the others when it does not.
+    fn timeouts(&self, remembered: bool) -> (Option<Duration>, Option<Duration>) {
+        match self.remembered {
+            Some((idle, absolute)) if remembered => (Some(idle), Some(absolute)),
+            _ => (self.idle, self.absolute),
+        }
+    }
+
+    /// Whether the cookie of a session with this mark ends with the browser:
+    /// on a storage with remembered timeouts, a session that is not remembered
+    /// gets a cookie without `Max-Age` or `Expires`.
+    pub(crate) fn cookie_ends_with_browser(&self, remembered: bool) -> bool {
+        self.remembered.is_some() && !remembered
     }
 
     /// The current time, in whole seconds since the Unix epoch.
@@ -141,11 +162,16 @@ impl Lifecycle {
     /// What a save of a session read with `times` (`loaded`: read from the
     /// storage rather than made new) does about them: whether it is due for a
     /// touch, and the times to write. The clock is read only when sessions end.
-    pub(crate) fn plan(&self, loaded: bool, times: Option<Times>) -> (bool, Stamp, u64) {
+    pub(crate) fn plan(
+        &self,
+        loaded: bool,
+        times: Option<Times>,
+        remembered: bool,
+    ) -> (bool, Stamp, u64) {
         if !self.enabled() {
             return (false, Stamp::None, 0);
         }
-        self.plan_at(loaded, times, self.now())
+        self.plan_at(loaded, times, remembered, self.now())
     }
 
     /// [`plan`](Self::plan) at `now` (whole seconds), read by the caller.
@@ -153,13 +179,14 @@ impl Lifecycle {
         &self,
         loaded: bool,
         times: Option<Times>,
+        remembered: bool,
         now: u64,
     ) -> (bool, Stamp, u64) {
         if !self.enabled() {
             return (false, Stamp::None, now);
         }
         let touch = loaded && self.touch_due(times, now);
-        (touch, self.stamp(times, now), now)
+        (touch, self.stamp(times, remembered, now), now)
     }
 
     /// Whether a session with these times has ended at `now`: idle for longer
@@ -168,7 +195,8 @@ impl Lifecycle {
         let past = |since: u64, timeout: Option<Duration>| {
             timeout.is_some_and(|timeout| now.saturating_sub(since) >= timeout_secs(timeout))
         };
-        past(times.touched, self.idle) || past(times.created, self.absolute)
+        let (idle, absolute) = self.timeouts(times.remembered);
+        past(times.touched, idle) || past(times.created, absolute)
     }
 
     /// Whether a live session read with `times` (or without any) must be
@@ -181,19 +209,21 @@ impl Lifecycle {
         let Some(times) = times else {
             return true;
         };
-        self.idle
+        self.timeouts(times.remembered)
+            .0
             .is_some_and(|idle| now.saturating_sub(times.touched) > timeout_secs(idle) / 4)
     }
 
     /// The times a save writes: created as loaded (or now for a new session),
-    /// touched now.
-    pub(crate) fn stamp(&self, loaded: Option<Times>, now: u64) -> Stamp {
+    /// touched now, remembered as the session now is.
+    pub(crate) fn stamp(&self, loaded: Option<Times>, remembered: bool, now: u64) -> Stamp {
         if !self.enabled() {
             return Stamp::None;
         }
         Stamp::Write(Times {
             created: loaded.map_or(now, |times| times.created),
             touched: now,
+            remembered,
         })
     }
 
@@ -206,10 +236,8 @@ impl Lifecycle {
                 Duration::from_secs(end.saturating_sub(now))
             })
         };
-        match (
-            until(times.touched, self.idle),
-            until(times.created, self.absolute),
-        ) {
+        let (idle, absolute) = self.timeouts(times.remembered);
+        match (until(times.touched, idle), until(times.created, absolute)) {
             (Some(idle), Some(absolute)) => Some(idle.min(absolute)),
             (one, other) => one.or(other),
         }
@@ -218,12 +246,16 @@ impl Lifecycle {
     /// How long the cookie of a session just saved should live: until the
     /// session ends (`None` without timeouts: the cookie's own attributes
     /// apply).
-    pub(crate) fn cookie_max_age(&self, loaded: Option<Times>) -> Option<Duration> {
-        if !self.enabled() {
+    pub(crate) fn cookie_max_age(
+        &self,
+        loaded: Option<Times>,
+        remembered: bool,
+    ) -> Option<Duration> {
+        if !self.enabled() || self.cookie_ends_with_browser(remembered) {
             return None;
         }
         let now = self.now();
-        match self.stamp(loaded, now) {
+        match self.stamp(loaded, remembered, now) {
             Stamp::Write(times) => self.remaining(times, now),
             Stamp::None => None,
         }
@@ -278,6 +310,24 @@ macro_rules! lifecycle_setters {
             self
         }
 
+        /// Timeouts for remembered sessions ("keep me signed in"): a session
+        /// marked with [`Session::set_remembered(true)`](crate::Session::set_remembered)
+        /// ends when unused for `idle` or `absolute` after its creation,
+        /// instead of by the storage's other timeouts, enforced on the server
+        /// like them. With remembered timeouts, a session that is not
+        /// remembered gets a cookie that ends when the browser closes (no
+        /// `Max-Age`, no `Expires`), and a remembered one a cookie that lives
+        /// until its end, rolling forward with it. Whole seconds, at least one.
+        #[must_use]
+        pub fn remember_timeouts(
+            mut self,
+            idle: std::time::Duration,
+            absolute: std::time::Duration,
+        ) -> Self {
+            self.lifecycle.remembered = Some((idle, absolute));
+            self
+        }
+
         /// The clock the timeouts are read from (default: the system clock).
         /// Tests pass a [`ManualClock`](crate::ManualClock) and advance it.
         #[must_use]
@@ -305,16 +355,10 @@ mod tests {
     #[test]
     fn a_session_ends_when_idle_or_old() {
         let both = lifecycle(Some(60), Some(600));
-        let times = Times {
-            created: 1000,
-            touched: 1500,
-        };
+        let times = Times::new(1000, 1500);
         assert!(!both.ended(times, 1559));
         assert!(both.ended(times, 1560), "idle for the whole timeout");
-        let busy = Times {
-            created: 1000,
-            touched: 1599,
-        };
+        let busy = Times::new(1000, 1599);
         assert!(both.ended(busy, 1600), "created ten minutes ago");
         assert!(!lifecycle(None, None).ended(times, u64::MAX));
     }
@@ -322,10 +366,7 @@ mod tests {
     #[test]
     fn a_touch_is_due_after_a_quarter_of_the_idle_timeout() {
         let idle = lifecycle(Some(400), None);
-        let times = Some(Times {
-            created: 0,
-            touched: 1000,
-        });
+        let times = Some(Times::new(0, 1000));
         assert!(!idle.touch_due(times, 1100));
         assert!(idle.touch_due(times, 1101));
         assert!(idle.touch_due(None, 1000), "times missing");
@@ -337,15 +378,9 @@ mod tests {
     #[test]
     fn the_remaining_time_is_the_nearer_end() {
         let both = lifecycle(Some(60), Some(600));
-        let fresh = Times {
-            created: 1000,
-            touched: 1000,
-        };
+        let fresh = Times::new(1000, 1000);
         assert_eq!(both.remaining(fresh, 1000), Some(Duration::from_secs(60)));
-        let old = Times {
-            created: 1000,
-            touched: 1590,
-        };
+        let old = Times::new(1000, 1590);
         assert_eq!(both.remaining(old, 1590), Some(Duration::from_secs(10)));
         assert_eq!(lifecycle(None, None).remaining(fresh, 1000), None);
     }
@@ -358,7 +393,7 @@ mod tests {
             ..Lifecycle::default()
         };
         let now = unix_secs(SystemTime::now());
-        let stamp = huge.stamp(None, now);
+        let stamp = huge.stamp(None, false, now);
         let Stamp::Write(times) = stamp else {
             panic!("times are written")
         };

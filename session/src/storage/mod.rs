@@ -128,6 +128,21 @@ pub trait SessionStorage: Send + Sync {
         let _ = session;
         None
     }
+
+    /// Whether the cookie set after [`save`](Self::save) returned a value
+    /// should end when the browser closes (no `Max-Age`, no `Expires`,
+    /// whatever the cookie's own attributes): `true` on a storage with
+    /// remembered timeouts for a session that is not
+    /// [remembered](Session::set_remembered). `false` by default. Session
+    /// layers call it; call it yourself when writing the cookie by hand,
+    /// with [`Cookie::serialize_for_browser_session`](crate::Cookie::serialize_for_browser_session).
+    fn cookie_ends_with_browser<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> bool {
+        let _ = session;
+        false
+    }
 }
 
 /// A shared storage is a storage: keep an `Arc` of it to use it beside the
@@ -152,5 +167,12 @@ impl<T: SessionStorage> SessionStorage for std::sync::Arc<T> {
         session: &Session<S, St>,
     ) -> Option<Duration> {
         (**self).cookie_max_age(session)
+    }
+
+    fn cookie_ends_with_browser<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+    ) -> bool {
+        (**self).cookie_ends_with_browser(session)
     }
 }

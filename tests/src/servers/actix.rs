@@ -15,8 +15,8 @@ use session_schema::actix::SessionMiddleware;
 use session_schema::{Cookie, LoggedIn, Session};
 
 use super::handlers::{
-    count, csrf_token, flash, maybe, maybe_notice, plain, race_cart, race_name, read_flash,
-    submitted,
+    count, csrf_token, flash, forget, maybe, maybe_notice, plain, race_cart, race_name, read_flash,
+    remember, submitted,
 };
 
 fn redirect(to: &str) -> HttpResponse {
@@ -135,6 +135,8 @@ fn routes(config: &mut actix::ServiceConfig) {
         )
         .route("/csrf-token", actix::get().to(csrf_token))
         .route("/maybe", actix::get().to(maybe))
+        .route("/remember", actix::post().to(remember))
+        .route("/forget", actix::post().to(forget))
         .route("/maybe-notice", actix::get().to(maybe_notice))
         .route("/submit", actix::route().to(submit))
         .route("/webhooks/{name}", actix::route().to(submit))

@@ -19,8 +19,8 @@ use session_schema::axum::SessionLayer;
 use session_schema::{Cookie, LoggedIn, Session};
 
 use super::handlers::{
-    count, csrf_token, flash, maybe, maybe_notice, plain, race_cart, race_name, read_flash,
-    submitted,
+    count, csrf_token, flash, forget, maybe, maybe_notice, plain, race_cart, race_name, read_flash,
+    remember, submitted,
 };
 
 async fn login(mut session: Session<App>) -> Redirect {
@@ -113,6 +113,8 @@ fn routes(layer: SessionLayer<App, Arc<Probe>>, probe: Arc<Probe>) -> Router {
         )
         .route("/csrf-token", get(csrf_token))
         .route("/maybe", get(maybe))
+        .route("/remember", post(remember))
+        .route("/forget", post(forget))
         .route("/maybe-notice", get(maybe_notice))
         .route("/submit", any(submit))
         .route("/webhooks/{name}", any(submit))

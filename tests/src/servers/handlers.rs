@@ -81,3 +81,15 @@ pub async fn maybe_notice(user: Option<Session<App, LoggedIn>>, session: Session
     let notice = session.get(App::NOTICE).cloned().unwrap_or_default();
     format!("logged in: {}, notice={notice}", user.is_some())
 }
+
+/// Marks the session remembered (`POST /remember`).
+pub async fn remember(mut session: Session<App>) -> &'static str {
+    session.set_remembered(true);
+    "remembered"
+}
+
+/// Takes the mark off (`POST /forget`).
+pub async fn forget(mut session: Session<App>) -> &'static str {
+    session.set_remembered(false);
+    "forgotten"
+}
