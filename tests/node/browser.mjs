@@ -23,8 +23,9 @@ const view = async (page) => ({
 });
 const sessionCookie = async (context) =>
   (await context.cookies(url)).find((cookie) => cookie.name === 'demo_session') ?? null;
-const logIn = async (page, name) => {
+const logIn = async (page, name, { remember = false } = {}) => {
   await page.fill('#name', name);
+  if (remember) await page.check('#remember');
   await Promise.all([page.waitForNavigation(), page.click('#login')]);
 };
 
@@ -45,7 +46,8 @@ try {
     notice: await text(page, '#notice'),
   };
   const cookie = await sessionCookie(context);
-  seen.cookie = cookie && { httpOnly: cookie.httpOnly, sameSite: cookie.sameSite };
+  // Not "kept signed in": the cookie ends with the browser (-1: no expiry).
+  seen.cookie = cookie && { httpOnly: cookie.httpOnly, sameSite: cookie.sameSite, expires: cookie.expires };
   await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
 
   await page.goto(url);
@@ -66,7 +68,9 @@ try {
 
   // Log out everywhere: the same user logged in in two browsers; logging out
   // everywhere in one logs the other out too.
-  await logIn(page, 'Grace');
+  await logIn(page, 'Grace', { remember: true });
+  const remembered = await sessionCookie(context);
+  seen.rememberedCookieDays = Math.round((remembered.expires - Date.now() / 1000) / 86400);
   const other = await browser.newContext();
   const otherPage = await other.newPage();
   await otherPage.goto(url + '/account');

@@ -50,7 +50,16 @@ fn drive(exe: &str, name: &str) {
         }),
         "and back to the page after logging in"
     );
-    assert_eq!(seen["cookie"], json!({"httpOnly": true, "sameSite": "Lax"}));
+    assert_eq!(
+        seen["cookie"],
+        json!({"httpOnly": true, "sameSite": "Lax", "expires": -1}),
+        "without \"keep me signed in\", the cookie ends with the browser"
+    );
+    assert_eq!(
+        seen["rememberedCookieDays"],
+        json!(30),
+        "with it, the cookie lasts as long as the remembered session may idle"
+    );
     assert_eq!(
         seen["home"],
         json!({"visits": "You have visited this page 2 times.", "user": "Logged in as Ada. Your account", "notice": null}),

@@ -18,6 +18,8 @@ pub struct Login {
     pub name: String,
     /// Where to go once logged in.
     pub next: Option<String>,
+    /// "Keep me signed in": present when the box is ticked.
+    pub remember: Option<String>,
 }
 
 /// The query of the login page: where to go once logged in.
@@ -43,17 +45,28 @@ pub struct Demo {
     pub notice: String,
 }
 
-/// How long a session of the demo lives unused: a week.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
+const DAY: Duration = Duration::from_secs(86_400);
 
-/// How long a session of the demo lives at most: thirty days.
-pub const ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long a session of the demo lives unused: two hours; its cookie ends
+/// with the browser.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+
+/// How long a session of the demo lives at most: a day.
+pub const ABSOLUTE_TIMEOUT: Duration = DAY;
+
+/// How long a session with "keep me signed in" lives unused, and at most:
+/// thirty and ninety days.
+pub const REMEMBERED: (Duration, Duration) = (
+    Duration::from_secs(30 * 86_400),
+    Duration::from_secs(90 * 86_400),
+);
 
 /// An id-based storage with the demo's timeouts.
 pub fn timed<B: SessionBackend>(storage: BackendStorage<B>) -> BackendStorage<B> {
     storage
         .idle_timeout(IDLE_TIMEOUT)
         .absolute_timeout(ABSOLUTE_TIMEOUT)
+        .remember_timeouts(REMEMBERED.0, REMEMBERED.1)
 }
 
 /// The cookie storage with the demo's timeouts.
@@ -61,6 +74,7 @@ pub fn timed_cookies() -> CookieStorage {
     CookieStorage::new()
         .idle_timeout(IDLE_TIMEOUT)
         .absolute_timeout(ABSOLUTE_TIMEOUT)
+        .remember_timeouts(REMEMBERED.0, REMEMBERED.1)
 }
 
 /// The notice after "sign out this device".

@@ -105,6 +105,7 @@ fn login_form(next: &str, csrf: &str) -> String {
   {}
   <input type="hidden" name="next" value="{}">
   <label>Name <input name="name" id="name" autocomplete="username" required></label>
+  <label><input type="checkbox" name="remember" id="remember" value="1"> Keep me signed in</label>
   <button type="submit" id="login">Log in</button>
 </form>"#,
         token_field(csrf),

@@ -116,6 +116,7 @@ async fn login(
                 .get(USER_AGENT)
                 .and_then(|agent| agent.to_str().ok());
             session.set(Demo::DEVICE, app::device_name(agent));
+            session.set_remembered(login.remember.is_some());
             session.flash(Demo::NOTICE, format!("Welcome, {name}!"));
             redirect(&next)
         }
