@@ -21,6 +21,7 @@ use crate::schema::Schema;
 use crate::session::Session;
 use crate::state::LoggedIn;
 use crate::storage::SessionStorage;
+use crate::transport::{Carrier, Transport};
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -32,15 +33,52 @@ pub(crate) const CACHE_CONTROL: &str = "private, no-store";
 /// The `Vary` value added to a response that sets or clears the session cookie.
 pub(crate) const VARY: &str = "Cookie";
 
-/// Whether the `Vary` header values already cover `Cookie` (or `*`).
-pub(crate) fn varies_on_cookie<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> bool {
+/// Whether the `Vary` header values already cover the header `name` (or `*`).
+pub(crate) fn varies_on<'a>(values: impl IntoIterator<Item = &'a [u8]>, name: &str) -> bool {
     values.into_iter().any(|value| {
         std::str::from_utf8(value).is_ok_and(|value| {
             value
                 .split(',')
-                .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case(VARY))
+                .any(|listed| listed.trim() == "*" || listed.trim().eq_ignore_ascii_case(name))
         })
     })
+}
+
+/// What a response carries of the session after a save: a `Set-Cookie`, or
+/// the new value in the request's session header (empty when the session
+/// ended).
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// A `Set-Cookie` header value.
+    SetCookie(String),
+    /// The session header `name` (lowercase) with `value`.
+    Header { name: Arc<str>, value: String },
+}
+
+impl Answer {
+    /// The header's value.
+    pub(crate) fn value(&self) -> &str {
+        match self {
+            Answer::SetCookie(value) | Answer::Header { value, .. } => value,
+        }
+    }
+
+    /// The request header the response depends on, for `Vary`.
+    pub(crate) fn vary(&self) -> &str {
+        match self {
+            Answer::SetCookie(_) => VARY,
+            Answer::Header { name, .. } => name,
+        }
+    }
+}
+
+/// What a request sends its session in, for a [`Loader`].
+#[derive(Clone, Copy)]
+pub(crate) enum Credential<'a> {
+    /// The request's `Cookie` header, if any.
+    CookieHeader(Option<&'a str>),
+    /// The value of the request's session header, if any.
+    Header(Option<&'a str>),
 }
 
 /// A request's `Cookie` header lines joined as one (copied only when there
@@ -59,6 +97,7 @@ pub(crate) fn cookie_header<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Op
 }
 
 /// How long the cookie set after a save lives.
+#[derive(Clone, Copy)]
 enum CookieLife {
     /// Until the session ends, this long from now.
     For(std::time::Duration),
@@ -73,6 +112,7 @@ pub(crate) struct Sessions<Sto> {
     pub(crate) cookie: Cookie<SessionProtection>,
     storage: Arc<Sto>,
     pub(crate) save_on_server_error: bool,
+    pub(crate) transport: Transport,
 }
 
 impl<Sto: SessionStorage> Sessions<Sto> {
@@ -91,18 +131,21 @@ impl<Sto: SessionStorage> Sessions<Sto> {
             cookie: cookie.into_session_cookie(),
             storage: Arc::new(storage),
             save_on_server_error: false,
+            transport: Transport::cookie(),
         })
     }
 
-    /// Saves the session the handler gave back, and returns the `Set-Cookie`
-    /// value the response needs, if any. An active session is not saved after
-    /// a server error (unless configured); a destroyed one always is, so a
+    /// Saves the session the handler gave back, and returns what the
+    /// response needs to carry of it, if anything, on the transport the
+    /// request used (`carrier`). An active session is not saved after a
+    /// server error (unless configured); a destroyed one always is, so a
     /// logout is never lost.
     pub(crate) async fn finish<S: Schema>(
         &self,
         home: &Home<S>,
         server_error: bool,
-    ) -> Result<Option<String>, Error> {
+        carrier: &Carrier,
+    ) -> Result<Option<Answer>, Error> {
         let returned = match home.finish() {
             Finish::Unused => return Ok(None),
             Finish::KeptBeyondRequest => {
@@ -129,24 +172,43 @@ impl<Sto: SessionStorage> Sessions<Sto> {
                 (self.storage.save(session).await, CookieLife::AsConfigured)
             }
         };
-        let set_cookie = match (saved, life) {
-            (Ok(None), _) => return Ok(None),
-            (Ok(Some(value)), _) if value.is_empty() => self.cookie.serialize_removal(),
-            (Ok(Some(value)), CookieLife::For(max_age)) => {
-                self.cookie.serialize_expiring(&value, max_age)
-            }
-            (Ok(Some(value)), CookieLife::BrowserSession) => {
-                self.cookie.serialize_for_browser_session(&value)
-            }
-            (Ok(Some(value)), CookieLife::AsConfigured) => self.cookie.serialize(&value),
-            (Err(error), _) => Err(error),
+        let answer = match saved {
+            Ok(None) => return Ok(None),
+            Ok(Some(value)) => self.answer(value, life, carrier),
+            Err(error) => Err(error),
         };
-        set_cookie.map(Some).inspect_err(|error| {
+        answer.map(Some).inspect_err(|error| {
             tracing::error!(
                 error = %Chain(error),
                 "the session could not be saved; answering with the error response"
             );
         })
+    }
+
+    /// What the response carries of `value`, a save's result (empty when the
+    /// session ended), on the transport the request used.
+    fn answer(&self, value: String, life: CookieLife, carrier: &Carrier) -> Result<Answer, Error> {
+        if let Carrier::Header { name, .. } = carrier {
+            let value = if value.is_empty() {
+                value
+            } else {
+                self.cookie.protect(&value)?
+            };
+            return Ok(Answer::Header {
+                name: Arc::clone(name),
+                value,
+            });
+        }
+        let set_cookie = if value.is_empty() {
+            self.cookie.serialize_removal()
+        } else {
+            match life {
+                CookieLife::For(max_age) => self.cookie.serialize_expiring(&value, max_age),
+                CookieLife::BrowserSession => self.cookie.serialize_for_browser_session(&value),
+                CookieLife::AsConfigured => self.cookie.serialize(&value),
+            }
+        };
+        set_cookie.map(Answer::SetCookie)
     }
 }
 
@@ -156,6 +218,7 @@ impl<Sto> Clone for Sessions<Sto> {
             cookie: self.cookie.clone(),
             storage: Arc::clone(&self.storage),
             save_on_server_error: self.save_on_server_error,
+            transport: self.transport.clone(),
         }
     }
 }
@@ -202,22 +265,26 @@ impl<Req: ?Sized, Resp> Clone for Responses<Req, Resp> {
 /// Loads sessions of schema `S` for an extractor that does not know the
 /// storage's type.
 pub(crate) trait Loader<S: Schema>: Send + Sync {
-    /// The session the request's `Cookie` header designates.
-    fn load<'a>(
-        &'a self,
-        cookie_header: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Session<S>, Error>>;
+    /// The session the request's `credential` designates.
+    fn load<'a>(&'a self, credential: Credential<'a>) -> BoxFuture<'a, Result<Session<S>, Error>>;
+
+    /// How a request whose headers `header` looks up carries its session.
+    fn carrier<'h>(&self, header: &dyn Fn(&str) -> Option<&'h str>) -> Carrier;
 }
 
 impl<S: Schema, Sto: SessionStorage> Loader<S> for Sessions<Sto> {
-    fn load<'a>(
-        &'a self,
-        cookie_header: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Session<S>, Error>> {
+    fn load<'a>(&'a self, credential: Credential<'a>) -> BoxFuture<'a, Result<Session<S>, Error>> {
         Box::pin(async move {
-            let value = self.cookie.parse(cookie_header);
+            let value = match credential {
+                Credential::CookieHeader(header) => self.cookie.parse(header),
+                Credential::Header(value) => value.and_then(|value| self.cookie.unprotect(value)),
+            };
             self.storage.read(value.as_deref()).await
         })
+    }
+
+    fn carrier<'h>(&self, header: &dyn Fn(&str) -> Option<&'h str>) -> Carrier {
+        self.transport.carrier(header)
     }
 }
 
@@ -226,6 +293,8 @@ impl<S: Schema, Sto: SessionStorage> Loader<S> for Sessions<Sto> {
 pub(crate) struct RequestSession<S: Schema> {
     pub(crate) home: Arc<Home<S>>,
     loader: Arc<dyn Loader<S>>,
+    /// How the request carries its session.
+    pub(crate) carrier: Carrier,
 }
 
 impl<S: Schema> Clone for RequestSession<S> {
@@ -233,6 +302,7 @@ impl<S: Schema> Clone for RequestSession<S> {
         RequestSession {
             home: Arc::clone(&self.home),
             loader: Arc::clone(&self.loader),
+            carrier: self.carrier.clone(),
         }
     }
 }
@@ -247,11 +317,17 @@ pub(crate) enum LendError {
 }
 
 impl<S: Schema> RequestSession<S> {
-    /// A fresh home for one request's session.
-    pub(crate) fn new(loader: Arc<dyn Loader<S>>) -> Self {
+    /// A fresh home for the session of one request, whose headers `header`
+    /// looks up.
+    pub(crate) fn new<'h>(
+        loader: Arc<dyn Loader<S>>,
+        header: &dyn Fn(&str) -> Option<&'h str>,
+    ) -> Self {
+        let carrier = loader.carrier(header);
         RequestSession {
             home: Arc::new(Home::new()),
             loader,
+            carrier,
         }
     }
 
@@ -305,6 +381,15 @@ impl<S: Schema> RequestSession<S> {
         Ok(result)
     }
 
+    /// What the request sends its session in: the header the transport
+    /// chose, or the `Cookie` header `cookie_header`.
+    fn credential<'a>(&'a self, cookie_header: Option<&'a str>) -> Credential<'a> {
+        match &self.carrier {
+            Carrier::Cookie => Credential::CookieHeader(cookie_header),
+            Carrier::Header { value, .. } => Credential::Header(value.as_deref()),
+        }
+    }
+
     /// Parks a session this request loaded and no handler claimed.
     fn park(&self, mut session: Session<S>) {
         session.detach_home();
@@ -329,7 +414,7 @@ impl<S: Schema> RequestSession<S> {
                 tracing::error!(reason, "a handler asked for a session it cannot have");
                 return Err(LendError::Unavailable);
             }
-            Lend::Load => match self.loader.load(cookie_header).await {
+            Lend::Load => match self.loader.load(self.credential(cookie_header)).await {
                 Ok(session) => {
                     fresh = true;
                     session

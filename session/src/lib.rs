@@ -145,6 +145,8 @@ mod state;
 mod storage;
 mod table;
 mod times;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod transport;
 pub mod typestate;
 mod value;
 
@@ -180,6 +182,9 @@ pub use storage::{MemcacheBackend, MemcacheStorage};
 pub use storage::{PostgresBackend, PostgresStorage};
 #[cfg(feature = "redis")]
 pub use storage::{RedisBackend, RedisStorage};
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use transport::Transport;
 pub use value::SessionValue;
 
 /// What generated code reaches the runtime through. Not a public API.

@@ -13,6 +13,7 @@ pub mod http;
 pub mod map_backend;
 pub mod redis_server;
 pub mod servers;
+pub mod transport;
 pub mod web;
 
 use serde::{Deserialize, Serialize};

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use session_schema::{
     CookieStorage, CrossOrigin, Csrf, Error, FsStorage, ManualClock, MemoryStorage, Schema,
-    Session, SessionStorage, StateOf,
+    Session, SessionStorage, StateOf, Transport,
 };
 
 use crate::http::{Jar, send};
@@ -224,6 +224,8 @@ pub struct Setup {
     pub csrf: Option<Csrf>,
     /// `on_forbidden`: `451 refused: {reason}`.
     pub custom_forbidden: bool,
+    /// The transport, when not the cookie.
+    pub transport: Option<Transport>,
 }
 
 impl Setup {
@@ -240,6 +242,7 @@ impl Setup {
             cross_origin: None,
             csrf: None,
             custom_forbidden: false,
+            transport: None,
         }
     }
 }

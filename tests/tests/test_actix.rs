@@ -5,7 +5,7 @@ use session_schema::actix::SessionMiddleware;
 use session_schema::{Cookie, MemoryStorage};
 use session_tests::App;
 use session_tests::servers::actix::Actix;
-use session_tests::{cross_site, web};
+use session_tests::{cross_site, transport, web};
 
 macro_rules! flows {
     ($module:ident: $($flow:ident),* $(,)?) => {
@@ -56,6 +56,15 @@ flows!(
     a_token_of_another_session_is_refused,
     the_csrf_check_refuses_another_origin,
     safe_requests_pass_the_csrf_check_unread,
+);
+
+flows!(
+    transport:
+    a_header_carries_the_session_instead_of_the_cookie,
+    a_tampered_header_reads_as_a_fresh_session,
+    cookie_or_header_answers_on_the_transport_the_request_used,
+    a_header_client_follows_the_value_across_log_in_and_logout,
+    header_borne_requests_skip_the_cross_site_checks,
 );
 
 #[test]

@@ -29,6 +29,7 @@ const LAYERS: &[&str] = &[
     "cookie",
     "storage",
     "cross_site",
+    "transport",
     // The web framework integrations.
     "handoff",
     "integration",

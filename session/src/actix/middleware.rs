@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, SET_COOKIE, VARY};
+use actix_web::http::header::{
+    CACHE_CONTROL, HeaderMap, HeaderName, HeaderValue, SET_COOKIE, VARY,
+};
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
 
 use super::guard::{Head, default_forbidden_response, guard};
@@ -16,9 +18,10 @@ use crate::cookie::{Cookie, Protected};
 use crate::cross_site::{CrossOrigin, Csrf, Forbidden};
 use crate::error::Error;
 use crate::guard::{CrossSite, Step};
-use crate::integration::{self, Loader, RequestSession, Responses, Sessions};
+use crate::integration::{self, Answer, Loader, RequestSession, Responses, Sessions};
 use crate::schema::Schema;
 use crate::storage::SessionStorage;
+use crate::transport::Transport;
 
 /// An actix-web middleware that gives handlers a typed
 /// [`Session<S>`](crate::Session), kept in `Sto`, and saves it after them.
@@ -98,6 +101,27 @@ impl<S: Schema, Sto: SessionStorage> SessionMiddleware<S, Sto> {
         self
     }
 
+    /// How requests carry their session (default [`Transport::cookie()`]): the
+    /// cookie, a header of the app's choosing for API and mobile clients, or
+    /// both. A request whose session travels in a header skips the
+    /// cross-site checks: a browser never adds that header by itself.
+    ///
+    /// ```
+    /// # use session_schema::{Cookie, MemoryStorage, SessionSchema, Transport, actix::SessionMiddleware};
+    /// # #[derive(SessionSchema)] struct Shop { visits: u32 }
+    /// # fn middleware() -> Result<SessionMiddleware<Shop, MemoryStorage>, session_schema::Error> {
+    /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+    /// let middleware = SessionMiddleware::<Shop, _>::new(cookie, MemoryStorage::new())?
+    ///     .transport(Transport::cookie_or_header("x-session")?);
+    /// # Ok(middleware)
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.sessions.transport = transport;
+        self
+    }
+
     /// Whether a response with a 5xx status still saves the session (default
     /// `false`: a failed request leaves the stored session as it was). A
     /// destroyed session is saved (deleted) whatever the status.
@@ -151,6 +175,7 @@ impl<S, Sto> std::fmt::Debug for SessionMiddleware<S, Sto> {
         f.debug_struct("SessionMiddleware")
             .field("cookie", &self.sessions.cookie)
             .field("save_on_server_error", &self.sessions.save_on_server_error)
+            .field("transport", &self.sessions.transport)
             .field("cross_origin", &self.cross_site.cross_origin)
             .field("csrf", &self.cross_site.csrf)
             .finish_non_exhaustive()
@@ -242,9 +267,18 @@ where
     forward_ready!(inner);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let first = self.cross_site.first(&Head::of(&request));
-        let session = RequestSession::new(Arc::clone(&self.loader));
+        let headers = request.headers();
+        let session = RequestSession::new(Arc::clone(&self.loader), &|name| {
+            headers.get(name)?.to_str().ok()
+        });
+        // A session in a header is no ambient credential: nothing to guard.
+        let first = if session.carrier.is_header() {
+            Step::Pass
+        } else {
+            self.cross_site.first(&Head::of(&request))
+        };
         let home = Arc::clone(&session.home);
+        let carrier = session.carrier.clone();
         let checked = (first != Step::Pass).then(|| session.clone());
         request.extensions_mut().insert(MiddlewareRequest {
             session,
@@ -270,27 +304,19 @@ where
                     // session is saved, so a logout is never lost on this
                     // path either. The error goes on, and the response
                     // made of it clears the cookie.
-                    let set_cookie = sessions
-                        .finish(&home, true)
-                        .await
-                        .and_then(|set_cookie| set_cookie.map(header_value).transpose());
-                    return Err(match set_cookie {
-                        Ok(Some(set_cookie)) => WithCookie { error, set_cookie }.into(),
+                    return Err(match sessions.finish(&home, true, &carrier).await {
+                        Ok(Some(answer)) => WithSession { error, answer }.into(),
                         _ => error,
                     });
                 }
             };
             let server_error = response.status().is_server_error();
-            let set_cookie = sessions
-                .finish(&home, server_error)
-                .await
-                .and_then(|set_cookie| set_cookie.map(header_value).transpose());
-            match set_cookie {
-                Ok(None) => Ok(response.map_into_left_body()),
-                Ok(Some(set_cookie)) => {
-                    add_cookie_headers(response.headers_mut(), set_cookie);
-                    Ok(response.map_into_left_body())
-                }
+            let answer = sessions.finish(&home, server_error, &carrier).await;
+            match answer.and_then(|answer| match answer {
+                Some(answer) => add_session_headers(response.headers_mut(), &answer),
+                None => Ok(()),
+            }) {
+                Ok(()) => Ok(response.map_into_left_body()),
                 Err(error) => {
                     let replacement = (responses.error)(&error);
                     let (request, _) = response.into_parts();
@@ -301,54 +327,68 @@ where
     }
 }
 
-/// An inner service's error whose response also sets (clears) the session
-/// cookie.
-struct WithCookie {
+/// An inner service's error whose response also carries the session's end
+/// (a cleared cookie, or an empty session header).
+struct WithSession {
     error: actix_web::Error,
-    set_cookie: HeaderValue,
+    answer: Answer,
 }
 
-impl std::fmt::Debug for WithCookie {
+impl std::fmt::Debug for WithSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&self.error, f)
     }
 }
 
-impl std::fmt::Display for WithCookie {
+impl std::fmt::Display for WithSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(&self.error, f)
     }
 }
 
-impl actix_web::ResponseError for WithCookie {
+impl actix_web::ResponseError for WithSession {
     fn status_code(&self) -> actix_web::http::StatusCode {
         self.error.as_response_error().status_code()
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = self.error.error_response();
-        add_cookie_headers(response.headers_mut(), self.set_cookie.clone());
+        // A header that cannot be written leaves the error response as it is.
+        let _ = add_session_headers(response.headers_mut(), &self.answer);
         response
     }
 }
 
-fn header_value(set_cookie: String) -> Result<HeaderValue, Error> {
-    HeaderValue::try_from(set_cookie)
-        .map_err(|_| Error::InvalidCookie("not a valid header value".into()))
-}
-
-/// Adds `Set-Cookie`, and the headers that keep shared caches from storing
-/// the response: `Cache-Control: private, no-store` unless the handler set
-/// its own, and `Cookie` in `Vary`.
-fn add_cookie_headers(headers: &mut HeaderMap, set_cookie: HeaderValue) {
-    headers.append(SET_COOKIE, set_cookie);
+/// Adds the session's header (`Set-Cookie`, or the session header), and the
+/// headers that keep shared caches from storing the response:
+/// `Cache-Control: private, no-store` unless the handler set its own, and the
+/// request header the response depends on in `Vary`.
+fn add_session_headers(headers: &mut HeaderMap, answer: &Answer) -> Result<(), Error> {
+    fn invalid<E>(_: E) -> Error {
+        Error::InvalidCookie("not a valid header value".into())
+    }
+    let value = HeaderValue::try_from(answer.value()).map_err(invalid)?;
+    let vary = match answer {
+        Answer::SetCookie(_) => {
+            headers.append(SET_COOKIE, value);
+            HeaderValue::from_static(integration::VARY)
+        }
+        Answer::Header { name, .. } => {
+            headers.insert(HeaderName::try_from(&**name).map_err(invalid)?, value);
+            HeaderValue::try_from(&**name).map_err(invalid)?
+        }
+    };
     if !headers.contains_key(CACHE_CONTROL) {
         headers.insert(
             CACHE_CONTROL,
             HeaderValue::from_static(integration::CACHE_CONTROL),
         );
     }
-    if !integration::varies_on_cookie(headers.get_all(VARY).map(HeaderValue::as_bytes)) {
-        headers.append(VARY, HeaderValue::from_static(integration::VARY));
+    if !integration::varies_on(
+        headers.get_all(VARY).map(HeaderValue::as_bytes),
+        answer.vary(),
+    ) {
+        headers.append(VARY, vary);
     }
+    Ok(())
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
-use http::header::{CACHE_CONTROL, HeaderValue, SET_COOKIE, VARY};
+use http::header::{CACHE_CONTROL, HeaderName, HeaderValue, SET_COOKIE, VARY};
 use http::request::Parts;
 use http::{HeaderMap, Request, StatusCode};
 use tower_layer::Layer;
@@ -18,9 +18,10 @@ use crate::cookie::{Cookie, Protected};
 use crate::cross_site::{CrossOrigin, Csrf, Forbidden};
 use crate::error::Error;
 use crate::guard::{CrossSite, Step};
-use crate::integration::{self, BoxFuture, Loader, RequestSession, Responses, Sessions};
+use crate::integration::{self, Answer, BoxFuture, Loader, RequestSession, Responses, Sessions};
 use crate::schema::Schema;
 use crate::storage::SessionStorage;
+use crate::transport::Transport;
 
 /// A tower layer that gives handlers a typed [`Session<S>`](crate::Session),
 /// kept in `Sto`, and saves it after them. See the [module docs](crate::axum).
@@ -109,6 +110,27 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
         self
     }
 
+    /// How requests carry their session (default [`Transport::cookie()`]): the
+    /// cookie, a header of the app's choosing for API and mobile clients, or
+    /// both. A request whose session travels in a header skips the
+    /// cross-site checks: a browser never adds that header by itself.
+    ///
+    /// ```
+    /// # use session_schema::{Cookie, MemoryStorage, SessionSchema, Transport, axum::SessionLayer};
+    /// # #[derive(SessionSchema)] struct Shop { visits: u32 }
+    /// # fn layer() -> Result<SessionLayer<Shop, MemoryStorage>, session_schema::Error> {
+    /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
+    /// let layer = SessionLayer::<Shop, _>::new(cookie, MemoryStorage::new())?
+    ///     .transport(Transport::cookie_or_header("x-session")?);
+    /// # Ok(layer)
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.sessions.transport = transport;
+        self
+    }
+
     /// Whether a response with a 5xx status still saves the session (default
     /// `false`: a failed request leaves the stored session as it was). A
     /// destroyed session is saved (deleted) whatever the status.
@@ -174,6 +196,7 @@ impl<S, Sto> std::fmt::Debug for SessionLayer<S, Sto> {
         f.debug_struct("SessionLayer")
             .field("cookie", &self.sessions.cookie)
             .field("save_on_server_error", &self.sessions.save_on_server_error)
+            .field("transport", &self.sessions.transport)
             .field("cross_origin", &self.cross_site.cross_origin)
             .field("csrf", &self.cross_site.csrf)
             .finish_non_exhaustive()
@@ -270,9 +293,18 @@ where
     }
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        let first = self.cross_site.first(&Head::of(&request));
-        let session = RequestSession::new(Arc::clone(&self.loader));
+        let headers = request.headers();
+        let session = RequestSession::new(Arc::clone(&self.loader), &|name| {
+            headers.get(name)?.to_str().ok()
+        });
+        // A session in a header is no ambient credential: nothing to guard.
+        let first = if session.carrier.is_header() {
+            Step::Pass
+        } else {
+            self.cross_site.first(&Head::of(&request))
+        };
         let home = Arc::clone(&session.home);
+        let carrier = session.carrier.clone();
         let checked = (first != Step::Pass).then(|| session.clone());
         request.extensions_mut().insert(LayerRequest {
             session,
@@ -293,37 +325,48 @@ where
             };
             let mut response = inner.call(request).await?;
             let server_error = response.status().is_server_error();
-            let set_cookie = sessions
-                .finish(&home, server_error)
-                .await
-                .and_then(|set_cookie| set_cookie.map(header_value).transpose());
-            match set_cookie {
-                Ok(None) => {}
-                Ok(Some(set_cookie)) => add_cookie_headers(response.headers_mut(), set_cookie),
-                Err(error) => response = (responses.error)(&error),
+            let answer = sessions.finish(&home, server_error, &carrier).await;
+            if let Err(error) = answer.and_then(|answer| match answer {
+                Some(answer) => add_session_headers(response.headers_mut(), &answer),
+                None => Ok(()),
+            }) {
+                response = (responses.error)(&error);
             }
             Ok(response)
         })
     }
 }
 
-fn header_value(set_cookie: String) -> Result<HeaderValue, Error> {
-    HeaderValue::try_from(set_cookie)
-        .map_err(|_| Error::InvalidCookie("not a valid header value".into()))
-}
-
-/// Adds `Set-Cookie`, and the headers that keep shared caches from storing
-/// the response: `Cache-Control: private, no-store` unless the handler set
-/// its own, and `Cookie` in `Vary`.
-fn add_cookie_headers(headers: &mut HeaderMap, set_cookie: HeaderValue) {
-    headers.append(SET_COOKIE, set_cookie);
+/// Adds the session's header (`Set-Cookie`, or the session header), and the
+/// headers that keep shared caches from storing the response:
+/// `Cache-Control: private, no-store` unless the handler set its own, and the
+/// request header the response depends on in `Vary`.
+fn add_session_headers(headers: &mut HeaderMap, answer: &Answer) -> Result<(), Error> {
+    fn invalid<E>(_: E) -> Error {
+        Error::InvalidCookie("not a valid header value".into())
+    }
+    let value = HeaderValue::try_from(answer.value()).map_err(invalid)?;
+    let vary = match answer {
+        Answer::SetCookie(_) => {
+            headers.append(SET_COOKIE, value);
+            HeaderValue::from_static(integration::VARY)
+        }
+        Answer::Header { name, .. } => {
+            headers.insert(HeaderName::try_from(&**name).map_err(invalid)?, value);
+            HeaderValue::try_from(&**name).map_err(invalid)?
+        }
+    };
     if !headers.contains_key(CACHE_CONTROL) {
         headers.insert(
             CACHE_CONTROL,
             HeaderValue::from_static(integration::CACHE_CONTROL),
         );
     }
-    if !integration::varies_on_cookie(headers.get_all(VARY).iter().map(HeaderValue::as_bytes)) {
-        headers.append(VARY, HeaderValue::from_static(integration::VARY));
+    if !integration::varies_on(
+        headers.get_all(VARY).iter().map(HeaderValue::as_bytes),
+        answer.vary(),
+    ) {
+        headers.append(VARY, vary);
     }
+    Ok(())
 }

@@ -200,6 +200,16 @@
 //! With [`SessionLayer::csrf`], unsafe requests must also carry the session's
 //! token ([`Session::csrf_token`](crate::Session::csrf_token)): see [`Csrf`](crate::Csrf)
 //! for where. [`SessionLayer::on_forbidden`] changes the refusal.
+//!
+//! # Sessions in a header
+//!
+//! [`SessionLayer::transport`] with [`Transport::header`](crate::Transport::header)
+//! or [`Transport::cookie_or_header`](crate::Transport::cookie_or_header)
+//! serves API and mobile clients that keep the session's value themselves
+//! and send it in a header; the response carries the new value in that header
+//! (an empty one when the session ended). Requests that carry their session in
+//! the header skip the cross-site checks: a browser never sends that header by
+//! itself.
 
 mod extract;
 mod guard;

@@ -334,6 +334,31 @@ impl<P: Protection> Cookie<P> {
     fn encode_value(&self, value: &str, out: &mut String) -> Result<(), Error> {
         self.protection.encode(&self.name, value, out)
     }
+
+    /// `value` encoded and protected (signed or encrypted) as this cookie
+    /// would carry it, without the `Set-Cookie` around it: what a session
+    /// layer puts in a header when the session travels there
+    /// ([`Transport::header`](crate::Transport::header)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptySecret`] when a signed cookie has no usable secret.
+    pub fn protect(&self, value: &str) -> Result<String, Error> {
+        let mut out = String::new();
+        self.encode_value(value, &mut out)?;
+        Ok(out)
+    }
+
+    /// The value [`protect`](Self::protect) made of `protected`, if it
+    /// verifies (or opens) with one of the secrets and decodes; `None`
+    /// otherwise, as [`parse`](Self::parse) reads a tampered cookie.
+    #[must_use]
+    pub fn unprotect(&self, protected: &str) -> Option<String> {
+        if protected.is_empty() {
+            return None;
+        }
+        self.protection.decode(&self.name, protected)
+    }
 }
 
 impl<P: Protected> Cookie<P> {

@@ -185,6 +185,10 @@ fn middleware(setup: &Setup) -> SessionMiddleware<App, Arc<Probe>> {
         Some(csrf) => middleware.csrf(csrf.clone()),
         None => middleware,
     };
+    let middleware = match &setup.transport {
+        Some(transport) => middleware.transport(transport.clone()),
+        None => middleware,
+    };
     if setup.custom_forbidden {
         middleware.on_forbidden(|reason, request| {
             HttpResponse::build(actix_web::http::StatusCode::from_u16(451).unwrap())

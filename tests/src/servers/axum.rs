@@ -170,6 +170,10 @@ impl Framework for Axum {
             Some(csrf) => layer.csrf(csrf),
             None => layer,
         };
+        let layer = match setup.transport {
+            Some(transport) => layer.transport(transport),
+            None => layer,
+        };
         let layer = if setup.custom_forbidden {
             layer.on_forbidden(|reason, request| {
                 let status = StatusCode::from_u16(451).unwrap();
