@@ -14,6 +14,7 @@
     )
 )]
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::schema::Schema;
@@ -24,6 +25,10 @@ pub(crate) use crate::session::home::Returned;
 /// the session's `Drop` brings it back, the integration takes it to save it.
 pub(crate) struct Home<S: Schema> {
     state: Mutex<HomeState<S>>,
+    /// Whether the session was loaded from a value the current secret
+    /// protected: sending that value back unchanged would tell the client
+    /// nothing.
+    current_credential: AtomicBool,
 }
 
 #[allow(
@@ -75,6 +80,7 @@ impl<S: Schema> Home<S> {
     pub(crate) fn new() -> Self {
         Home {
             state: Mutex::new(HomeState::Unused),
+            current_credential: AtomicBool::new(false),
         }
     }
 
@@ -122,6 +128,18 @@ impl<S: Schema> Home<S> {
         if matches!(*state, HomeState::Lent) {
             *state = HomeState::Parked(session);
         }
+    }
+
+    /// Notes whether the loaded session came from a value the current
+    /// secret protected.
+    pub(crate) fn note_credential(&self, current: bool) {
+        self.current_credential.store(current, Ordering::Relaxed);
+    }
+
+    /// Whether the loaded session came from a value the current secret
+    /// protected.
+    pub(crate) fn credential_is_current(&self) -> bool {
+        self.current_credential.load(Ordering::Relaxed)
     }
 
     /// Closes the request's home and hands over the session, if it came back.

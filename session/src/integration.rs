@@ -166,7 +166,13 @@ impl<Sto: SessionStorage> Sessions<Sto> {
                         .cookie_max_age(session)
                         .map_or(CookieLife::AsConfigured, CookieLife::For)
                 };
-                (self.storage.save(session).await, life)
+                let saved = self.storage.save(session).await;
+                if let Ok(Some(value)) = &saved
+                    && self.repeats_request(home, session, value, life, carrier)
+                {
+                    return Ok(None);
+                }
+                (saved, life)
             }
             Returned::Destroyed(session) => {
                 (self.storage.save(session).await, CookieLife::AsConfigured)
@@ -183,6 +189,29 @@ impl<Sto: SessionStorage> Sessions<Sto> {
                 "the session could not be saved; answering with the error response"
             );
         })
+    }
+
+    /// Whether answering `value`, what saving `session` returned, would
+    /// repeat what the request sent: the same value (an id the save kept),
+    /// protected by the current secret, whose end did not move (no touch, no
+    /// change of the remember mark, no `Max-Age` of the cookie's own to
+    /// roll). Then the response carries nothing of the session.
+    fn repeats_request<S: Schema>(
+        &self,
+        home: &Home<S>,
+        session: &Session<S>,
+        value: &str,
+        life: CookieLife,
+        carrier: &Carrier,
+    ) -> bool {
+        let rolls_by_itself =
+            matches!(life, CookieLife::AsConfigured) && self.cookie.has_lifetime();
+        home.credential_is_current()
+            && session.was_loaded()
+            && value == session.original_id()
+            && session.remember_wish().is_none()
+            && !self.storage.cookie_rolls(session)
+            && (carrier.is_header() || !rolls_by_itself)
     }
 
     /// What the response carries of `value`, a save's result (empty when the
@@ -265,21 +294,35 @@ impl<Req: ?Sized, Resp> Clone for Responses<Req, Resp> {
 /// Loads sessions of schema `S` for an extractor that does not know the
 /// storage's type.
 pub(crate) trait Loader<S: Schema>: Send + Sync {
-    /// The session the request's `credential` designates.
-    fn load<'a>(&'a self, credential: Credential<'a>) -> BoxFuture<'a, Result<Session<S>, Error>>;
+    /// The session the request's `credential` designates, and whether the
+    /// current secret protected the value it came from.
+    fn load<'a>(
+        &'a self,
+        credential: Credential<'a>,
+    ) -> BoxFuture<'a, Result<(Session<S>, bool), Error>>;
 
     /// How a request whose headers `header` looks up carries its session.
     fn carrier<'h>(&self, header: &dyn Fn(&str) -> Option<&'h str>) -> Carrier;
 }
 
 impl<S: Schema, Sto: SessionStorage> Loader<S> for Sessions<Sto> {
-    fn load<'a>(&'a self, credential: Credential<'a>) -> BoxFuture<'a, Result<Session<S>, Error>> {
+    fn load<'a>(
+        &'a self,
+        credential: Credential<'a>,
+    ) -> BoxFuture<'a, Result<(Session<S>, bool), Error>> {
         Box::pin(async move {
-            let value = match credential {
-                Credential::CookieHeader(header) => self.cookie.parse(header),
-                Credential::Header(value) => value.and_then(|value| self.cookie.unprotect(value)),
+            let keyed = match credential {
+                Credential::CookieHeader(header) => self.cookie.parse_keyed(header),
+                Credential::Header(value) => {
+                    value.and_then(|value| self.cookie.unprotect_keyed(value))
+                }
             };
-            self.storage.read(value.as_deref()).await
+            let (value, current) = match &keyed {
+                Some((value, current)) => (Some(value.as_str()), *current),
+                None => (None, false),
+            };
+            let session = self.storage.read(value).await?;
+            Ok((session, current))
         })
     }
 
@@ -415,7 +458,8 @@ impl<S: Schema> RequestSession<S> {
                 return Err(LendError::Unavailable);
             }
             Lend::Load => match self.loader.load(self.credential(cookie_header)).await {
-                Ok(session) => {
+                Ok((session, current)) => {
+                    self.home.note_credential(current);
                     fresh = true;
                     session
                 }

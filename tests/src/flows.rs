@@ -218,9 +218,24 @@ pub async fn idle_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
         None,
         "no touch within a quarter of the timeout"
     );
+    // A change within that quarter is written, and moves the end no more
+    // than a read does: the cookie set at the last touch stays right.
+    let mut changed = read;
+    changed.set(App::USER_ID, 2);
+    assert_eq!(
+        storage.cookie_max_age(&changed),
+        Some(minutes(50)),
+        "the end is an hour after the last touch, not after this write"
+    );
+    let value = storage
+        .save(&changed)
+        .await
+        .unwrap()
+        .expect("the change is written");
 
     clock.advance(minutes(10));
     let read: Session<App> = storage.read(Some(&value)).await.unwrap();
+    assert_eq!(read.get(App::USER_ID), Some(&2), "the change was kept");
     let touched = storage.save(&read).await.unwrap();
     let value = touched.expect("touched once past a quarter of the timeout");
     assert_eq!(storage.cookie_max_age(&read), Some(minutes(60)));
@@ -230,7 +245,7 @@ pub async fn idle_timeout_flow<St: SessionStorage>(timed: Timed<'_, St>) {
     let read: Session<App> = storage.read(Some(&value)).await.unwrap();
     assert_eq!(
         read.get(App::USER_ID),
-        Some(&1),
+        Some(&2),
         "live 3599 s after the touch"
     );
     clock.advance(Duration::from_secs(1));
@@ -910,9 +925,15 @@ pub async fn remember_flows<St: WithTimeouts>(make: impl AsyncFn() -> St) {
     assert!(!storage.cookie_ends_with_browser(&session));
     assert_eq!(storage.cookie_max_age(&session), Some(30 * DAY));
     let value = saved(&storage, &session).await;
-    clock.advance(DAY);
+    // More than a quarter of the remembered idle timeout: the next save
+    // touches the session.
+    clock.advance(8 * DAY);
     let back: Session<App> = storage.read(Some(&value)).await.unwrap();
-    assert_eq!(back.get(App::OWNER), Some(&71), "a day away is nothing");
+    assert_eq!(
+        back.get(App::OWNER),
+        Some(&71),
+        "eight days away are nothing"
+    );
     assert!(back.remembered(), "the mark is read back from storage");
     assert!(!back.dirty());
     // Kept across a new id, and across logging in again.

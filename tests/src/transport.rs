@@ -171,15 +171,15 @@ pub async fn cookie_or_header_answers_on_the_transport_the_request_used<F: Frame
     let probe = Probe::memory();
     let addr = F::start(setup(&probe, Transport::cookie_or_header(HEADER).unwrap())).await;
     let mut browser = Jar::default();
-    browser.send(addr, "GET", "/", None).await;
+    let browser_page = browser.send(addr, "GET", "/", None).await;
+    assert!(browser_page.set_cookie().is_some(), "{browser_page:?}");
+    assert_eq!(browser_page.all(ANSWER), Vec::<&str>::new());
     let browser_page = browser.send(addr, "GET", "/", None).await;
     assert!(
         browser_page.body.starts_with("visits=2 "),
         "{}",
         browser_page.body
     );
-    assert!(browser_page.set_cookie().is_some(), "{browser_page:?}");
-    assert_eq!(browser_page.all(ANSWER), Vec::<&str>::new());
 
     // An API client starts a session in the header by sending it empty.
     let mut client = HeaderClient {
@@ -202,7 +202,24 @@ pub async fn cookie_or_header_answers_on_the_transport_the_request_used<F: Frame
         both.body
     );
     assert_eq!(both.all("set-cookie"), Vec::<&str>::new(), "{both:?}");
-    answered(&both);
+    // A new id must reach the client: on the header, not the cookie.
+    let before = client.value.clone();
+    let login = client
+        .send(addr, "POST", "/login", &[("Cookie", &cookie)])
+        .await;
+    assert_eq!(login.status, 303, "{login:?}");
+    assert_eq!(login.all("set-cookie"), Vec::<&str>::new(), "{login:?}");
+    assert_ne!(
+        Some(answered(&login)),
+        before.as_deref(),
+        "a new id, in the header"
+    );
+    let after = client.send(addr, "GET", "/", &[]).await;
+    assert!(
+        after.body.starts_with("visits=3 name=Ada "),
+        "{}",
+        after.body
+    );
     let browser_again = browser.send(addr, "GET", "/", None).await;
     assert!(
         browser_again.body.starts_with("visits=3 "),

@@ -34,6 +34,21 @@ pub fn raced_cart() -> Vec<crate::Item> {
 /// The secret of the test cookies.
 pub const SECRET: &str = "a test secret of at least thirty-two bytes";
 
+/// The secret [`Setup::rotated`] puts before [`SECRET`].
+pub const NEWER_SECRET: &str = "a newer test secret of at least thirty-two bytes";
+
+impl Setup {
+    /// The cookie's secrets, the signing one first.
+    #[must_use]
+    pub fn secrets(&self) -> Vec<&'static str> {
+        if self.rotated {
+            vec![NEWER_SECRET, SECRET]
+        } else {
+            vec![SECRET]
+        }
+    }
+}
+
 /// The storage a test server uses.
 pub enum Kind {
     /// In memory.
@@ -51,6 +66,8 @@ pub struct Probe {
     pub reads: AtomicUsize,
     /// Storage saves.
     pub saves: AtomicUsize,
+    /// Saves that wrote (returned a value for the cookie).
+    pub writes: AtomicUsize,
     /// Handler runs of the routes that count them (`/account`).
     pub handled: AtomicUsize,
     /// Where the two racing routes wait for each other.
@@ -64,6 +81,7 @@ impl Probe {
             kind,
             reads: AtomicUsize::new(0),
             saves: AtomicUsize::new(0),
+            writes: AtomicUsize::new(0),
             handled: AtomicUsize::new(0),
             race: tokio::sync::Barrier::new(2),
             failing,
@@ -170,11 +188,15 @@ impl SessionStorage for Probe {
         session: &Session<S, St>,
     ) -> Result<Option<String>, Error> {
         self.saves.fetch_add(1, Ordering::SeqCst);
-        match &self.kind {
+        let saved = match &self.kind {
             Kind::Memory(memory) => memory.save(session).await,
             Kind::Cookie(cookie) => cookie.save(session).await,
             Kind::Fs(fs) => fs.save(session).await,
+        };
+        if matches!(saved, Ok(Some(_))) {
+            self.writes.fetch_add(1, Ordering::SeqCst);
         }
+        saved
     }
 
     fn cookie_max_age<S: Schema, St: StateOf<S>>(
@@ -196,6 +218,14 @@ impl SessionStorage for Probe {
             Kind::Memory(memory) => memory.cookie_ends_with_browser(session),
             Kind::Cookie(cookie) => cookie.cookie_ends_with_browser(session),
             Kind::Fs(fs) => fs.cookie_ends_with_browser(session),
+        }
+    }
+
+    fn cookie_rolls<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> bool {
+        match &self.kind {
+            Kind::Memory(memory) => memory.cookie_rolls(session),
+            Kind::Cookie(cookie) => cookie.cookie_rolls(session),
+            Kind::Fs(fs) => fs.cookie_rolls(session),
         }
     }
 }
@@ -226,6 +256,9 @@ pub struct Setup {
     pub custom_forbidden: bool,
     /// The transport, when not the cookie.
     pub transport: Option<Transport>,
+    /// A newer secret before [`SECRET`]: cookies signed with `SECRET` still
+    /// verify, new ones are signed with the newer one.
+    pub rotated: bool,
 }
 
 impl Setup {
@@ -243,6 +276,7 @@ impl Setup {
             csrf: None,
             custom_forbidden: false,
             transport: None,
+            rotated: false,
         }
     }
 }
@@ -398,6 +432,161 @@ pub async fn handlers_without_a_session_cost_no_storage_call<F: Framework>() {
     assert_eq!(plain.body, "no session here");
     assert!(plain.set_cookie().is_none());
     assert_eq!(probe.counts(), (1, 1));
+}
+
+/// What one request cost: storage reads, saves that wrote, `Set-Cookie`s.
+#[derive(Debug, PartialEq, Eq)]
+struct Cost {
+    reads: usize,
+    writes: usize,
+    set_cookies: usize,
+}
+
+fn cost_of(reads: usize, writes: usize, set_cookies: usize) -> Cost {
+    Cost {
+        reads,
+        writes,
+        set_cookies,
+    }
+}
+
+/// Sends one request with `jar` and counts what it cost.
+async fn cost(
+    probe: &Probe,
+    jar: &mut Jar,
+    addr: SocketAddr,
+    (method, path): (&str, &str),
+) -> Cost {
+    let (reads, writes) = (
+        probe.reads.load(Ordering::SeqCst),
+        probe.writes.load(Ordering::SeqCst),
+    );
+    let form = (method == "POST").then_some("");
+    let response = jar.send(addr, method, path, form).await;
+    assert!(response.status < 400, "{method} {path}: {response:?}");
+    Cost {
+        reads: probe.reads.load(Ordering::SeqCst) - reads,
+        writes: probe.writes.load(Ordering::SeqCst) - writes,
+        set_cookies: response.all("set-cookie").len(),
+    }
+}
+
+/// Each kind of request writes only what changed, and sends a `Set-Cookie`
+/// only when the cookie the browser has is no longer right: a new session,
+/// a new id, an end that moved (a touch), a logout, a cookie signed with an
+/// old secret. Counted per request kind.
+pub async fn each_request_kind_writes_and_sends_only_what_changed<F: Framework>() {
+    let probe = Probe::memory();
+    let addr = F::start(Setup::over(&probe)).await;
+    let mut jar = Jar::default();
+    let kinds = [
+        (("GET", "/"), cost_of(1, 1, 1), "a new visitor"),
+        (
+            ("GET", "/"),
+            cost_of(1, 1, 0),
+            "a returning visitor whose counter changes",
+        ),
+        (
+            ("GET", "/plain"),
+            cost_of(0, 0, 0),
+            "a route without the session",
+        ),
+        (
+            ("GET", "/read-flash"),
+            cost_of(1, 0, 0),
+            "a route that only reads",
+        ),
+        (("POST", "/log-in"), cost_of(1, 1, 1), "a login: a new id"),
+        (
+            ("GET", "/read-flash"),
+            cost_of(1, 1, 0),
+            "the login's flash, shown and removed",
+        ),
+        (
+            ("GET", "/account"),
+            cost_of(1, 0, 0),
+            "a logged-in page that only reads",
+        ),
+        (("GET", "/"), cost_of(1, 1, 0), "a logged-in change"),
+        (
+            ("POST", "/logout"),
+            cost_of(1, 1, 1),
+            "a logout clears the cookie",
+        ),
+    ];
+    for (request, expected, kind) in kinds {
+        assert_eq!(
+            cost(&probe, &mut jar, addr, request).await,
+            expected,
+            "{kind}"
+        );
+    }
+}
+
+/// With an idle timeout, a touch (more than a quarter of it passed) writes
+/// and rolls the cookie, even for a page that only reads; a change within
+/// the quarter writes and sends nothing.
+pub async fn a_touch_writes_and_rolls_the_cookie_even_on_a_read<F: Framework>() {
+    let clock = ManualClock::new();
+    let probe = Probe::timed(&clock);
+    let addr = F::start(Setup::over(&probe)).await;
+    let mut jar = Jar::default();
+    assert_eq!(
+        cost(&probe, &mut jar, addr, ("POST", "/log-in")).await,
+        cost_of(1, 1, 1)
+    );
+    assert_eq!(
+        cost(&probe, &mut jar, addr, ("GET", "/read-flash")).await,
+        cost_of(1, 1, 0)
+    );
+    assert_eq!(
+        cost(&probe, &mut jar, addr, ("GET", "/account")).await,
+        cost_of(1, 0, 0)
+    );
+    assert_eq!(
+        cost(&probe, &mut jar, addr, ("GET", "/")).await,
+        cost_of(1, 1, 0)
+    );
+    clock.advance(Duration::from_secs(901));
+    assert_eq!(
+        cost(&probe, &mut jar, addr, ("GET", "/account")).await,
+        cost_of(1, 1, 1),
+        "a touch"
+    );
+    assert_eq!(
+        cost(&probe, &mut jar, addr, ("GET", "/")).await,
+        cost_of(1, 1, 0)
+    );
+}
+
+/// A cookie signed with a secret that is no longer the first is signed
+/// again with the current one by the next save, then left alone.
+pub async fn a_cookie_of_an_old_secret_is_signed_again_once<F: Framework>() {
+    let probe = Probe::memory();
+    let old = F::start(Setup::over(&probe)).await;
+    let rotated = F::start(Setup {
+        rotated: true,
+        ..Setup::over(&probe)
+    })
+    .await;
+    let mut jar = Jar::default();
+    assert_eq!(
+        cost(&probe, &mut jar, old, ("GET", "/")).await,
+        cost_of(1, 1, 1)
+    );
+    assert_eq!(
+        cost(&probe, &mut jar, rotated, ("GET", "/")).await,
+        cost_of(1, 1, 1)
+    );
+    let resigned = session_schema::Cookie::new("sid").secrets([NEWER_SECRET]);
+    assert!(
+        resigned.parse(jar.header().as_deref()).is_some(),
+        "signed with the newer secret"
+    );
+    assert_eq!(
+        cost(&probe, &mut jar, rotated, ("GET", "/")).await,
+        cost_of(1, 1, 0)
+    );
 }
 
 /// A storage error is a 500 that hides the cause, or the configured response.
@@ -558,16 +747,25 @@ pub async fn the_cookie_rolls_forward_with_the_idle_timeout<F: Framework>() {
     let set_cookie = first.set_cookie().unwrap();
     assert!(set_cookie.contains("; Max-Age=3600;"), "{set_cookie}");
     assert!(set_cookie.contains("; Expires="), "{set_cookie}");
-    // Seven and a half hours of a visit every half hour: the cookie's lifetime
-    // shrinks to what the absolute timeout leaves.
+    // Seven and a half hours of a visit every half hour (more than a quarter
+    // of the idle timeout: each touches the session and rolls the cookie):
+    // the cookie's lifetime shrinks to what the absolute timeout leaves.
+    let mut rolled = String::new();
     for _ in 0..15 {
         clock.advance(Duration::from_secs(1800));
         let response = jar.send(addr, "GET", "/", None).await;
         assert!(!response.body.starts_with("visits=1 "), "{}", response.body);
+        response
+            .set_cookie()
+            .expect("a touch rolls the cookie")
+            .clone_into(&mut rolled);
     }
-    let last = jar.send(addr, "GET", "/", None).await;
-    let set_cookie = last.set_cookie().unwrap();
-    assert!(set_cookie.contains("; Max-Age=1800;"), "{set_cookie}");
+    assert!(rolled.contains("; Max-Age=1800;"), "{rolled}");
+    // A visit within a quarter of the last touch writes the counter but
+    // moves no end: the cookie the browser has is still right.
+    let again = jar.send(addr, "GET", "/", None).await;
+    assert!(!again.body.starts_with("visits=1 "), "{}", again.body);
+    assert_eq!(again.all("set-cookie"), Vec::<&str>::new(), "{again:?}");
     clock.advance(Duration::from_secs(1800));
     let ended = jar.send(addr, "GET", "/", None).await;
     assert!(ended.body.starts_with("visits=1 "), "{}", ended.body);
@@ -681,12 +879,10 @@ pub async fn racing_requests_of_one_user_both_keep_their_change<F: Framework>() 
     let sid = session_schema::Cookie::new("sid").secrets([SECRET]);
     let id = sid.parse(cookie.as_deref()).unwrap();
     for response in [&name, &cart] {
-        let set_cookie = response.set_cookie().expect("each request saved");
         assert_eq!(
-            sid.parse(Some(set_cookie.split(';').next().unwrap()))
-                .as_deref(),
-            Some(id.as_str()),
-            "each saved the same session, under its id"
+            response.all("set-cookie"),
+            Vec::<&str>::new(),
+            "each saved the same session under its id: nothing to send back"
         );
     }
     let stored: Session<crate::App> = probe.read(Some(&id)).await.unwrap();
@@ -780,10 +976,11 @@ pub async fn remembered_sessions_get_a_lasting_cookie<F: Framework>() {
     );
     assert!(cookie.contains("; Expires="), "{cookie}");
     let visit = jar.send(addr, "GET", "/", None).await;
-    let cookie = visit.set_cookie().expect("the visit counter changed");
-    assert!(
-        cookie.contains("; Max-Age=2592000"),
-        "still remembered: {cookie}"
+    assert!(visit.body.starts_with("visits=2 "), "{}", visit.body);
+    assert_eq!(
+        visit.all("set-cookie"),
+        Vec::<&str>::new(),
+        "the visit counter changed, the cookie's end did not: {visit:?}"
     );
     let forgotten = jar.send(addr, "POST", "/forget", Some("")).await;
     let cookie = forgotten

@@ -269,15 +269,27 @@ impl<P: Protection> Cookie<P> {
     /// value reads as `Some("")` when no other value verifies.
     #[must_use]
     pub fn parse(&self, cookie_header: Option<&str>) -> Option<String> {
+        self.parse_keyed(cookie_header).map(|(value, _)| value)
+    }
+
+    /// Whether the cookie has a `Max-Age` of its own, which every
+    /// `Set-Cookie` rolls forward.
+    pub(crate) fn has_lifetime(&self) -> bool {
+        self.max_age.is_some()
+    }
+
+    /// [`parse`](Self::parse), and whether the current (first) secret
+    /// protected the value: a session layer need not send it back unchanged.
+    pub(crate) fn parse_keyed(&self, cookie_header: Option<&str>) -> Option<(String, bool)> {
         let mut empty = false;
         for raw in header::find_all(cookie_header?, &self.name) {
             if raw.is_empty() {
                 empty = true;
-            } else if let Some(value) = self.protection.decode(&self.name, &raw) {
-                return Some(value);
+            } else if let Some(keyed) = self.protection.decode_keyed(&self.name, &raw) {
+                return Some(keyed);
             }
         }
-        empty.then(String::new)
+        empty.then(|| (String::new(), false))
     }
 
     /// The `Set-Cookie` header value that stores `value` in this cookie.
@@ -354,10 +366,16 @@ impl<P: Protection> Cookie<P> {
     /// otherwise, as [`parse`](Self::parse) reads a tampered cookie.
     #[must_use]
     pub fn unprotect(&self, protected: &str) -> Option<String> {
+        self.unprotect_keyed(protected).map(|(value, _)| value)
+    }
+
+    /// [`unprotect`](Self::unprotect), and whether the current (first)
+    /// secret protected the value.
+    pub(crate) fn unprotect_keyed(&self, protected: &str) -> Option<(String, bool)> {
         if protected.is_empty() {
             return None;
         }
-        self.protection.decode(&self.name, protected)
+        self.protection.decode_keyed(&self.name, protected)
     }
 }
 

@@ -23,8 +23,14 @@ pub(crate) mod sealed {
     pub trait Codec: Send + Sync + 'static {
         /// Appends the protected form of `value` to `out`.
         fn encode(&self, cookie_name: &str, value: &str, out: &mut String) -> Result<(), Error>;
+        /// The value behind a raw cookie value, if it verifies and decodes,
+        /// and whether the current (first) secret protected it: protecting
+        /// the value again would then change nothing a reader can tell.
+        fn decode_keyed(&self, cookie_name: &str, raw: &str) -> Option<(String, bool)>;
         /// The value behind a raw cookie value, if it verifies and decodes.
-        fn decode(&self, cookie_name: &str, raw: &str) -> Option<String>;
+        fn decode(&self, cookie_name: &str, raw: &str) -> Option<String> {
+            self.decode_keyed(cookie_name, raw).map(|(value, _)| value)
+        }
         /// Why these secrets must not protect a session cookie, if they must not.
         fn refuse_for_sessions(&self) -> Option<Error>;
         /// How many secrets there are, for `Debug`.
@@ -161,12 +167,12 @@ impl sealed::Codec for Unsigned {
         Ok(())
     }
 
-    fn decode(&self, cookie_name: &str, raw: &str) -> Option<String> {
+    fn decode_keyed(&self, cookie_name: &str, raw: &str) -> Option<(String, bool)> {
         let decoded = codec::decode(raw);
         if decoded.is_none() {
             tracing::debug!(cookie = %cookie_name, "cookie refused: not base64 of UTF-8 text");
         }
-        decoded
+        decoded.map(|value| (value, true))
     }
 
     fn refuse_for_sessions(&self) -> Option<Error> {
@@ -189,11 +195,11 @@ impl sealed::Codec for Signed {
         Ok(())
     }
 
-    fn decode(&self, cookie_name: &str, raw: &str) -> Option<String> {
+    fn decode_keyed(&self, cookie_name: &str, raw: &str) -> Option<(String, bool)> {
         if !self.secrets.usable() {
             return None;
         }
-        let Some(verified) = signing::unsign(raw, &self.signers) else {
+        let Some((verified, current)) = signing::unsign(raw, &self.signers) else {
             tracing::debug!(cookie = %cookie_name, "cookie refused: its signature does not verify");
             return None;
         };
@@ -201,7 +207,7 @@ impl sealed::Codec for Signed {
         if decoded.is_none() {
             tracing::debug!(cookie = %cookie_name, "cookie refused: not base64 of UTF-8 text");
         }
-        decoded
+        decoded.map(|value| (value, current))
     }
 
     fn refuse_for_sessions(&self) -> Option<Error> {
@@ -226,7 +232,7 @@ impl sealed::Codec for Encrypted {
         Ok(())
     }
 
-    fn decode(&self, cookie_name: &str, raw: &str) -> Option<String> {
+    fn decode_keyed(&self, cookie_name: &str, raw: &str) -> Option<(String, bool)> {
         if !self.secrets.usable() {
             return None;
         }
@@ -273,8 +279,8 @@ impl sealed::Codec for SessionProtection {
         self.codec().encode(cookie_name, value, out)
     }
 
-    fn decode(&self, cookie_name: &str, raw: &str) -> Option<String> {
-        self.codec().decode(cookie_name, raw)
+    fn decode_keyed(&self, cookie_name: &str, raw: &str) -> Option<(String, bool)> {
+        self.codec().decode_keyed(cookie_name, raw)
     }
 
     fn refuse_for_sessions(&self) -> Option<Error> {

@@ -72,21 +72,25 @@ impl Sealer {
 
 /// The value behind a sealed cookie value, if one of the keys opens it (the
 /// first one seals; all of them open, so secrets rotate).
-pub(crate) fn open(sealed: &str, cookie_name: &str, sealers: &[Sealer]) -> Option<String> {
+pub(crate) fn open(sealed: &str, cookie_name: &str, sealers: &[Sealer]) -> Option<(String, bool)> {
     let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
     if bytes.len() < NONCE_LEN + TAG_LEN {
         return None;
     }
     let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
     let nonce = XNonce::try_from(nonce).ok()?;
-    let value = sealers.iter().find_map(|sealer| {
+    let (index, value) = sealers.iter().enumerate().find_map(|(index, sealer)| {
         let payload = Payload {
             msg: ciphertext,
             aad: cookie_name.as_bytes(),
         };
-        sealer.cipher.decrypt(&nonce, payload).ok()
+        sealer
+            .cipher
+            .decrypt(&nonce, payload)
+            .ok()
+            .map(|value| (index, value))
     })?;
-    String::from_utf8(value).ok()
+    Some((String::from_utf8(value).ok()?, index == 0))
 }
 
 #[cfg(test)]
@@ -106,14 +110,14 @@ mod tests {
         let sealed = seal("hello ✓", &key);
         assert!(!sealed.contains("hello"));
         assert_eq!(
-            open(&sealed, "sid", std::slice::from_ref(&key)).as_deref(),
-            Some("hello ✓")
+            open(&sealed, "sid", std::slice::from_ref(&key)),
+            Some(("hello ✓".to_owned(), true))
         );
         assert_eq!(open(&sealed, "sid", std::slice::from_ref(&other)), None);
         assert_eq!(
-            open(&sealed, "sid", &[other, key]).as_deref(),
-            Some("hello ✓"),
-            "rotation: any key opens"
+            open(&sealed, "sid", &[other, key]),
+            Some(("hello ✓".to_owned(), false)),
+            "rotation: any key opens, and the layer knows it was not the current one"
         );
     }
 
@@ -137,8 +141,8 @@ mod tests {
             None
         );
         assert_eq!(
-            open(&sealed, "sid", &[Sealer::new("secret", "sid")]).as_deref(),
-            Some("hello")
+            open(&sealed, "sid", &[Sealer::new("secret", "sid")]).map(|(value, _)| value),
+            Some("hello".to_owned())
         );
     }
 

@@ -37,9 +37,10 @@ impl Signer {
     }
 }
 
-/// The signed part of `signed` (`value.signature`) if any signer verifies it.
-/// The first signer signs; every signer verifies, so secrets can be rotated.
-pub(crate) fn unsign<'a>(signed: &'a str, signers: &[Signer]) -> Option<&'a str> {
+/// The signed part of `signed` (`value.signature`) if any signer verifies it,
+/// and whether the first did. The first signer signs; every signer verifies,
+/// so secrets can be rotated.
+pub(crate) fn unsign<'a>(signed: &'a str, signers: &[Signer]) -> Option<(&'a str, bool)> {
     let (value, signature) = signed.rsplit_once('.')?;
     // A signature is 32 bytes: 43 unpadded base64 characters. Anything else fails.
     if signature.len() != 43 {
@@ -48,8 +49,8 @@ pub(crate) fn unsign<'a>(signed: &'a str, signers: &[Signer]) -> Option<&'a str>
     let signature = STANDARD_NO_PAD.decode(signature).ok()?;
     signers
         .iter()
-        .any(|signer| signer.verifies(value, &signature))
-        .then_some(value)
+        .position(|signer| signer.verifies(value, &signature))
+        .map(|index| (value, index == 0))
 }
 
 #[cfg(test)]
@@ -75,7 +76,12 @@ mod tests {
     fn verifies_with_any_secret() {
         let signed = sign("value", "old");
         let signers = [Signer::new("new"), Signer::new("old")];
-        assert_eq!(unsign(&signed, &signers), Some("value"));
+        assert_eq!(
+            unsign(&signed, &signers),
+            Some(("value", false)),
+            "not the current secret's"
+        );
+        assert_eq!(unsign(&signed, &signers[1..]), Some(("value", true)));
         assert_eq!(unsign(&signed, &signers[..1]), None);
     }
 

@@ -666,6 +666,11 @@ impl<B: SessionBackend> SessionStorage for BackendStorage<B> {
         self.lifecycle
             .cookie_ends_with_browser(session.remembered_now())
     }
+
+    fn cookie_rolls<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> bool {
+        self.lifecycle
+            .end_moves(session.was_loaded(), session.times())
+    }
 }
 
 impl<B: Clone> Clone for BackendStorage<B> {

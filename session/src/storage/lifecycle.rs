@@ -215,16 +215,30 @@ impl Lifecycle {
     }
 
     /// The times a save writes: created as loaded (or now for a new session),
-    /// touched now, remembered as the session now is.
+    /// touched now when a touch is due (else as loaded: a write within a
+    /// quarter of the idle timeout moves the session's end no more than a
+    /// read does, so the cookie's `Max-Age` set at the last touch stays
+    /// right), remembered as the session now is.
     pub(crate) fn stamp(&self, loaded: Option<Times>, remembered: bool, now: u64) -> Stamp {
         if !self.enabled() {
             return Stamp::None;
         }
+        let touched = match loaded {
+            Some(times) if !self.touch_due(loaded, now) => times.touched,
+            _ => now,
+        };
         Stamp::Write(Times {
             created: loaded.map_or(now, |times| times.created),
-            touched: now,
+            touched,
             remembered,
         })
+    }
+
+    /// Whether a save of a session read with `times` (`loaded`) moves its
+    /// end, so the cookie's `Max-Age` must roll: a new session, or one due
+    /// for a touch. Never on a storage without timeouts.
+    pub(crate) fn end_moves(&self, loaded: bool, times: Option<Times>) -> bool {
+        self.enabled() && (!loaded || self.touch_due(times, self.now()))
     }
 
     /// How long a session saved with these times lives from `now`: until its
@@ -289,7 +303,10 @@ macro_rules! lifecycle_setters {
         /// (written back with a new time, and its cookie's `Max-Age` and
         /// `Expires` rolled forward) once more than a quarter of the timeout
         /// has passed since its last touch, so an active user stays in
-        /// without a write on every request.
+        /// without a write on every request. The timeout counts from the
+        /// last touch (a change written within a quarter does not move the
+        /// end), so a session ends between three quarters of the timeout
+        /// and the whole of it after its last request.
         ///
         /// Times are kept in whole seconds (the timeout too, at least one):
         /// a session ends in the second its timeout is reached, and "a

@@ -143,6 +143,18 @@ pub trait SessionStorage: Send + Sync {
         let _ = session;
         false
     }
+
+    /// Whether saving `session` moves the end of its cookie (a new session,
+    /// or a touch that rolls `Max-Age` and `Expires` forward), so the cookie
+    /// must be sent again even when [`save`](Self::save) returns the value
+    /// the request sent. `true` by default: a storage that does not say has
+    /// its cookie sent after every save that returns a value. Session layers
+    /// call it to leave out a `Set-Cookie` that would repeat the request's
+    /// own cookie.
+    fn cookie_rolls<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> bool {
+        let _ = session;
+        true
+    }
 }
 
 /// A shared storage is a storage: keep an `Arc` of it to use it beside the
@@ -174,5 +186,9 @@ impl<T: SessionStorage> SessionStorage for std::sync::Arc<T> {
         session: &Session<S, St>,
     ) -> bool {
         (**self).cookie_ends_with_browser(session)
+    }
+
+    fn cookie_rolls<S: Schema, St: StateOf<S>>(&self, session: &Session<S, St>) -> bool {
+        (**self).cookie_rolls(session)
     }
 }

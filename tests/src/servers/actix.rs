@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::App;
-use crate::web::{Framework, Probe, SECRET, Setup};
+use crate::web::{Framework, Probe, Setup};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CACHE_CONTROL, LOCATION, VARY};
@@ -152,9 +152,9 @@ fn routes(config: &mut actix::ServiceConfig) {
 fn middleware(setup: &Setup) -> SessionMiddleware<App, Arc<Probe>> {
     let storage = Arc::clone(&setup.storage);
     let middleware = if setup.encrypted {
-        SessionMiddleware::new(Cookie::new("sid").encrypted([SECRET]), storage)
+        SessionMiddleware::new(Cookie::new("sid").encrypted(setup.secrets()), storage)
     } else {
-        let cookie = Cookie::new("sid").secrets([SECRET]);
+        let cookie = Cookie::new("sid").secrets(setup.secrets());
         let cookie = if setup.not_http_only {
             cookie.http_only(false)
         } else {

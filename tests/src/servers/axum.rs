@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use crate::App;
 use crate::http::serve;
-use crate::web::{Framework, Probe, SECRET, Setup};
+use crate::web::{Framework, Probe, Setup};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -131,10 +131,10 @@ impl Framework for Axum {
     async fn start(setup: Setup) -> SocketAddr {
         let storage = Arc::clone(&setup.storage);
         let layer = if setup.encrypted {
-            let cookie = Cookie::new("sid").encrypted([SECRET]);
+            let cookie = Cookie::new("sid").encrypted(setup.secrets());
             SessionLayer::new(cookie, storage)
         } else {
-            let cookie = Cookie::new("sid").secrets([SECRET]);
+            let cookie = Cookie::new("sid").secrets(setup.secrets());
             let cookie = if setup.not_http_only {
                 cookie.http_only(false)
             } else {
