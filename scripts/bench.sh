@@ -15,9 +15,10 @@ fi
 
 # Several runs (RUNS, default 3): the figures are medians across runs of
 # criterion's per-run medians, as this machine's speed moves between runs.
-# BENCHES=cross_site measures the cross-site checks alone (default: every bench).
+# BENCHES=cross_site measures the cross-site checks alone, BENCHES=layer_cycle
+# the load route through the axum layer (default: every bench).
 RUNS=${RUNS:-3}
-BENCHES=${BENCHES:-typed_session request_cycle storage_save cross_site}
+BENCHES=${BENCHES:-typed_session request_cycle storage_save cross_site layer_cycle}
 bench_args=()
 for bench in $BENCHES; do bench_args+=(--bench "$bench"); done
 runs_dir=target/bench-runs
@@ -71,6 +72,16 @@ if measured("cross-site/"):
         full = f"cross-site/{name}"
         over, low, high = ratios(full, base)
         print(f"  {name:<40} {ns(median(full)):>10}  {over:.3f}x GET with the checks off ({low:.3f}x-{high:.3f}x)")
+
+if measured("layer cycle/"):
+    print("\nthe load route through the axum layer, in process, one returning user, one key")
+    bare = "layer cycle/bare route"
+    print(f"  {'bare route (no layer)':<44} {ns(median(bare)):>10}")
+    for name in ["memory storage", "memory storage, read only", "memory storage, cookie with a Max-Age", "cookie storage"]:
+        full = f"layer cycle/{name}"
+        over, low, high = ratios(full, bare)
+        cost = statistics.median(a - b for a, b in zip(each(full), each(bare)))
+        print(f"  {name:<44} {ns(median(full)):>10}  {over:.2f}x bare ({low:.2f}x-{high:.2f}x); the session adds {ns(cost)}")
 
 if not measured("get/"):
     sys.exit(0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the concurrency checker (tests/src/checker) with a long budget on every
 # id-based storage: memory, the HashMap backend of the SessionBackend docs,
-# fs, Redis, Redis Cluster, Memcached and PostgreSQL. Each storage runs
+# fs, SQLite, Redis, Redis Cluster, Redis Sentinel, Memcached and PostgreSQL. Each storage runs
 # HISTORIES random concurrent histories (default 10000), through a proxy that
 # adds latency, cuts connections and restarts the servers where there is a
 # network; every history is judged against the storages' invariants.
@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 histories=${HISTORIES:-10000}
-storages=${STORAGES:-"memory map_backend_of_the_docs fs redis redis_cluster memcached postgresql"}
+storages=${STORAGES:-"memory map_backend_of_the_docs fs sqlite redis redis_cluster redis_sentinel memcached postgresql"}
 mkdir -p target
 report=target/check-concurrency.txt
 : > "$report"

@@ -88,6 +88,7 @@
 //! - `RedisStorage` (feature `redis`): in Redis or a Redis Cluster;
 //! - `MemcacheStorage` (feature `memcache`): in Memcached;
 //! - `PostgresStorage` (feature `postgres`): in a PostgreSQL table;
+//! - `SqliteStorage` (feature `sqlite`): in a table of an SQLite file;
 //! - [`BackendStorage`] over a [`SessionBackend`] of your own.
 //!
 //! Every storage ends sessions on the server, with an `idle_timeout` and an
@@ -107,6 +108,7 @@
 //! | `redis` | `RedisStorage` (one server or a cluster) |
 //! | `memcache` | `MemcacheStorage` |
 //! | `postgres` | `PostgresStorage` |
+//! | `sqlite` | `SqliteStorage` |
 //!
 //! No feature is on by default.
 //!
@@ -182,6 +184,9 @@ pub use storage::{MemcacheBackend, MemcacheStorage};
 pub use storage::{PostgresBackend, PostgresStorage};
 #[cfg(feature = "redis")]
 pub use storage::{RedisBackend, RedisStorage};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use storage::{SQLITE_BUSY_TIMEOUT, SqliteBackend, SqliteStorage};
 #[cfg(any(feature = "axum", feature = "actix"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
 pub use transport::Transport;

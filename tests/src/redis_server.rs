@@ -1,5 +1,6 @@
 //! Private Redis servers on free loopback ports, stopped when dropped: one
-//! server, or a cluster of three masters.
+//! server, a cluster of three masters, or a master with a replica and three
+//! sentinels.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,6 +14,11 @@ pub struct RedisServer {
     port: u16,
     /// Extra arguments (a cluster node's configuration).
     args: Vec<String>,
+    /// The server's own directory, when the arguments name none: nothing
+    /// is read from or written to the tests' working directory (a replica
+    /// writes the master's snapshot there, which the next server started
+    /// there would load).
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl RedisServer {
@@ -60,11 +66,22 @@ impl RedisServer {
         self.port
     }
 
-    fn start_with(port: u16, args: Vec<String>) -> Self {
+    fn start_with(port: u16, mut args: Vec<String>) -> Self {
+        let dir = if args.iter().any(|arg| arg == "--dir") {
+            None
+        } else {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            args.extend([
+                "--dir".to_owned(),
+                dir.path().to_str().expect("a UTF-8 path").to_owned(),
+            ]);
+            Some(dir)
+        };
         let mut server = RedisServer {
             process: Process::start("true", &[]),
             port,
             args,
+            _dir: dir,
         };
         server.restart();
         server
@@ -236,4 +253,157 @@ impl RedisCluster {
             }
         }
     }
+}
+
+/// A master, a replica of it, and three Redis Sentinels watching it under
+/// the name [`SentinelGroup::MASTER`], each on a free loopback port: the
+/// sentinels agree a master is down after one second, and promote the
+/// replica.
+pub struct SentinelGroup {
+    /// The master the group starts with.
+    pub master: RedisServer,
+    /// Its replica, promoted when the master fails.
+    pub replica: RedisServer,
+    sentinels: Vec<(u16, Process)>,
+    _dir: tempfile::TempDir,
+}
+
+impl SentinelGroup {
+    /// The name the sentinels know the master by.
+    pub const MASTER: &'static str = "sessions";
+
+    /// Starts the group, and waits until every sentinel knows the replica
+    /// and the two other sentinels (so a failover can be agreed).
+    ///
+    /// # Panics
+    ///
+    /// When a server does not start, or the group does not form within
+    /// thirty seconds.
+    #[must_use]
+    pub fn start() -> Self {
+        let master = RedisServer::start();
+        let master_port = master.port().to_string();
+        let replica = RedisServer::start_with(
+            free_port(),
+            [
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--replicaof",
+                "127.0.0.1",
+                &master_port,
+                // The test stalls the replica with DEBUG SLEEP.
+                "--enable-debug-command",
+                "yes",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        );
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let sentinels = (0..3)
+            .map(|number| {
+                let port = free_port();
+                let conf = dir.path().join(format!("sentinel-{number}.conf"));
+                std::fs::write(
+                    &conf,
+                    format!(
+                        "port {port}\nbind 127.0.0.1\n\
+                         sentinel monitor {name} 127.0.0.1 {master_port} 2\n\
+                         sentinel down-after-milliseconds {name} 1000\n\
+                         sentinel failover-timeout {name} 10000\n\
+                         sentinel parallel-syncs {name} 1\n",
+                        name = Self::MASTER
+                    ),
+                )
+                .expect("the sentinel's configuration is written");
+                let process =
+                    Process::start("redis-server", &[conf.to_str().unwrap(), "--sentinel"]);
+                wait_for(port, "redis-sentinel", Duration::from_secs(10));
+                (port, process)
+            })
+            .collect();
+        let group = SentinelGroup {
+            master,
+            replica,
+            sentinels,
+            _dir: dir,
+        };
+        group.wait_until_formed();
+        group
+    }
+
+    /// The sentinels' URLs.
+    #[must_use]
+    pub fn sentinel_urls(&self) -> Vec<String> {
+        self.sentinels
+            .iter()
+            .map(|(port, _)| format!("redis://127.0.0.1:{port}"))
+            .collect()
+    }
+
+    /// The port of the master the sentinels name now.
+    ///
+    /// # Panics
+    ///
+    /// When the first sentinel does not answer.
+    #[must_use]
+    pub fn named_master_port(&self) -> Option<u16> {
+        let output = redis_cli(
+            self.sentinels[0].0,
+            &["SENTINEL", "get-master-addr-by-name", Self::MASTER],
+        );
+        output
+            .lines()
+            .nth(1)
+            .and_then(|port| port.trim().parse().ok())
+    }
+
+    /// The value of `key` on the server at `port`, if it answers one.
+    #[must_use]
+    pub fn get(port: u16, key: &str) -> Option<String> {
+        let value = redis_cli(port, &["GET", key]);
+        let value = value.trim_end_matches('\n');
+        (!value.is_empty()).then(|| value.to_owned())
+    }
+
+    fn wait_until_formed(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for (port, _) in &self.sentinels {
+            loop {
+                let fields = redis_cli(*port, &["SENTINEL", "master", Self::MASTER]);
+                let lines: Vec<&str> = fields.lines().collect();
+                let field = |name: &str| {
+                    lines
+                        .iter()
+                        .position(|line| *line == name)
+                        .and_then(|at| lines.get(at + 1))
+                        .copied()
+                };
+                if field("num-slaves") == Some("1") && field("num-other-sentinels") == Some("2") {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the sentinels did not find the replica and each other: {fields}"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// What `redis-cli -p port args...` prints.
+///
+/// # Panics
+///
+/// When `redis-cli` cannot run.
+#[must_use]
+pub fn redis_cli(port: u16, args: &[&str]) -> String {
+    let output = Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli runs (it comes with redis-server)");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -25,6 +25,11 @@ async fn fs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite() {
+    assert_holds(target::Sqlite::default(), HISTORIES).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis() {
     assert_holds(target::Redis::start().await, HISTORIES).await;
 }
@@ -32,6 +37,11 @@ async fn redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis_cluster() {
     assert_holds(target::Cluster::start().await, HISTORIES).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_sentinel() {
+    assert_holds(target::Sentinel::start(), HISTORIES).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

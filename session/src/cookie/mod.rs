@@ -274,6 +274,7 @@ impl<P: Protection> Cookie<P> {
 
     /// Whether the cookie has a `Max-Age` of its own, which every
     /// `Set-Cookie` rolls forward.
+    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn has_lifetime(&self) -> bool {
         self.max_age.is_some()
     }

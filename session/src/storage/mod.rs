@@ -17,6 +17,8 @@ mod memory;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod summary;
 
 use std::future::Future;
@@ -39,6 +41,8 @@ pub use memory::{MemoryBackend, MemoryStorage};
 pub use postgres::{PostgresBackend, PostgresStorage};
 #[cfg(feature = "redis")]
 pub use redis::{RedisBackend, RedisStorage};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SQLITE_BUSY_TIMEOUT, SqliteBackend, SqliteStorage};
 pub use summary::SessionSummary;
 
 /// The lowercase hex SHA-256 of a text: the fs layout's file names, and the

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
-use redis::{Script, ScriptInvocation};
+use redis::sentinel::{SentinelClient, SentinelServerType};
+use redis::{AsyncConnectionConfig, RedisError, RedisResult, Script, ScriptInvocation};
 
 use super::backend::{Record, SessionBackend, rename_in_steps};
 use super::hex_sha256;
@@ -209,6 +210,9 @@ const MAX_TTL_SECS: u64 = i32::MAX as u64;
 /// How long connecting, or one command, may take.
 const TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a deletion under Sentinel waits for a replica to have it.
+const REPLICA_WAIT_MS: u64 = 1000;
+
 /// Keeps sessions in Redis, where every instance of an app sees them: the
 /// storage for deployments with more than one server process.
 ///
@@ -273,11 +277,12 @@ impl Scripts {
     }
 }
 
-/// One Redis, or a cluster of them.
+/// One Redis, a cluster of them, or the master Redis Sentinel names.
 #[derive(Clone)]
 enum Connection {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
+    Sentinel(Arc<SentinelMaster>),
 }
 
 impl Connection {
@@ -288,23 +293,95 @@ impl Connection {
         match self.clone() {
             Connection::Single(mut single) => invocation.invoke_async(&mut single).await,
             Connection::Cluster(mut cluster) => invocation.invoke_async(&mut cluster).await,
+            Connection::Sentinel(master) => {
+                let mut connection = master.connection().await?;
+                master.watch(invocation.invoke_async(&mut connection).await)
+            }
         }
         .map_err(backend)
     }
 
     async fn query<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Result<T, Error> {
         match self.clone() {
-            Connection::Single(mut single) => query(&mut single, command).await,
-            Connection::Cluster(mut cluster) => query(&mut cluster, command).await,
+            Connection::Single(mut single) => command.query_async(&mut single).await,
+            Connection::Cluster(mut cluster) => command.query_async(&mut cluster).await,
+            Connection::Sentinel(master) => {
+                let mut connection = master.connection().await?;
+                master.watch(command.query_async(&mut connection).await)
+            }
         }
+        .map_err(backend)
     }
 }
 
-async fn query<T: redis::FromRedisValue>(
-    connection: &mut impl ConnectionLike,
-    command: &redis::Cmd,
-) -> Result<T, Error> {
-    command.query_async(connection).await.map_err(backend)
+/// The master of a Redis Sentinel deployment: asked of the sentinels on
+/// first use, and again after a failure that may be a failover (the
+/// connection dropped, refused or timed out, or the node answered
+/// `READONLY`, as a demoted master does).
+struct SentinelMaster {
+    sentinels: tokio::sync::Mutex<SentinelClient>,
+    current: std::sync::Mutex<Option<MultiplexedConnection>>,
+}
+
+impl SentinelMaster {
+    fn current(&self) -> Option<MultiplexedConnection> {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The connection to the master, found through the sentinels if there
+    /// is none.
+    async fn connection(&self) -> Result<MultiplexedConnection, Error> {
+        if let Some(connection) = self.current() {
+            return Ok(connection);
+        }
+        let mut sentinels = self.sentinels.lock().await;
+        if let Some(connection) = self.current() {
+            return Ok(connection);
+        }
+        let client = tokio::time::timeout(TIMEOUT, sentinels.async_get_client())
+            .await
+            .map_err(|_| Error::Backend("no sentinel named a master in time".into()))?
+            .map_err(backend)?;
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT));
+        let connection = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(backend)?;
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Passes `result` on, forgetting the master when its error may mean it
+    /// is no longer the master.
+    fn watch<T>(&self, result: RedisResult<T>) -> RedisResult<T> {
+        if let Err(error) = &result
+            && may_have_failed_over(error)
+        {
+            tracing::warn!(%error, "the Redis master failed; asking the sentinels again");
+            *self
+                .current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        }
+        result
+    }
+}
+
+/// Whether an error may come of a failover.
+fn may_have_failed_over(error: &RedisError) -> bool {
+    error.is_io_error()
+        || error.is_connection_dropped()
+        || error.is_connection_refusal()
+        || error.is_timeout()
+        || error.to_string().contains("READONLY")
 }
 
 impl RedisBackend {
@@ -344,6 +421,33 @@ impl RedisBackend {
         Ok(Self::over(Connection::Cluster(connection)))
     }
 
+    /// Connects to the master that the Redis Sentinels at `sentinels` (such
+    /// as `["redis://127.0.0.1:26379"]`) name `master_name`, and follows it
+    /// through failovers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Backend`] when a URL is invalid, or no sentinel names a
+    /// reachable master.
+    pub async fn connect_sentinel<U: AsRef<str>>(
+        sentinels: &[U],
+        master_name: &str,
+    ) -> Result<Self, Error> {
+        let client = SentinelClient::build(
+            sentinels.iter().map(AsRef::as_ref).collect(),
+            master_name.to_owned(),
+            None,
+            SentinelServerType::Master,
+        )
+        .map_err(backend)?;
+        let master = Arc::new(SentinelMaster {
+            sentinels: tokio::sync::Mutex::new(client),
+            current: std::sync::Mutex::new(None),
+        });
+        master.connection().await?;
+        Ok(Self::over(Connection::Sentinel(master)))
+    }
+
     fn over(connection: Connection) -> Self {
         let mut backend = RedisBackend {
             connection,
@@ -373,6 +477,24 @@ impl RedisBackend {
     /// The companion of a cluster's owner index: when each entry was added.
     fn recent_key(&self, owner: &str) -> String {
         format!("{}:recent", self.owner_key(owner))
+    }
+
+    /// After a deletion under Sentinel: waits (up to a second) until a
+    /// replica has it, so that a failover right after a logout does not
+    /// bring the session back. Replication stays asynchronous: without a
+    /// replica in time, the deletion stands on the master alone (logged).
+    async fn wait_for_a_replica(&self) {
+        let acknowledged = self
+            .connection
+            .query::<i64>(redis::cmd("WAIT").arg(1).arg(REPLICA_WAIT_MS))
+            .await;
+        match acknowledged {
+            Ok(replicas) if replicas >= 1 => {}
+            Ok(_) => tracing::warn!(
+                "no Redis replica acknowledged a session's deletion within {REPLICA_WAIT_MS} ms; a failover now could bring it back"
+            ),
+            Err(error) => tracing::warn!(%error, "WAIT for a Redis replica failed"),
+        }
     }
 
     fn clustered(&self) -> bool {
@@ -592,6 +714,9 @@ impl SessionBackend for RedisBackend {
         }
         invocation.arg(id);
         self.connection.invoke::<i64>(&invocation).await?;
+        if let Connection::Sentinel(_) = self.connection {
+            self.wait_for_a_replica().await;
+        }
         Ok(())
     }
 
@@ -650,6 +775,35 @@ impl BackendStorage<RedisBackend> {
     pub async fn connect_cluster<U: AsRef<str>>(urls: &[U]) -> Result<Self, Error> {
         Ok(Self::from_backend(
             RedisBackend::connect_cluster(urls).await?,
+        ))
+    }
+
+    /// Connects to the master that the Redis Sentinels at `sentinels` (such
+    /// as `["redis://10.0.0.1:26379", "redis://10.0.0.2:26379"]`) name
+    /// `master_name`, and follows it through failovers: after an error that
+    /// may be one (a lost or refused connection, a timeout, `READONLY` from
+    /// a demoted master), the next call asks the sentinels for the master
+    /// again. The call that met the error fails with [`Error::Backend`].
+    ///
+    /// Redis replicates asynchronously: a write the old master acknowledged
+    /// but had not yet sent to a replica is lost when that replica is
+    /// promoted. For a session, such a loss is its last change, or a new
+    /// session (the user logs in again). A lost deletion would be worse (a
+    /// logged-out session back), so after deleting a session (a logout,
+    /// "log out everywhere") the storage waits, up to a second, for a
+    /// replica to acknowledge it (`WAIT 1 1000`); with no replica in time it
+    /// logs a warning and goes on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Backend`] when a URL is invalid, or no sentinel names a
+    /// reachable master.
+    pub async fn connect_sentinel<U: AsRef<str>>(
+        sentinels: &[U],
+        master_name: &str,
+    ) -> Result<Self, Error> {
+        Ok(Self::from_backend(
+            RedisBackend::connect_sentinel(sentinels, master_name).await?,
         ))
     }
 

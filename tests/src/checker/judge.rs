@@ -366,7 +366,7 @@ impl Judge<'_> {
         let own_writes = writes
             .iter()
             .filter(|write| write.id == id && write.req.event.start < until);
-        let last_touch = own_writes
+        let last_write = own_writes
             .clone()
             .map(|write| write.req.event.clock_start)
             .max();
@@ -376,9 +376,12 @@ impl Judge<'_> {
             .filter(|write| write.req.wrote.born == born && born.is_some())
             .map(|write| write.req.event.clock_start)
             .min();
-        let expired = match (last_touch, created) {
-            (Some(touched), Some(created)) => {
-                clock_until.saturating_sub(touched) >= IDLE_SECS
+        // A write touches the session only once more than a quarter of
+        // the idle timeout has passed since its last touch, so the last
+        // touch may be up to that quarter before the last write.
+        let expired = match (last_write, created) {
+            (Some(written), Some(created)) => {
+                clock_until.saturating_sub(written) >= IDLE_SECS - IDLE_SECS / 4
                     || clock_until.saturating_sub(created) >= ABSOLUTE_SECS
             }
             _ => true,

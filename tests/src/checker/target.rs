@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use session_schema::{
     BackendStorage, FsBackend, FsStorage, ManualClock, MemcacheBackend, MemcacheStorage,
     MemoryBackend, MemoryStorage, PostgresBackend, PostgresStorage, RedisBackend, RedisStorage,
-    SessionBackend,
+    SessionBackend, SqliteBackend, SqliteStorage,
 };
 
 use super::proxy::Proxy;
 use crate::map_backend::MapBackend;
-use crate::redis_server::{RedisCluster, RedisServer};
+use crate::redis_server::{RedisCluster, RedisServer, SentinelGroup};
 use crate::servers::postgres::Postgres;
 use crate::servers::process::Memcached;
 
@@ -148,6 +148,82 @@ impl Target for Fs {
 
     async fn sweep(&self, storage: &FsStorage) {
         let _ = storage.sweep();
+    }
+}
+
+/// A Redis master with a replica and three sentinels; each instance finds
+/// the master through the sentinels.
+pub struct Sentinel {
+    group: SentinelGroup,
+}
+
+impl Sentinel {
+    /// Starts the group (on a multi-threaded runtime's thread, which it
+    /// blocks until the group has formed).
+    ///
+    /// # Panics
+    ///
+    /// When it does not start.
+    #[must_use]
+    pub fn start() -> Self {
+        Sentinel {
+            group: tokio::task::block_in_place(SentinelGroup::start),
+        }
+    }
+}
+
+impl Target for Sentinel {
+    type Backend = RedisBackend;
+
+    fn name(&self) -> &'static str {
+        "redis_sentinel"
+    }
+
+    async fn storages(&self, instances: usize, _: &ManualClock) -> Vec<RedisStorage> {
+        let mut storages = Vec::new();
+        for _ in 0..instances {
+            let urls = self.group.sentinel_urls();
+            storages.push(
+                connect_retrying(|| RedisStorage::connect_sentinel(&urls, SentinelGroup::MASTER))
+                    .await,
+            );
+        }
+        storages
+    }
+}
+
+/// One SQLite file per history, opened by each instance (several
+/// processes' worth of connections).
+#[derive(Default)]
+pub struct Sqlite {
+    dirs: Mutex<Vec<tempfile::TempDir>>,
+}
+
+impl Target for Sqlite {
+    type Backend = SqliteBackend;
+
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn storages(&self, instances: usize, _: &ManualClock) -> Vec<SqliteStorage> {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("sessions.sqlite3");
+        let mut storages = Vec::new();
+        for _ in 0..instances {
+            storages.push(SqliteStorage::open(&path).await.expect("an SQLite storage"));
+        }
+        let mut dirs = self.dirs.lock().unwrap_or_else(PoisonError::into_inner);
+        // Keep the last few files only: histories are many.
+        if dirs.len() > 4 {
+            dirs.remove(0);
+        }
+        dirs.push(dir);
+        storages
+    }
+
+    async fn sweep(&self, storage: &SqliteStorage) {
+        let _ = storage.sweep().await;
     }
 }
 
