@@ -133,16 +133,16 @@ for k, c, m in zip(keys, cycles, merges):
     print(f"  {k:>5} keys: cycle {ns(c):>10}, merging save into a changed record {ns(m):>10}")
 
 print("\nid-based storages on loopback")
-for name in ["memory", "fs", "redis", "memcached", "postgres"]:
+for name in ["memory", "fs", "redis", "memcached", "postgres"] if measured("cycle/") else []:
     print(f"  cycle, {name:<10} {ns(median(f'cycle/{name}')):>10}   "
           f"8 racing saves {ns(median(f'racing saves/8 requests/{name}')):>10}")
-for backend in ["redis", "memory"]:
+for backend in ["redis", "memory"] if measured("redis/") else []:
     plain = median(f"{backend}/save, overwriting")
     for case in ["unchanged", "changed"]:
         article = "an" if case == "unchanged" else "a"
         merged = median(f"{backend}/save, merged into {article} {case} record")
         print(f"  {backend} save, merged, record {case}: {ns(merged)}, {merged / plain:.2f}x a plain overwrite ({ns(plain)})")
-for clients in [1, 8, 64]:
+for clients in [1, 8, 64] if measured("redis clients/") else []:
     print(f"  redis cycle, {clients:>2} concurrent clients: {ns(median(f'redis clients/cycle per client/{clients}'))} per cycle")
 
 # The chart: cycle and merge time against the number of keys, log-log.
