@@ -33,11 +33,10 @@ use crate::error::Error;
 /// ```
 /// use session_schema::Transport;
 ///
-/// # fn main() -> Result<(), session_schema::Error> {
-/// let api_and_browsers = Transport::cookie_or_header("x-session")?;
-/// # let _ = api_and_browsers;
-/// # Ok(())
-/// # }
+/// let api_and_browsers = Transport::cookie_or_header("x-session");
+/// let from_config = Transport::try_header("X-App-Session")?;
+/// # let _ = (api_and_browsers, from_config);
+/// # Ok::<(), session_schema::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Transport {
@@ -58,6 +57,32 @@ impl Transport {
     /// The header `name` only: requests send the session's value in it, and
     /// responses carry the new value in it.
     ///
+    /// # Panics
+    ///
+    /// When `name` is not a header name the layer can own (see
+    /// [`try_header`](Self::try_header), which returns the error instead):
+    /// a name in the app's code is checked when the app starts.
+    #[must_use]
+    pub fn header(name: &str) -> Self {
+        Self::try_header(name).unwrap_or_else(|error| panic!("Transport::header: {error}"))
+    }
+
+    /// The cookie, or the header `name` when a request carries it (the
+    /// header wins when a request carries both). Each response answers on
+    /// the transport its request used.
+    ///
+    /// # Panics
+    ///
+    /// As [`header`](Self::header); [`try_cookie_or_header`](Self::try_cookie_or_header)
+    /// returns the error instead.
+    #[must_use]
+    pub fn cookie_or_header(name: &str) -> Self {
+        Self::try_cookie_or_header(name)
+            .unwrap_or_else(|error| panic!("Transport::cookie_or_header: {error}"))
+    }
+
+    /// [`header`](Self::header), for a name that comes from configuration.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] when `name` is not a header name (ASCII
@@ -65,21 +90,20 @@ impl Transport {
     /// `-` and `_`), or is one the layer cannot own (`cookie`,
     /// `set-cookie`, `authorization`, a `sec-` header, or another that HTTP
     /// itself uses).
-    pub fn header(name: &str) -> Result<Self, Error> {
+    pub fn try_header(name: &str) -> Result<Self, Error> {
         Ok(Transport {
             cookie: false,
             header: Some(header_name(name)?),
         })
     }
 
-    /// The cookie, or the header `name` when a request carries it (the
-    /// header wins when a request carries both). Each response answers on
-    /// the transport its request used.
+    /// [`cookie_or_header`](Self::cookie_or_header), for a name that comes
+    /// from configuration.
     ///
     /// # Errors
     ///
-    /// As [`header`](Self::header).
-    pub fn cookie_or_header(name: &str) -> Result<Self, Error> {
+    /// As [`try_header`](Self::try_header).
+    pub fn try_cookie_or_header(name: &str) -> Result<Self, Error> {
         Ok(Transport {
             cookie: true,
             header: Some(header_name(name)?),
@@ -183,7 +207,7 @@ mod tests {
 
     #[test]
     fn header_names_are_checked_and_lowercased() {
-        let transport = Transport::header("X-Session").unwrap();
+        let transport = Transport::header("X-Session");
         assert_eq!(
             format!("{transport:?}"),
             r#"Transport::header("x-session")"#
@@ -199,15 +223,21 @@ mod tests {
             "sec-fetch-site",
         ] {
             assert!(
-                matches!(Transport::header(bad), Err(Error::InvalidConfig(_))),
+                matches!(Transport::try_header(bad), Err(Error::InvalidConfig(_))),
                 "{bad:?}"
             );
         }
     }
 
     #[test]
+    #[should_panic(expected = "the cookie header cannot carry sessions")]
+    fn a_reserved_name_in_code_is_refused_at_startup() {
+        let _ = Transport::header("Cookie");
+    }
+
+    #[test]
     fn the_header_wins_when_a_request_carries_both() {
-        let both = Transport::cookie_or_header("x-session").unwrap();
+        let both = Transport::cookie_or_header("x-session");
         let with = |value: Option<&'static str>| {
             move |name: &str| (name == "x-session").then_some(value).flatten()
         };
@@ -216,7 +246,7 @@ mod tests {
             Carrier::Header { value: Some(v), .. } if &*v == "abc"
         ));
         assert!(matches!(both.carrier(with(None)), Carrier::Cookie));
-        let header = Transport::header("x-session").unwrap();
+        let header = Transport::header("x-session");
         assert!(matches!(
             header.carrier(with(None)),
             Carrier::Header { value: None, .. }

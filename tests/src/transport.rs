@@ -76,7 +76,7 @@ fn answered(response: &Response) -> &str {
 /// vary on it, and a route without the session answers nothing of it.
 pub async fn a_header_carries_the_session_instead_of_the_cookie<F: Framework>() {
     let probe = Probe::memory();
-    let addr = F::start(setup(&probe, Transport::header(HEADER).unwrap())).await;
+    let addr = F::start(setup(&probe, Transport::header(HEADER))).await;
     let mut client = HeaderClient::default();
     let first = client.send(addr, "GET", "/", &[]).await;
     assert!(first.body.starts_with("visits=1 "), "{}", first.body);
@@ -141,7 +141,7 @@ pub async fn a_header_carries_the_session_instead_of_the_cookie<F: Framework>() 
 /// the real session is untouched.
 pub async fn a_tampered_header_reads_as_a_fresh_session<F: Framework>() {
     for probe in [Probe::memory(), Probe::cookie()] {
-        let addr = F::start(setup(&probe, Transport::header(HEADER).unwrap())).await;
+        let addr = F::start(setup(&probe, Transport::header(HEADER))).await;
         let mut client = HeaderClient::default();
         client.send(addr, "GET", "/", &[]).await;
         let value = client.value.clone().expect("a session header");
@@ -169,7 +169,7 @@ pub async fn a_tampered_header_reads_as_a_fresh_session<F: Framework>() {
 /// with both is the header's, and is answered in the header only.
 pub async fn cookie_or_header_answers_on_the_transport_the_request_used<F: Framework>() {
     let probe = Probe::memory();
-    let addr = F::start(setup(&probe, Transport::cookie_or_header(HEADER).unwrap())).await;
+    let addr = F::start(setup(&probe, Transport::cookie_or_header(HEADER))).await;
     let mut browser = Jar::default();
     let browser_page = browser.send(addr, "GET", "/", None).await;
     assert!(browser_page.set_cookie().is_some(), "{browser_page:?}");
@@ -233,7 +233,7 @@ pub async fn cookie_or_header_answers_on_the_transport_the_request_used<F: Frame
 /// anonymous; on an id-based storage the last value is dead too.
 pub async fn a_header_client_follows_the_value_across_log_in_and_logout<F: Framework>() {
     for (probe, id_based) in [(Probe::memory(), true), (Probe::cookie(), false)] {
-        let addr = F::start(setup(&probe, Transport::header(HEADER).unwrap())).await;
+        let addr = F::start(setup(&probe, Transport::header(HEADER))).await;
         let mut client = HeaderClient::default();
         client.send(addr, "GET", "/", &[]).await;
         let anonymous = client.value.clone().expect("a session header");
@@ -283,7 +283,7 @@ pub async fn header_borne_requests_skip_the_cross_site_checks<F: Framework>() {
     let probe = Probe::memory();
     let addr = F::start(Setup {
         csrf: Some(session_schema::Csrf::new()),
-        ..setup(&probe, Transport::cookie_or_header(HEADER).unwrap())
+        ..setup(&probe, Transport::cookie_or_header(HEADER))
     })
     .await;
     let cross_site = [("Sec-Fetch-Site", "cross-site")];

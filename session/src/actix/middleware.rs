@@ -112,7 +112,7 @@ impl<S: Schema, Sto: SessionStorage> SessionMiddleware<S, Sto> {
     /// # fn middleware() -> Result<SessionMiddleware<Shop, MemoryStorage>, session_schema::Error> {
     /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
     /// let middleware = SessionMiddleware::<Shop, _>::new(cookie, MemoryStorage::new())?
-    ///     .transport(Transport::cookie_or_header("x-session")?);
+    ///     .transport(Transport::cookie_or_header("x-session"));
     /// # Ok(middleware)
     /// # }
     /// ```

@@ -121,7 +121,7 @@ impl<S: Schema, Sto: SessionStorage> SessionLayer<S, Sto> {
     /// # fn layer() -> Result<SessionLayer<Shop, MemoryStorage>, session_schema::Error> {
     /// # let cookie = Cookie::new("session").secrets(["a secret of at least 32 random bytes"]);
     /// let layer = SessionLayer::<Shop, _>::new(cookie, MemoryStorage::new())?
-    ///     .transport(Transport::cookie_or_header("x-session")?);
+    ///     .transport(Transport::cookie_or_header("x-session"));
     /// # Ok(layer)
     /// # }
     /// ```
