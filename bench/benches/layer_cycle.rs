@@ -10,7 +10,10 @@
 //! - `memory storage, cookie with a Max-Age`: as the first, but the cookie has
 //!   a `Max-Age` of its own, so every write sends it again (signing and
 //!   `Set-Cookie` included): the cost of the header this layer leaves out;
-//! - `cookie storage`: the counter in a signed cookie, written back each time.
+//! - `cookie storage`: the counter in a signed cookie, written back each time;
+//! - `memory storage, remembered session`: a storage with idle and remember
+//!   timeouts, the session remembered ("keep me signed in"): the times are
+//!   read, checked and kept on every request.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -31,6 +34,11 @@ const SECRET: &str = "a sufficiently long secret, 32 bytes";
 async fn count(mut session: Session<Bench>) -> &'static str {
     session.update(Bench::VISITS, |visits| *visits += 1);
     "counted"
+}
+
+async fn remember(mut session: Session<Bench>) -> &'static str {
+    session.set_remembered(true);
+    "remembered"
 }
 
 async fn read(session: Session<Bench>) -> String {
@@ -102,6 +110,24 @@ fn layer_cycle(c: &mut Criterion) {
             let response = call(&lasting, "/", Some(&user));
             assert!(response.headers().get("set-cookie").is_some());
         });
+    });
+
+    let day = Duration::from_secs(24 * 3600);
+    let remembering = MemoryStorage::new()
+        .idle_timeout(Duration::from_secs(3600))
+        .remember_timeouts(30 * day, 90 * day);
+    let remembered = axum::Router::new()
+        .route("/", axum::routing::get(count))
+        .route("/remember", axum::routing::get(remember))
+        .layer(SessionLayer::<Bench, _>::new(cookie(), remembering).unwrap())
+        .with_state(());
+    let user = returning_user(&remembered);
+    let marked = call(&remembered, "/remember", Some(&user));
+    let user = marked.headers()["set-cookie"].to_str().unwrap();
+    assert!(user.contains("Max-Age=2592000"), "{user}");
+    let user = user.split(';').next().unwrap().to_owned();
+    group.bench_function("memory storage, remembered session", |b| {
+        b.iter(|| call(&remembered, "/", Some(&user)));
     });
 
     let cookies = router(SessionLayer::new(cookie(), CookieStorage::new()).unwrap());
