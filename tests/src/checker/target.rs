@@ -176,7 +176,7 @@ impl Target for Sentinel {
     type Backend = RedisBackend;
 
     fn name(&self) -> &'static str {
-        "redis_sentinel"
+        "redis sentinel"
     }
 
     async fn storages(&self, instances: usize, _: &ManualClock) -> Vec<RedisStorage> {
