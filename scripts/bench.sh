@@ -84,57 +84,57 @@ if measured("layer cycle/"):
         cost = statistics.median(a - b for a, b in zip(each(full), each(bare)))
         print(f"  {name:<44} {ns(median(full)):>10}  {over:.2f}x bare ({low:.2f}x-{high:.2f}x); the session adds {ns(cost)}")
 
-if not measured("get/"):
-    sys.exit(0)
-print("\ntyped access, ten-key session (368 bytes stored)")
-for kind in ["u32", "String"]:
-    typed = median(f"get/typed {kind}")
-    field = median(f"get/struct field {kind}")
-    faster, low, high = ratios(f"get/map+serde_json {kind}", f"get/typed {kind}")
-    print(f"  get {kind}, cached:  {ns(typed):>10}  {typed / field:.2f}x a struct field ({ns(field)}); "
-          f"{faster:.1f}x faster than map+serde_json ({ns(median(f'get/map+serde_json {kind}'))}), {low:.1f}x-{high:.1f}x per run")
-first = median("get/typed u32, first read (decode included)")
-print(f"  get u32, first read of a request (decode included): {ns(first):>10}  "
-      f"{first / median('get/map+serde_json u32'):.1f}x one map+serde_json lookup (which decodes on every read)")
-faster, low, high = ratios("set/map+serde_json u32", "set/typed u32")
-print(f"  set u32:  {ns(median('set/typed u32')):>10}  {faster:.2f}x faster than map+serde_json "
-      f"({ns(median('set/map+serde_json u32'))}), {low:.2f}x-{high:.2f}x per run")
-print(f"  data():   {ns(median('data/typed data()')):>10}  {median('data/typed data()') / median('data/map clone'):.2f}x a clone of the map")
+if measured("get/"):
+    print("\ntyped access, ten-key session (368 bytes stored)")
+    for kind in ["u32", "String"]:
+        typed = median(f"get/typed {kind}")
+        field = median(f"get/struct field {kind}")
+        faster, low, high = ratios(f"get/map+serde_json {kind}", f"get/typed {kind}")
+        print(f"  get {kind}, cached:  {ns(typed):>10}  {typed / field:.2f}x a struct field ({ns(field)}); "
+              f"{faster:.1f}x faster than map+serde_json ({ns(median(f'get/map+serde_json {kind}'))}), {low:.1f}x-{high:.1f}x per run")
+    first = median("get/typed u32, first read (decode included)")
+    print(f"  get u32, first read of a request (decode included): {ns(first):>10}  "
+          f"{first / median('get/map+serde_json u32'):.1f}x one map+serde_json lookup (which decodes on every read)")
+    faster, low, high = ratios("set/map+serde_json u32", "set/typed u32")
+    print(f"  set u32:  {ns(median('set/typed u32')):>10}  {faster:.2f}x faster than map+serde_json "
+          f"({ns(median('set/map+serde_json u32'))}), {low:.2f}x-{high:.2f}x per run")
+    print(f"  data():   {ns(median('data/typed data()')):>10}  {median('data/typed data()') / median('data/map clone'):.2f}x a clone of the map")
 
-print("\nrequest cycle, in process")
-floor = "request cycle/floor: 2x HMAC-SHA256 (verify and sign)"
-node = {key: statistics.median(run[key] for run in nodes) for key in ["cookie_storage_ns", "memory_storage_ns"]}
-version = nodes[0]["node"]
-for label, name, reference in [
-    ("cookie storage, signed", "cookie storage, signed", "cookie_storage_ns"),
-    ("cookie storage, encrypted", "cookie storage, encrypted", None),
-    ("cookie storage, signed, idle timeout", "cookie storage, signed, idle timeout", None),
-    ("memory storage", "memory storage", "memory_storage_ns"),
-]:
-    full = f"request cycle/{name}"
-    value = median(full)
-    over, low, high = ratios(full, floor)
-    line = f"  {label:<38} {ns(value):>10}  {over:.2f}x the 2xHMAC floor ({low:.2f}x-{high:.2f}x)"
-    if reference:
-        # Each run's Rust median against the same run's Node.js median.
-        per_run = [n[reference] / c[full] for n, c in zip(nodes, criterion)]
-        line += (f"; {statistics.median(per_run):.0f}x faster than the reference on Node.js {version} "
-                 f"({ns(node[reference])}; {min(per_run):.0f}x-{max(per_run):.0f}x per run)")
-    print(line)
-print(f"  {'floor: 2x HMAC-SHA256':<38} {ns(median(floor)):>10}")
-timed = ratios("request cycle/cookie storage, signed, idle timeout", "request cycle/cookie storage, signed")
-print(f"  idle timeout vs none: {timed[0]:.3f}x ({timed[1]:.3f}x-{timed[2]:.3f}x)")
-encrypted = ratios("request cycle/cookie storage, encrypted", "request cycle/cookie storage, signed")
-print(f"  encrypted vs signed: {encrypted[0]:.2f}x ({encrypted[1]:.2f}x-{encrypted[2]:.2f}x)")
-reference = median("request cycle/reference, not the cycle's work: serde_json::Value parse and write")
-print(f"  reference point, not the cycle's work: serde_json::Value parse and write {ns(reference)}")
+if measured("request cycle/"):
+    print("\nrequest cycle, in process")
+    floor = "request cycle/floor: 2x HMAC-SHA256 (verify and sign)"
+    node = {key: statistics.median(run[key] for run in nodes) for key in ["cookie_storage_ns", "memory_storage_ns"]}
+    version = nodes[0]["node"]
+    for label, name, reference in [
+        ("cookie storage, signed", "cookie storage, signed", "cookie_storage_ns"),
+        ("cookie storage, encrypted", "cookie storage, encrypted", None),
+        ("cookie storage, signed, idle timeout", "cookie storage, signed, idle timeout", None),
+        ("memory storage", "memory storage", "memory_storage_ns"),
+    ]:
+        full = f"request cycle/{name}"
+        value = median(full)
+        over, low, high = ratios(full, floor)
+        line = f"  {label:<38} {ns(value):>10}  {over:.2f}x the 2xHMAC floor ({low:.2f}x-{high:.2f}x)"
+        if reference:
+            # Each run's Rust median against the same run's Node.js median.
+            per_run = [n[reference] / c[full] for n, c in zip(nodes, criterion)]
+            line += (f"; {statistics.median(per_run):.0f}x faster than the reference on Node.js {version} "
+                     f"({ns(node[reference])}; {min(per_run):.0f}x-{max(per_run):.0f}x per run)")
+        print(line)
+    print(f"  {'floor: 2x HMAC-SHA256':<38} {ns(median(floor)):>10}")
+    timed = ratios("request cycle/cookie storage, signed, idle timeout", "request cycle/cookie storage, signed")
+    print(f"  idle timeout vs none: {timed[0]:.3f}x ({timed[1]:.3f}x-{timed[2]:.3f}x)")
+    encrypted = ratios("request cycle/cookie storage, encrypted", "request cycle/cookie storage, signed")
+    print(f"  encrypted vs signed: {encrypted[0]:.2f}x ({encrypted[1]:.2f}x-{encrypted[2]:.2f}x)")
+    reference = median("request cycle/reference, not the cycle's work: serde_json::Value parse and write")
+    print(f"  reference point, not the cycle's work: serde_json::Value parse and write {ns(reference)}")
 
-print("\nsessions that grow (memory storage)")
-keys = [1, 10, 100, 1000]
-cycles = [median(f"keys/memory cycle/{k}") for k in keys]
-merges = [median(f"merge/merging save/{k}") for k in keys]
-for k, c, m in zip(keys, cycles, merges):
-    print(f"  {k:>5} keys: cycle {ns(c):>10}, merging save into a changed record {ns(m):>10}")
+    print("\nsessions that grow (memory storage)")
+    keys = [1, 10, 100, 1000]
+    cycles = [median(f"keys/memory cycle/{k}") for k in keys]
+    merges = [median(f"merge/merging save/{k}") for k in keys]
+    for k, c, m in zip(keys, cycles, merges):
+        print(f"  {k:>5} keys: cycle {ns(c):>10}, merging save into a changed record {ns(m):>10}")
 
 print("\nid-based storages on loopback")
 for name in ["memory", "fs", "redis", "memcached", "postgres"] if measured("cycle/") else []:
@@ -149,36 +149,37 @@ for backend in ["redis", "memory"] if measured("redis/") else []:
 for clients in [1, 8, 64] if measured("redis clients/") else []:
     print(f"  redis cycle, {clients:>2} concurrent clients: {ns(median(f'redis clients/cycle per client/{clients}'))} per cycle")
 
-# The chart: cycle and merge time against the number of keys, log-log.
-import math
-width, height, left, bottom, top, right = 640, 400, 70, 50, 30, 170
-xs = [math.log10(k) for k in keys]
-series = [("request cycle", cycles, "#1f77b4"), ("merging save", merges, "#d62728")]
-low = min(min(values) for _, values, _ in series)
-high = max(max(values) for _, values, _ in series)
-ylow, yhigh = math.floor(math.log10(low)), math.ceil(math.log10(high))
-def px(x):
-    return left + (x - xs[0]) / (xs[-1] - xs[0]) * (width - left - right)
-def py(value):
-    return height - bottom - (math.log10(value) - ylow) / (yhigh - ylow) * (height - top - bottom)
-svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-       f'<rect width="{width}" height="{height}" fill="white"/>',
-       f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">Memory storage: time against keys in the session (median of {len(criterion)} runs)</text>']
-for exponent in range(ylow, yhigh + 1):
-    y = py(10 ** exponent)
-    svg.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
-    svg.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{ns(10 ** exponent)}</text>')
-for k, x in zip(keys, xs):
-    svg.append(f'<text x="{px(x):.1f}" y="{height - bottom + 18}" text-anchor="middle">{k}</text>')
-svg.append(f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">keys in the session</text>')
-for row, (label, values, colour) in enumerate(series):
-    points = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in zip(xs, values))
-    svg.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
-    for x, v in zip(xs, values):
-        svg.append(f'<circle cx="{px(x):.1f}" cy="{py(v):.1f}" r="3" fill="{colour}"/>')
-    svg.append(f'<line x1="{width - right + 15}" y1="{top + 20 + row * 20}" x2="{width - right + 35}" y2="{top + 20 + row * 20}" stroke="{colour}" stroke-width="2"/>')
-    svg.append(f'<text x="{width - right + 40}" y="{top + 24 + row * 20}">{label}</text>')
-svg.append("</svg>")
-pathlib.Path("bench/keys.svg").write_text("\n".join(svg) + "\n")
-print("\nwrote bench/keys.svg")
+if measured("keys/"):
+    # The chart: cycle and merge time against the number of keys, log-log.
+    import math
+    width, height, left, bottom, top, right = 640, 400, 70, 50, 30, 170
+    xs = [math.log10(k) for k in keys]
+    series = [("request cycle", cycles, "#1f77b4"), ("merging save", merges, "#d62728")]
+    low = min(min(values) for _, values, _ in series)
+    high = max(max(values) for _, values, _ in series)
+    ylow, yhigh = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    def px(x):
+        return left + (x - xs[0]) / (xs[-1] - xs[0]) * (width - left - right)
+    def py(value):
+        return height - bottom - (math.log10(value) - ylow) / (yhigh - ylow) * (height - top - bottom)
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">Memory storage: time against keys in the session (median of {len(criterion)} runs)</text>']
+    for exponent in range(ylow, yhigh + 1):
+        y = py(10 ** exponent)
+        svg.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
+        svg.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{ns(10 ** exponent)}</text>')
+    for k, x in zip(keys, xs):
+        svg.append(f'<text x="{px(x):.1f}" y="{height - bottom + 18}" text-anchor="middle">{k}</text>')
+    svg.append(f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">keys in the session</text>')
+    for row, (label, values, colour) in enumerate(series):
+        points = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in zip(xs, values))
+        svg.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for x, v in zip(xs, values):
+            svg.append(f'<circle cx="{px(x):.1f}" cy="{py(v):.1f}" r="3" fill="{colour}"/>')
+        svg.append(f'<line x1="{width - right + 15}" y1="{top + 20 + row * 20}" x2="{width - right + 35}" y2="{top + 20 + row * 20}" stroke="{colour}" stroke-width="2"/>')
+        svg.append(f'<text x="{width - right + 40}" y="{top + 24 + row * 20}">{label}</text>')
+    svg.append("</svg>")
+    pathlib.Path("bench/keys.svg").write_text("\n".join(svg) + "\n")
+    print("\nwrote bench/keys.svg")
 PY
