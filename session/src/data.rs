@@ -65,15 +65,20 @@ impl<'de> Deserialize<'de> for SessionData {
 /// Entries keep their stored order.
 #[derive(Debug, Default)]
 pub(crate) struct StoredData<'a> {
-    pub(crate) values: Vec<(Cow<'a, str>, &'a RawValue)>,
-    pub(crate) flash: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub(crate) values: Vec<(Cow<'a, str>, &'a str)>,
+    pub(crate) flash: Vec<(Cow<'a, str>, &'a str)>,
     pub(crate) times: Option<Times>,
 }
 
 impl<'a> StoredData<'a> {
-    /// Parses `[values, flash]`.
+    /// Parses `[values, flash]`: with the fast reader of the records this
+    /// crate writes, else with `serde_json` (which reads the same way, and
+    /// says why a text is not a record).
     pub(crate) fn parse(json: &'a str) -> serde_json::Result<Self> {
-        serde_json::from_str(json)
+        match crate::json_scan::stored_data(json) {
+            Some(data) => Ok(data),
+            None => serde_json::from_str(json),
+        }
     }
 }
 
@@ -95,7 +100,7 @@ const SCAN_LIMIT: usize = 16;
 
 /// A JSON object's entries, in order, borrowed.
 #[derive(Default)]
-struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+struct Entries<'a>(Vec<(Cow<'a, str>, &'a str)>);
 
 impl<'de> Deserialize<'de> for Entries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -110,9 +115,9 @@ impl<'de> Deserialize<'de> for Entries<'de> {
                 while let Some((Name(name), value)) =
                     map.next_entry::<Name<'de>, &'de RawValue>()?
                 {
-                    entries.add(name, value);
+                    entries.add(name, value.get());
                 }
-                Ok(Entries(entries.entries))
+                Ok(Entries(entries.into_entries()))
             }
         }
         deserializer.deserialize_map(EntriesVisitor)
@@ -123,21 +128,26 @@ impl<'de> Deserialize<'de> for Entries<'de> {
 /// value, as in JavaScript's `JSON.parse`. Names are found by scanning while
 /// there are few; past [`SCAN_LIMIT`], through an index, so reading stays
 /// linear in the size of the record.
-struct Collector<'a> {
-    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+pub(crate) struct Collector<'a> {
+    entries: Vec<(Cow<'a, str>, &'a str)>,
     /// Names to positions, past [`SCAN_LIMIT`] entries.
     index: Option<HashMap<Cow<'a, str>, usize>>,
 }
 
 impl<'a> Collector<'a> {
-    fn with_capacity(capacity: usize) -> Self {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Collector {
             entries: Vec::with_capacity(capacity.min(SCAN_LIMIT)),
             index: None,
         }
     }
 
-    fn add(&mut self, name: Cow<'a, str>, value: &'a RawValue) {
+    /// The entries, in stored order.
+    pub(crate) fn into_entries(self) -> Vec<(Cow<'a, str>, &'a str)> {
+        self.entries
+    }
+
+    pub(crate) fn add(&mut self, name: Cow<'a, str>, value: &'a str) {
         let Some(index) = &mut self.index else {
             if let Some(position) = self.entries.iter().position(|(existing, _)| {
                 #[cfg(test)]
@@ -357,18 +367,14 @@ mod tests {
     fn stored_data_keeps_order_and_text() {
         let text = r#"[{"b": 1.50, "a": {"x" : 1}}, {"n": "hi"}]"#;
         let raw = StoredData::parse(text).unwrap();
-        let names: Vec<_> = raw
-            .values
-            .iter()
-            .map(|(n, v)| (n.as_ref(), v.get()))
-            .collect();
+        let names: Vec<_> = raw.values.iter().map(|(n, v)| (n.as_ref(), *v)).collect();
         assert_eq!(names, [("b", "1.50"), ("a", r#"{"x" : 1}"#)]);
-        assert_eq!(raw.flash[0].1.get(), "\"hi\"");
+        assert_eq!(raw.flash[0].1, "\"hi\"");
         assert!(
             matches!(raw.values[0].0, Cow::Borrowed(_)),
             "plain names are borrowed"
         );
-        assert_eq!(&text[range_in(text, raw.values[1].1.get())], r#"{"x" : 1}"#);
+        assert_eq!(&text[range_in(text, raw.values[1].1)], r#"{"x" : 1}"#);
     }
 
     #[test]
@@ -448,12 +454,7 @@ mod tests {
         PROBES.with(|probes| probes.set(0));
         let raw = StoredData::parse(&json).unwrap();
         assert_eq!(raw.values.len(), n + 1);
-        assert!(
-            raw.values
-                .iter()
-                .take(n)
-                .all(|(_, value)| value.get() == "0")
-        );
+        assert!(raw.values.iter().take(n).all(|(_, value)| *value == "0"));
         PROBES.with(std::cell::Cell::get)
     }
 
@@ -476,6 +477,6 @@ mod tests {
     fn repeated_names_keep_the_last_value() {
         let raw = StoredData::parse(r#"[{"a":1,"a":2},{}]"#).unwrap();
         assert_eq!(raw.values.len(), 1);
-        assert_eq!(raw.values[0].1.get(), "2");
+        assert_eq!(raw.values[0].1, "2");
     }
 }

@@ -137,6 +137,7 @@ mod handoff;
 mod id;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod integration;
+mod json_scan;
 mod json_writer;
 mod key;
 mod owner;

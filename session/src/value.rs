@@ -35,18 +35,23 @@ impl<T: Serialize + Send + Sync + 'static> StoredValue for T {
 }
 
 /// A value of some [`SessionValue`] type, with its `TypeId` kept beside it so a
-/// typed read is one comparison and no virtual call.
-pub(crate) struct Erased {
+/// typed read is one comparison and no virtual call. The `TypeId` sits in the
+/// box with the value, so an `Erased` is one (wide) pointer: the slots of a
+/// session, and so the session, stay small to move.
+pub(crate) struct Erased(Box<Tagged<dyn StoredValue>>);
+
+/// A value behind its type's `TypeId`.
+struct Tagged<T: ?Sized> {
     type_id: TypeId,
-    value: Box<dyn StoredValue>,
+    value: T,
 }
 
 impl Erased {
     pub(crate) fn new<T: SessionValue>(value: T) -> Self {
-        Erased {
+        Erased(Box::new(Tagged {
             type_id: TypeId::of::<T>(),
-            value: Box::new(value),
-        }
+            value,
+        }))
     }
 
     /// The value as a `T`, if it is one.
@@ -56,12 +61,13 @@ impl Erased {
     )]
     #[inline(always)]
     pub(crate) fn downcast_ref<T: 'static>(&self) -> Option<&T> {
-        if self.type_id == TypeId::of::<T>() {
-            let ptr: *const dyn StoredValue = &*self.value;
-            // SAFETY: `type_id` is the `TypeId` of the concrete type boxed in
-            // `value` (both are set together in `new` and never changed), and it
-            // equals `T`'s, so the box holds a `T`; casting the fat pointer to a
-            // thin `*const T` keeps its address, which is valid for the borrow of `self`.
+        if self.0.type_id == TypeId::of::<T>() {
+            let ptr: *const dyn StoredValue = &self.0.value;
+            // SAFETY: `type_id` is the `TypeId` of the concrete type boxed
+            // with it (both are set together in `new` and never changed), and
+            // it equals `T`'s, so the box holds a `T`; casting the fat pointer
+            // to a thin `*const T` keeps its address, which is valid for the
+            // borrow of `self`.
             Some(unsafe { &*ptr.cast::<T>() })
         } else {
             None
@@ -70,8 +76,8 @@ impl Erased {
 
     /// The value as a mutable `T`, if it is one.
     pub(crate) fn downcast_mut<T: 'static>(&mut self) -> Option<&mut T> {
-        if self.type_id == TypeId::of::<T>() {
-            let ptr: *mut dyn StoredValue = &mut *self.value;
+        if self.0.type_id == TypeId::of::<T>() {
+            let ptr: *mut dyn StoredValue = &mut self.0.value;
             // SAFETY: as in `downcast_ref`: the box holds a `T`, and the
             // pointer comes from a unique borrow of it.
             Some(unsafe { &mut *ptr.cast::<T>() })
@@ -82,12 +88,12 @@ impl Erased {
 
     /// Appends the value's JSON to `out`.
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        self.value.write_json(out)
+        self.0.value.write_json(out)
     }
 
     /// The value as a JSON tree.
     pub(crate) fn to_json_value(&self) -> serde_json::Result<serde_json::Value> {
-        self.value.to_json_value()
+        self.0.value.to_json_value()
     }
 }
 

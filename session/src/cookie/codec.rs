@@ -1,46 +1,25 @@
 //! The cookie value codec of the reference implementation: base64 of the
 //! value's UTF-8 bytes, read back leniently the way `atob` reads it.
 
-use base64::Engine as _;
-use base64::alphabet;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-
-/// `atob`'s reading: padding optional, non-zero trailing bits accepted.
-const LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
+use base64_simd::STANDARD;
 
 /// Encodes a value as the reference does (`btoa(unescape(encodeURIComponent(v)))`,
 /// which is standard base64 of the UTF-8 bytes, padded).
 #[cfg(test)]
 pub(crate) fn encode(value: &str) -> String {
-    STANDARD.encode(value)
+    STANDARD.encode_to_string(value)
 }
 
 /// Appends the encoding of `value` to `out`.
 pub(crate) fn encode_into(value: &str, out: &mut String) {
-    STANDARD.encode_string(value, out);
+    STANDARD.encode_append(value, out);
 }
 
-/// Decodes a cookie value; `None` unless it is base64 of valid UTF-8. ASCII
-/// whitespace is skipped, as `atob` skips it (looked for only when the value
-/// does not decode as it is, which values this crate writes always do).
+/// Decodes a cookie value the way `atob` does (the WHATWG "forgiving-base64
+/// decode": ASCII whitespace skipped, padding optional, trailing bits
+/// ignored); `None` unless it is base64 of valid UTF-8.
 pub(crate) fn decode(encoded: &str) -> Option<String> {
-    let bytes = match LENIENT.decode(encoded) {
-        Ok(bytes) => bytes,
-        Err(_) if encoded.bytes().any(|b| b.is_ascii_whitespace()) => {
-            let trimmed: String = encoded
-                .chars()
-                .filter(|c| !c.is_ascii_whitespace())
-                .collect();
-            LENIENT.decode(trimmed).ok()?
-        }
-        Err(_) => return None,
-    };
+    let bytes = base64_simd::forgiving_decode_to_vec(encoded.as_bytes()).ok()?;
     String::from_utf8(bytes).ok()
 }
 

@@ -9,8 +9,7 @@
 //! must not be used more than about 2^32 times per key), and it runs in
 //! constant time in software on every CPU, with no need for AES instructions.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64_simd::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead as _, Payload};
 use chacha20poly1305::{KeyInit as _, XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
@@ -66,14 +65,14 @@ impl Sealer {
         let mut bytes = Vec::with_capacity(NONCE_LEN + sealed.len());
         bytes.extend_from_slice(&nonce);
         bytes.extend_from_slice(&sealed);
-        URL_SAFE_NO_PAD.encode_string(bytes, out);
+        URL_SAFE_NO_PAD.encode_append(bytes, out);
     }
 }
 
 /// The value behind a sealed cookie value, if one of the keys opens it (the
 /// first one seals; all of them open, so secrets rotate).
 pub(crate) fn open(sealed: &str, cookie_name: &str, sealers: &[Sealer]) -> Option<(String, bool)> {
-    let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+    let bytes = URL_SAFE_NO_PAD.decode_to_vec(sealed).ok()?;
     if bytes.len() < NONCE_LEN + TAG_LEN {
         return None;
     }

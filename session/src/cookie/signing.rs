@@ -1,8 +1,7 @@
 //! Cookie signing as the reference does it: `value + "." + base64(HMAC-SHA256(secret, value))`
 //! with the padding stripped. Verification is in constant time.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64_simd::STANDARD_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -25,7 +24,7 @@ impl Signer {
         let mut mac = self.keyed.clone();
         mac.update(&out.as_bytes()[start..]);
         out.push('.');
-        STANDARD_NO_PAD.encode_string(mac.finalize().into_bytes(), out);
+        STANDARD_NO_PAD.encode_append(mac.finalize().into_bytes(), out);
     }
 
     /// Whether `signature` (unpadded base64) is this secret's signature of `value`.
@@ -41,17 +40,31 @@ impl Signer {
 /// and whether the first did. The first signer signs; every signer verifies,
 /// so secrets can be rotated.
 pub(crate) fn unsign<'a>(signed: &'a str, signers: &[Signer]) -> Option<(&'a str, bool)> {
-    let (value, signature) = signed.rsplit_once('.')?;
-    // A signature is 32 bytes: 43 unpadded base64 characters. Anything else fails.
-    if signature.len() != 43 {
+    // A signature is 32 bytes: 43 unpadded base64 characters after the last
+    // `.`. Base64 has no `.`, so the last one is right before them or the
+    // value is refused either way.
+    let at = signed.len().checked_sub(SIGNATURE_LEN + 1)?;
+    let (value, dot_signature) = signed.split_at_checked(at)?;
+    let signature = dot_signature.strip_prefix('.')?;
+    let mut decoded = [0_u8; 32];
+    let length = STANDARD_NO_PAD
+        .decode(
+            signature.as_bytes(),
+            base64_simd::Out::from_slice(&mut decoded),
+        )
+        .ok()?
+        .len();
+    if length != 32 {
         return None;
     }
-    let signature = STANDARD_NO_PAD.decode(signature).ok()?;
     signers
         .iter()
-        .position(|signer| signer.verifies(value, &signature))
+        .position(|signer| signer.verifies(value, &decoded))
         .map(|index| (value, index == 0))
 }
+
+/// The length of an unpadded base64 HMAC-SHA256 signature.
+const SIGNATURE_LEN: usize = 43;
 
 #[cfg(test)]
 mod tests {

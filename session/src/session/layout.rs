@@ -72,7 +72,7 @@ impl<S: Schema> Session<S> {
             dirty,
             values: layout.values,
             loaded_flash: layout.loaded_flash,
-            next_flash: (0..S::__FLASH_KEYS.len()).map(|_| None).collect(),
+            next_flash: Box::new([]),
             unknown_values: layout.unknown_values,
             unknown_flash: layout.unknown_flash,
             source,
@@ -131,7 +131,7 @@ impl<S: Schema> Layout<S> {
     fn locate(text: &str, data: StoredData<'_>) -> Self {
         let mut layout = Self::empty();
         for (name, raw) in data.values {
-            let range = range_in(text, raw.get());
+            let range = range_in(text, raw);
             match position(S::__VALUE_KEYS, &name) {
                 Some(index) => layout.values.as_mut()[index] = Slot::loaded(range),
                 None => layout
@@ -142,7 +142,7 @@ impl<S: Schema> Layout<S> {
         for (name, raw) in data.flash {
             match position(S::__FLASH_KEYS, &name) {
                 Some(index) => {
-                    layout.loaded_flash.as_mut()[index] = Slot::loaded(range_in(text, raw.get()));
+                    layout.loaded_flash.as_mut()[index] = Slot::loaded(range_in(text, raw));
                 }
                 None => layout.unknown_flash.push(StoredName::new(text, name)),
             }

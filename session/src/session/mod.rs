@@ -90,6 +90,8 @@ pub struct Session<S: Schema, St: StateOf<S> = Active> {
     dirty: bool,
     values: S::__ValueSlots,
     loaded_flash: S::__FlashSlots,
+    /// The values flashed in this request, by flash key: empty until the
+    /// first [`flash`](Self::flash).
     next_flash: Box<[Option<Erased>]>,
     unknown_values: Vec<(StoredName, Range<usize>)>,
     unknown_flash: Vec<StoredName>,
@@ -509,6 +511,10 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         K: FlashKeyOf<S>,
         K::Value: SessionValue,
     {
+        // Most requests flash nothing: the slots are made on the first flash.
+        if self.next_flash.is_empty() {
+            self.next_flash = (0..S::__FLASH_KEYS.len()).map(|_| None).collect();
+        }
         if let Some(slot) = self.next_flash.get_mut(key.__index()) {
             *slot = Some(Erased::new(value));
         }

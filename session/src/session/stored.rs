@@ -136,7 +136,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         let mut out = JsonObjects::new();
         for (name, raw) in &latest.values {
             if !changed(name) {
-                out.raw_entry(name, raw.get());
+                out.raw_entry(name, raw);
             }
         }
         for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
@@ -154,12 +154,12 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
                 .any(|unknown| unknown.as_str(&self.source) == name)
                 || position(S::__FLASH_KEYS, name).is_some_and(|index| {
                     self.loaded_flash.as_ref()[index].is_present()
-                        || self.next_flash[index].is_some()
+                        || self.next_flash.get(index).is_some_and(Option::is_some)
                 })
         };
         for (name, raw) in &latest.flash {
             if !consumed(name) {
-                out.raw_entry(name, raw.get());
+                out.raw_entry(name, raw);
             }
         }
         self.write_next_flash(&mut out)?;

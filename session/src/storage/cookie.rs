@@ -91,9 +91,15 @@ impl SessionStorage for CookieStorage {
         if value.len() > MAX_RECORD_LEN {
             return Ok(Session::new());
         }
-        let loaded = Session::from_text(value.to_owned(), |text| {
-            serde_json::from_str::<CookieRecord<'_>>(text).map(|record| (record.i, record.d))
-        });
+        let loaded =
+            Session::from_text(
+                value.to_owned(),
+                |text| match crate::json_scan::cookie_record(text) {
+                    Some((id, data)) => Ok((id.to_owned(), data)),
+                    None => serde_json::from_str::<CookieRecord<'_>>(text)
+                        .map(|record| (record.i, record.d)),
+                },
+            );
         let Ok(mut session) = loaded else {
             return Ok(Session::new());
         };

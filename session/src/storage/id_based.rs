@@ -705,7 +705,7 @@ pub(crate) fn owner_in<S: Schema>(text: &str) -> Option<String> {
 fn owner_of<S: Schema>(data: &StoredData<'_>) -> Option<String> {
     let name = S::__VALUE_KEYS.get(S::__OWNER?)?.name();
     let (_, raw) = data.values.iter().find(|(stored, _)| stored == name)?;
-    let value: Value = serde_json::from_str(raw.get()).ok()?;
+    let value: Value = serde_json::from_str(raw).ok()?;
     Some(value.to_string())
 }
 

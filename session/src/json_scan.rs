@@ -1,0 +1,454 @@
+//! A fast, strict reader of the records this crate writes: `[values, flash]`
+//! (with times as a third element) and the cookie record `{"i": id, "d":
+//! data}`. It reads what it accepts exactly as `serde_json` reads it, and
+//! gives up (`None`) on anything else, escapes in names and `\u` escapes
+//! among them: the caller then reads the text with `serde_json`, which also
+//! reports why a text is not a record. Most records are read here, in one
+//! pass and without the per-token machinery of a general parser.
+
+use std::borrow::Cow;
+
+use crate::data::{Collector, StoredData};
+use crate::times::Times;
+
+/// Nesting deeper than this is left to `serde_json` (whose limit is 128).
+const MAX_DEPTH: usize = 100;
+
+/// Reads `[values, flash]` or `[values, flash, times]`, as
+/// [`StoredData::parse`] does; `None` when this reader does not read it.
+pub(crate) fn stored_data(json: &str) -> Option<StoredData<'_>> {
+    let mut scanner = Scanner::new(json);
+    let data = scanner.data()?;
+    scanner.end()?;
+    Some(data)
+}
+
+/// Reads the cookie storage's record `{"i": id, "d": data}` (in either
+/// order), as `serde_json` reads it into the id and the data; `None` when
+/// this reader does not read it.
+pub(crate) fn cookie_record(json: &str) -> Option<(&str, StoredData<'_>)> {
+    let mut scanner = Scanner::new(json);
+    scanner.space();
+    scanner.eat(b'{')?;
+    let (mut id, mut data) = (None, None);
+    for index in 0..2 {
+        if index == 1 {
+            scanner.space();
+            scanner.eat(b',')?;
+        }
+        scanner.space();
+        let name = scanner.plain_string()?;
+        scanner.space();
+        scanner.eat(b':')?;
+        scanner.space();
+        match name {
+            "i" if id.is_none() => id = Some(scanner.plain_string()?),
+            "d" if data.is_none() => data = Some(scanner.data()?),
+            _ => return None,
+        }
+    }
+    scanner.space();
+    scanner.eat(b'}')?;
+    scanner.end()?;
+    Some((id?, data?))
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Scanner { text, at: 0 }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// Nothing but whitespace is left.
+    fn end(&mut self) -> Option<()> {
+        self.space();
+        (self.at == self.text.len()).then_some(())
+    }
+
+    /// `[values, flash]` or `[values, flash, times]`; a missing or `null`
+    /// half reads as empty.
+    fn data(&mut self) -> Option<StoredData<'a>> {
+        self.space();
+        self.eat(b'[')?;
+        let mut data = StoredData::default();
+        self.space();
+        if self.eat(b']').is_some() {
+            return Some(data);
+        }
+        data.values = self.entries_or_null()?;
+        self.space();
+        if self.eat(b']').is_some() {
+            return Some(data);
+        }
+        self.eat(b',')?;
+        self.space();
+        data.flash = self.entries_or_null()?;
+        self.space();
+        if self.eat(b']').is_some() {
+            return Some(data);
+        }
+        self.eat(b',')?;
+        self.space();
+        data.times = Some(self.times()?);
+        self.space();
+        self.eat(b']')?;
+        Some(data)
+    }
+
+    /// An object's entries (a repeated name keeps its last value), or `null`.
+    fn entries_or_null(&mut self) -> Option<Vec<(Cow<'a, str>, &'a str)>> {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            return Some(Vec::new());
+        }
+        self.eat(b'{')?;
+        let mut entries = Collector::with_capacity(12);
+        self.space();
+        if self.eat(b'}').is_some() {
+            return Some(entries.into_entries());
+        }
+        loop {
+            self.space();
+            let name = self.plain_string()?;
+            self.space();
+            self.eat(b':')?;
+            self.space();
+            let value = self.raw_value()?;
+            entries.add(Cow::Borrowed(name), value);
+            self.space();
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(entries.into_entries());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The times as this crate writes them: `{"c":created,"t":touched}`,
+    /// with `,"r":1` for a remembered session.
+    fn times(&mut self) -> Option<Times> {
+        self.literal(br#"{"c":"#)?;
+        let created = self.seconds()?;
+        self.literal(br#","t":"#)?;
+        let touched = self.seconds()?;
+        let remembered = self.literal(br#","r":1}"#).is_some();
+        if !remembered {
+            self.eat(b'}')?;
+        }
+        Some(Times {
+            created,
+            touched,
+            remembered,
+        })
+    }
+
+    /// A whole number of seconds that fits a `u64`, written without a
+    /// fraction or an exponent.
+    fn seconds(&mut self) -> Option<u64> {
+        let start = self.at;
+        while self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
+            self.at += 1;
+        }
+        let digits = &self.text[start..self.at];
+        if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        digits.parse().ok()
+    }
+
+    fn literal(&mut self, literal: &[u8]) -> Option<()> {
+        let end = self.at.checked_add(literal.len())?;
+        (self.text.as_bytes().get(self.at..end)? == literal).then(|| self.at = end)
+    }
+
+    /// A string without escapes, as its contents.
+    fn plain_string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.at;
+        self.skip_plain();
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let contents = &self.text[start..self.at];
+        self.at += 1;
+        Some(contents)
+    }
+
+    /// Moves past the characters of a string that need no look: up to its
+    /// closing quote, a backslash, a control character or the end.
+    fn skip_plain(&mut self) {
+        let rest = &self.text.as_bytes()[self.at..];
+        self.at += rest
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+            .unwrap_or(rest.len());
+    }
+
+    /// One JSON value, as its text.
+    fn raw_value(&mut self) -> Option<&'a str> {
+        let start = self.at;
+        self.skip_value(0)?;
+        Some(&self.text[start..self.at])
+    }
+
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'{' => self.skip_container(depth, b'}', true),
+            b'[' => self.skip_container(depth, b']', false),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => None,
+        }
+    }
+
+    /// An object (`named`) or an array, ending with `close`.
+    fn skip_container(&mut self, depth: usize, close: u8, named: bool) -> Option<()> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        self.at += 1;
+        self.space();
+        if self.eat(close).is_some() {
+            return Some(());
+        }
+        loop {
+            self.space();
+            if named {
+                self.skip_string()?;
+                self.space();
+                self.eat(b':')?;
+                self.space();
+            }
+            self.skip_value(depth + 1)?;
+            self.space();
+            match self.peek()? {
+                b',' => self.at += 1,
+                byte if byte == close => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string whose escapes, if any, are the one-character ones.
+    fn skip_string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        loop {
+            self.skip_plain();
+            match self.peek()? {
+                b'"' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    self.at += 1;
+                    match self.peek()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    fn skip_number(&mut self) -> Option<()> {
+        let _ = self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() {
+            self.some_digits()?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            self.some_digits()?;
+        }
+        // A digit right after a leading zero is not JSON.
+        (!self.peek().is_some_and(|byte| byte.is_ascii_digit())).then_some(())
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
+            self.at += 1;
+        }
+    }
+
+    fn some_digits(&mut self) -> Option<()> {
+        let start = self.at;
+        self.digits();
+        (self.at > start).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `serde_json` reads, for comparison: names, raw values, times.
+    type Read<'a> = (
+        Vec<(String, &'a str)>,
+        Vec<(String, &'a str)>,
+        Option<Times>,
+    );
+
+    fn summary<'a>(data: &StoredData<'a>) -> Read<'a> {
+        let entries = |entries: &[(Cow<'a, str>, &'a str)]| {
+            entries
+                .iter()
+                .map(|(name, value)| (name.to_string(), *value))
+                .collect()
+        };
+        (entries(&data.values), entries(&data.flash), data.times)
+    }
+
+    /// Whatever the scanner reads, `serde_json` reads the same way.
+    fn agrees(json: &str) -> bool {
+        let scanned = stored_data(json);
+        let parsed = serde_json::from_str::<StoredData<'_>>(json);
+        if let Some(scanned) = &scanned {
+            let parsed = parsed.unwrap_or_else(|error| {
+                panic!("scanned what serde_json refuses ({error}): {json}")
+            });
+            assert_eq!(summary(scanned), summary(&parsed), "{json}");
+        }
+        scanned.is_some()
+    }
+
+    #[test]
+    fn reads_what_this_crate_writes_as_serde_json_does() {
+        for json in [
+            "[]",
+            "[{}]",
+            "[{},{}]",
+            "[null,null]",
+            r#"[{"a":1},{"n":"hi"}]"#,
+            r#"[ { "b" : 1.50 , "a" : {"x" : [1, -2e5, 0.5E+3, true, false, null]} } , {} ]"#,
+            r#"[{"s":"a\"b\\c\/\n\t\r\b\f"},{}]"#,
+            r#"[{"a":1,"a":2},{}]"#,
+            r#"[{"a":1},{},{"c":10,"t":20}]"#,
+            r#"[{},{},{"c":10,"t":20,"r":1}]"#,
+            "[{}, {}] \n",
+            r#"[{"deep":[[[[[[{"x":[]}]]]]]]},{}]"#,
+            r#"[{"u":"héllo ✓"},{}]"#,
+        ] {
+            assert!(agrees(json), "not scanned: {json}");
+        }
+    }
+
+    #[test]
+    fn leaves_to_serde_json_what_it_does_not_read() {
+        for json in [
+            // Not JSON, or not a record: serde_json says why.
+            "",
+            "[",
+            "[{},]",
+            "[{},{},{},{}]",
+            r#"{"a":1}"#,
+            "[{\"a\":01},{}]",
+            "[{\"a\":1.},{}]",
+            "[{\"a\":-},{}]",
+            "[{\"a\":1e},{}]",
+            "[{\"a\":tru},{}]",
+            "[{\"a\":\"x\ny\"},{}]",
+            "[{\"a\":1,},{}]",
+            "[{\"a\" 1},{}]",
+            "[{},{}] x",
+            "[1,{}]",
+            // JSON this reader leaves to serde_json.
+            r#"[{"a\"b":1},{}]"#,
+            r#"[{"a":"\u00e9"},{}]"#,
+            r#"[{},{},{"t":1,"c":2}]"#,
+            r#"[{},{},{"c":1,"t":2,"r":0}]"#,
+            r#"[{},{},{"c":1.5,"t":2}]"#,
+            "[{},{},null]",
+            r#"[{},{},{"c":01,"t":2}]"#,
+            r#"[{},{},{"c":99999999999999999999,"t":2}]"#,
+        ] {
+            assert!(!agrees(json), "scanned: {json}");
+        }
+        let deep = format!("[{{\"a\":{}{}}},{{}}]", "[".repeat(150), "]".repeat(150));
+        assert!(
+            !agrees(&deep),
+            "nesting past the limit is left to serde_json"
+        );
+    }
+
+    #[test]
+    fn reads_the_cookie_record_in_either_order() {
+        for (json, id) in [
+            (r#"{"i":"abc","d":[{"a":1},{}]}"#, "abc"),
+            (r#"{ "d" : [{"a":1},{}] , "i" : "abc" }"#, "abc"),
+        ] {
+            let (read_id, data) = cookie_record(json).unwrap();
+            assert_eq!(read_id, id);
+            assert_eq!(data.values, [(Cow::Borrowed("a"), "1")]);
+        }
+        for json in [
+            r#"{"i":"abc"}"#,
+            r#"{"i":"a","i":"b","d":[]}"#,
+            r#"{"i":"abc","d":[],"x":1}"#,
+            r#"{"i":"a\"c","d":[]}"#,
+            r#"{"i":1,"d":[]}"#,
+        ] {
+            assert!(cookie_record(json).is_none(), "{json}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// Records built from JSON-like pieces, many of them broken: the
+        /// scanner never reads one otherwise than `serde_json`.
+        #[test]
+        fn never_reads_otherwise_than_serde_json(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "[", "]", "{", "}", ",", ":", " ", "\n", "\"a\"", "\"b\"", "\"c\"", "\"t\"",
+                "\"r\"", "\"x\\\"y\"", "\"\\u0041\"", "\"\\n\"", "\"\\q\"", "0", "1", "-1",
+                "01", "1.5", "1.", "2e3", "1E+2", "-", "true", "false", "null", "nul", "\"",
+                "\\", "\t",
+            ]), 0..24),
+        ) {
+            let json: String = pieces.concat();
+            agrees(&json);
+            agrees(&format!("[{{{json}}},{{}}]"));
+            agrees(&format!("[{{\"k\":{json}}},{{}}]"));
+            agrees(&format!("[{{}},{{}},{json}]"));
+        }
+    }
+}
