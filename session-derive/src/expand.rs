@@ -38,8 +38,6 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
     let value_fields: Vec<_> = input.value_fields().collect();
     let flash_fields: Vec<_> = input.flash_fields().collect();
 
-    let value_count = value_fields.len();
-    let flash_count = flash_fields.len();
     let value_consts = key_consts(input, &value_fields, krate, &quote!(value_key), "value");
     let flash_consts = key_consts(input, &flash_fields, krate, &quote!(flash_key), "flash");
     let value_defs = key_defs(&value_fields, krate);
@@ -81,18 +79,6 @@ fn expand(input: &Input<'_>, krate: &syn::Path) -> TokenStream {
             const __FLASH_KEYS: &'static [#krate::__private::KeyDef] = &[#(#flash_defs),*];
             #[doc(hidden)]
             const __OWNER: ::core::option::Option<usize> = #owner_index;
-            #[doc(hidden)]
-            type __ValueSlots = [#krate::__private::Slot; #value_count];
-            #[doc(hidden)]
-            type __FlashSlots = [#krate::__private::Slot; #flash_count];
-            #[doc(hidden)]
-            fn __value_slots() -> Self::__ValueSlots {
-                #krate::__private::empty_slots()
-            }
-            #[doc(hidden)]
-            fn __flash_slots() -> Self::__FlashSlots {
-                #krate::__private::empty_slots()
-            }
         }
 
         // The struct is a description and is never built; reading its fields in

@@ -17,14 +17,6 @@ pub fn expand(input: &DeriveInput, krate: &syn::Path, errors: &syn::Error) -> To
             type FlashKey = #krate::__private::NoKeys<Self>;
             const __VALUE_KEYS: &'static [#krate::__private::KeyDef] = &[];
             const __FLASH_KEYS: &'static [#krate::__private::KeyDef] = &[];
-            type __ValueSlots = [#krate::__private::Slot; 0];
-            type __FlashSlots = [#krate::__private::Slot; 0];
-            fn __value_slots() -> Self::__ValueSlots {
-                []
-            }
-            fn __flash_slots() -> Self::__FlashSlots {
-                []
-            }
         }
     }
 }

@@ -137,7 +137,6 @@ mod handoff;
 mod id;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod integration;
-mod json_scan;
 mod json_writer;
 mod key;
 mod owner;
@@ -198,6 +197,6 @@ pub use value::SessionValue;
 pub mod __private {
     pub use crate::key::{flash_key, value_key};
     pub use crate::schema::{Described, KeyEnum, KeyRef, NoKeys, unknown_key};
-    pub use crate::slot::{Slot, empty_slots};
+    pub use crate::slot::Slot;
     pub use crate::table::{KeyDef, key_def};
 }

@@ -5,7 +5,6 @@ use std::fmt;
 use std::hash::Hash;
 use std::str::FromStr;
 
-use crate::slot::Slot;
 use crate::table::KeyDef;
 
 /// A session schema: the keys a session holds, their stored names and types.
@@ -25,18 +24,6 @@ pub trait Schema: Sized + Send + Sync + 'static {
     /// The position of the `#[session(owner)]` field among the value keys.
     #[doc(hidden)]
     const __OWNER: Option<usize> = None;
-
-    /// The slots of the value keys, held inline in the session: an array of
-    /// the schema's length, so a typed read needs no bounds check.
-    #[doc(hidden)]
-    type __ValueSlots: AsRef<[Slot]> + AsMut<[Slot]> + Send + Sync + 'static;
-    /// The slots of the flash keys loaded with a session.
-    #[doc(hidden)]
-    type __FlashSlots: AsRef<[Slot]> + AsMut<[Slot]> + Send + Sync + 'static;
-    #[doc(hidden)]
-    fn __value_slots() -> Self::__ValueSlots;
-    #[doc(hidden)]
-    fn __flash_slots() -> Self::__FlashSlots;
 }
 
 /// Which table a key is in, and where.

@@ -35,13 +35,6 @@ enum Kind {
     Unset,
 }
 
-/// `N` absent slots: the slots of a fresh session of an `N`-key schema.
-#[doc(hidden)]
-#[must_use]
-pub fn empty_slots<const N: usize>() -> [Slot; N] {
-    std::array::from_fn(|_| Slot::absent())
-}
-
 impl Slot {
     pub(crate) fn absent() -> Self {
         Slot {

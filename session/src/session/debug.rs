@@ -12,8 +12,7 @@ impl<S: Schema, St: StateOf<S>> fmt::Debug for Session<S, St> {
     /// never the whole id (it is a credential) nor the values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let held: Vec<&str> = self
-            .values
-            .as_ref()
+            .value_slots()
             .iter()
             .zip(S::__VALUE_KEYS)
             .filter(|(slot, _)| slot.is_present())

@@ -64,14 +64,15 @@ impl<S: Schema> Session<S> {
 
     fn from_parts(id: String, source: String, layout: Layout<S>) -> Self {
         let dirty = !layout.unknown_flash.is_empty()
-            || layout.loaded_flash.as_ref().iter().any(Slot::is_present);
+            || layout.slots[S::__VALUE_KEYS.len()..]
+                .iter()
+                .any(Slot::is_present);
         Session {
             original_id: id.clone(),
             id,
             delete_id: None,
             dirty,
-            values: layout.values,
-            loaded_flash: layout.loaded_flash,
+            slots: layout.slots,
             next_flash: Box::new([]),
             unknown_values: layout.unknown_values,
             unknown_flash: layout.unknown_flash,
@@ -87,10 +88,19 @@ impl<S: Schema> Session<S> {
     }
 }
 
+/// The slots of a session with nothing in it: one per value key, then one
+/// per flash key, in one allocation (none for a schema without keys).
+pub(super) fn empty_slots<S: Schema>() -> Box<[Slot]> {
+    (0..S::__VALUE_KEYS.len() + S::__FLASH_KEYS.len())
+        .map(|_| Slot::absent())
+        .collect()
+}
+
 /// Where each stored entry goes: a schema key's slot, or the unknown entries.
 struct Layout<S: Schema> {
-    values: S::__ValueSlots,
-    loaded_flash: S::__FlashSlots,
+    /// The value keys' slots, then the flash keys'.
+    slots: Box<[Slot]>,
+    schema: PhantomData<fn() -> S>,
     unknown_values: Vec<(StoredName, Range<usize>)>,
     unknown_flash: Vec<StoredName>,
 }
@@ -121,8 +131,8 @@ impl StoredName {
 impl<S: Schema> Layout<S> {
     fn empty() -> Self {
         Layout {
-            values: S::__value_slots(),
-            loaded_flash: S::__flash_slots(),
+            slots: empty_slots::<S>(),
+            schema: PhantomData,
             unknown_values: Vec::new(),
             unknown_flash: Vec::new(),
         }
@@ -133,7 +143,7 @@ impl<S: Schema> Layout<S> {
         for (name, raw) in data.values {
             let range = range_in(text, raw);
             match position(S::__VALUE_KEYS, &name) {
-                Some(index) => layout.values.as_mut()[index] = Slot::loaded(range),
+                Some(index) => layout.slots[index] = Slot::loaded(range),
                 None => layout
                     .unknown_values
                     .push((StoredName::new(text, name), range)),
@@ -142,7 +152,7 @@ impl<S: Schema> Layout<S> {
         for (name, raw) in data.flash {
             match position(S::__FLASH_KEYS, &name) {
                 Some(index) => {
-                    layout.loaded_flash.as_mut()[index] = Slot::loaded(range_in(text, raw));
+                    layout.slots[S::__VALUE_KEYS.len() + index] = Slot::loaded(range_in(text, raw));
                 }
                 None => layout.unknown_flash.push(StoredName::new(text, name)),
             }

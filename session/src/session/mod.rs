@@ -88,8 +88,10 @@ pub struct Session<S: Schema, St: StateOf<S> = Active> {
     original_id: String,
     delete_id: Option<String>,
     dirty: bool,
-    values: S::__ValueSlots,
-    loaded_flash: S::__FlashSlots,
+    /// One slot per key: the value keys', then the flash keys' (the flash
+    /// values loaded with the session), in the schema's order; a value key's
+    /// index is its slot's.
+    slots: Box<[Slot]>,
     /// The values flashed in this request, by flash key: empty until the
     /// first [`flash`](Self::flash).
     next_flash: Box<[Option<Erased>]>,
@@ -173,14 +175,12 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             return 0;
         }
         let values = self
-            .values
-            .as_ref()
+            .value_slots()
             .iter()
             .filter(|slot| slot.is_present())
             .count();
         let flash = self
-            .loaded_flash
-            .as_ref()
+            .flash_slots()
             .iter()
             .filter(|slot| slot.is_present())
             .count();
@@ -207,9 +207,9 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         }
         let key = key.__key_ref();
         let slots = if key.flash {
-            self.loaded_flash.as_ref()
+            self.flash_slots()
         } else {
-            self.values.as_ref()
+            self.value_slots()
         };
         slots.get(key.index)?.get::<K::Value>(&self.source)
     }
@@ -223,9 +223,9 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         }
         let key = key.__key_ref();
         let (slots, defs) = if key.flash {
-            (self.loaded_flash.as_ref(), S::__FLASH_KEYS)
+            (self.flash_slots(), S::__FLASH_KEYS)
         } else {
-            (self.values.as_ref(), S::__VALUE_KEYS)
+            (self.value_slots(), S::__VALUE_KEYS)
         };
         match (slots.get(key.index), defs.get(key.index)) {
             (Some(slot), Some(def)) => slot.holds_fit_value(def, &self.source),
@@ -241,8 +241,8 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         if St::DESTROYED {
             return Vec::new();
         }
-        let values = unfit(self.values.as_ref(), S::__VALUE_KEYS, &self.source);
-        let flash = unfit(self.loaded_flash.as_ref(), S::__FLASH_KEYS, &self.source);
+        let values = unfit(self.value_slots(), S::__VALUE_KEYS, &self.source);
+        let flash = unfit(self.flash_slots(), S::__FLASH_KEYS, &self.source);
         values.chain(flash).collect()
     }
 
@@ -256,7 +256,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             return SessionData::default();
         }
         let mut data = SessionData::default();
-        for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
+        for (slot, def) in self.value_slots().iter().zip(S::__VALUE_KEYS) {
             let value = match (slot.set_value(), slot.loaded_json(&self.source)) {
                 (Some(value), _) => value.to_json_value().ok(),
                 (None, Some(json)) => serde_json::from_str(json).ok(),
@@ -301,7 +301,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         K::Value: SessionValue,
         K::Role: SettableIn<St>,
     {
-        if let Some(slot) = self.values.as_mut().get_mut(key.__index()) {
+        if let Some(slot) = self.slots.get_mut(key.__index()) {
             *slot = Slot::set(Erased::new(value));
         }
         self.dirty = true;
@@ -337,7 +337,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         K::Value: SessionValue,
         K::Role: SettableIn<St>,
     {
-        let slot = self.values.as_mut().get_mut(key.__index())?;
+        let slot = self.slots.get_mut(key.__index())?;
         let value = slot.get_mut::<K::Value>(&self.source)?;
         self.dirty = true;
         Some(value)
@@ -370,7 +370,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         K::Value: SessionValue + Default,
         K::Role: SettableIn<St>,
     {
-        let Some(slot) = self.values.as_mut().get_mut(key.__index()) else {
+        let Some(slot) = self.slots.get_mut(key.__index()) else {
             return;
         };
         if slot.get_mut::<K::Value>(&self.source).is_none() {
@@ -497,7 +497,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         K: UnsetKey<S>,
         K::Role: UnsettableIn<St>,
     {
-        if let Some(slot) = self.values.as_mut().get_mut(key.__index()) {
+        if let Some(slot) = self.slots.get_mut(key.__index()) {
             *slot = Slot::unset();
         }
         self.dirty = true;
@@ -556,8 +556,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         St: CanDestroy,
     {
         let mut destroyed = self.take_as::<Destroyed>();
-        destroyed.values = S::__value_slots();
-        destroyed.loaded_flash = S::__flash_slots();
+        destroyed.slots = layout::empty_slots::<S>();
         destroyed.next_flash = Box::new([]);
         destroyed.unknown_values = Vec::new();
         destroyed.unknown_flash = Vec::new();
@@ -599,7 +598,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         S: HasOwner,
         St: CanLogIn,
     {
-        if let Some(slot) = self.values.as_mut().get_mut(S::OWNER.index()) {
+        if let Some(slot) = self.slots.get_mut(S::OWNER.index()) {
             *slot = Slot::set(Erased::new(owner));
         }
         self.renew_id();
@@ -661,6 +660,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         clippy::missing_panics_doc,
         reason = "a LoggedIn session is made only with its owner set, and nothing can unset it"
     )]
+    #[must_use]
     pub fn owner<Owner>(&self) -> &Owner
     where
         S: HasOwner<Owner = Owner>,
@@ -683,7 +683,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         S: HasOwner,
         St: IsLoggedIn,
     {
-        if let Some(slot) = self.values.as_mut().get_mut(S::OWNER.index()) {
+        if let Some(slot) = self.slots.get_mut(S::OWNER.index()) {
             *slot = Slot::unset();
         }
         self.renew_id();
@@ -696,6 +696,16 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
 // ----------------------------------------------------------------------
 
 impl<S: Schema, St: StateOf<S>> Session<S, St> {
+    /// The slots of the value keys.
+    pub(crate) fn value_slots(&self) -> &[Slot] {
+        self.slots.get(..S::__VALUE_KEYS.len()).unwrap_or_default()
+    }
+
+    /// The slots of the flash keys: the flash values loaded with the session.
+    pub(crate) fn flash_slots(&self) -> &[Slot] {
+        self.slots.get(S::__VALUE_KEYS.len()..).unwrap_or_default()
+    }
+
     /// Moves everything out of `self` into a session of state `To`, leaving
     /// `self` empty (a session type has a `Drop` impl, so fields cannot be moved
     /// out of it directly).
@@ -705,8 +715,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             original_id: std::mem::take(&mut self.original_id),
             delete_id: self.delete_id.take(),
             dirty: self.dirty,
-            values: std::mem::replace(&mut self.values, S::__value_slots()),
-            loaded_flash: std::mem::replace(&mut self.loaded_flash, S::__flash_slots()),
+            slots: std::mem::take(&mut self.slots),
             next_flash: std::mem::take(&mut self.next_flash),
             unknown_values: std::mem::take(&mut self.unknown_values),
             unknown_flash: std::mem::take(&mut self.unknown_flash),

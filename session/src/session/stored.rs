@@ -29,7 +29,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
 
     fn write_data(&self, out: &mut JsonObjects, stamp: Stamp) -> Result<(), Error> {
         if !St::DESTROYED {
-            for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
+            for (slot, def) in self.value_slots().iter().zip(S::__VALUE_KEYS) {
                 if let Some(value) = slot.set_value() {
                     out.value_entry(def.name, value)?;
                 } else if let Some(json) = slot.loaded_json(&self.source) {
@@ -131,7 +131,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         let changed = |name: &str| {
             (name == CSRF_KEY && self.new_csrf.is_some())
                 || position(S::__VALUE_KEYS, name)
-                    .is_some_and(|index| self.values.as_ref()[index].is_changed())
+                    .is_some_and(|index| self.value_slots()[index].is_changed())
         };
         let mut out = JsonObjects::new();
         for (name, raw) in &latest.values {
@@ -139,7 +139,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
                 out.raw_entry(name, raw);
             }
         }
-        for (slot, def) in self.values.as_ref().iter().zip(S::__VALUE_KEYS) {
+        for (slot, def) in self.value_slots().iter().zip(S::__VALUE_KEYS) {
             if let Some(value) = slot.set_value() {
                 out.value_entry(def.name, value)?;
             }
@@ -153,7 +153,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
                 .iter()
                 .any(|unknown| unknown.as_str(&self.source) == name)
                 || position(S::__FLASH_KEYS, name).is_some_and(|index| {
-                    self.loaded_flash.as_ref()[index].is_present()
+                    self.flash_slots()[index].is_present()
                         || self.next_flash.get(index).is_some_and(Option::is_some)
                 })
         };

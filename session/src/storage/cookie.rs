@@ -94,7 +94,7 @@ impl SessionStorage for CookieStorage {
         let loaded =
             Session::from_text(
                 value.to_owned(),
-                |text| match crate::json_scan::cookie_record(text) {
+                |text| match crate::data::scan::cookie_record(text) {
                     Some((id, data)) => Ok((id.to_owned(), data)),
                     None => serde_json::from_str::<CookieRecord<'_>>(text)
                         .map(|record| (record.i, record.d)),

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::data::{Collector, StoredData};
+use super::{Collector, StoredData};
 use crate::times::Times;
 
 /// Nesting deeper than this is left to `serde_json` (whose limit is 128).

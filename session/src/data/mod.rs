@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 
 use crate::times::Times;
 
+pub(crate) mod scan;
+
 /// A session's data as storages keep it: the values, and the flash values for
 /// the next request. Serializes as the JSON array `[values, flash]`, the format
 /// of the reference implementation.
@@ -75,7 +77,7 @@ impl<'a> StoredData<'a> {
     /// crate writes, else with `serde_json` (which reads the same way, and
     /// says why a text is not a record).
     pub(crate) fn parse(json: &'a str) -> serde_json::Result<Self> {
-        match crate::json_scan::stored_data(json) {
+        match scan::stored_data(json) {
             Some(data) => Ok(data),
             None => serde_json::from_str(json),
         }
