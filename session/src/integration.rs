@@ -86,7 +86,11 @@ pub(crate) enum Credential<'a> {
 /// cookie's own pair needs to be readable, so another cookie set by a page
 /// script or a sibling subdomain (`theme=café`) cannot log the user out.
 pub(crate) fn cookie_header<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Option<Cow<'a, str>> {
-    let mut lines = lines.into_iter().map(String::from_utf8_lossy);
+    // `from_utf8` first: it is faster than the lossy reading, which only a
+    // header with bytes that are not UTF-8 needs.
+    let mut lines = lines.into_iter().map(|line| {
+        std::str::from_utf8(line).map_or_else(|_| String::from_utf8_lossy(line), Cow::Borrowed)
+    });
     let first = lines.next()?;
     Some(lines.fold(first, |mut joined, line| {
         let joined_mut = joined.to_mut();

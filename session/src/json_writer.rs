@@ -8,6 +8,23 @@ use crate::error::Error;
 use crate::times::{Stamp, Times};
 use crate::value::Erased;
 
+/// Writes `text` as a JSON string, as `serde_json` writes it: copied between
+/// quotes when nothing in it needs an escape (names and ids never do),
+/// escaped by `serde_json` otherwise.
+fn write_string(out: &mut Vec<u8>, text: &str) {
+    if text
+        .bytes()
+        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
+    {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a `&str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(out, text);
+    }
+}
+
 /// Writes the JSON `[{...},{...}]` entry by entry.
 pub(crate) struct JsonObjects {
     out: Vec<u8>,
@@ -25,8 +42,7 @@ impl JsonObjects {
     pub(crate) fn with_prefix(id: &str) -> Self {
         let mut out = Vec::with_capacity(512 + id.len());
         out.extend_from_slice(b"{\"i\":");
-        // Writing a `&str` into a `Vec` cannot fail.
-        let _ = serde_json::to_writer(&mut out, id);
+        write_string(&mut out, id);
         out.extend_from_slice(b",\"d\":[{");
         JsonObjects { out, first: true }
     }
@@ -36,8 +52,7 @@ impl JsonObjects {
         if !std::mem::take(&mut self.first) {
             self.out.push(b',');
         }
-        // Writing a `&str` into a `Vec` cannot fail.
-        let _ = serde_json::to_writer(&mut self.out, name);
+        write_string(&mut self.out, name);
         self.out.push(b':');
     }
 
@@ -48,8 +63,7 @@ impl JsonObjects {
 
     pub(crate) fn string_entry(&mut self, name: &str, value: &str) {
         self.name(name);
-        // Writing a `&str` into a `Vec` cannot fail.
-        let _ = serde_json::to_writer(&mut self.out, value);
+        write_string(&mut self.out, value);
     }
 
     pub(crate) fn value_entry(&mut self, name: &str, value: &Erased) -> Result<(), Error> {
@@ -94,5 +108,29 @@ impl JsonObjects {
         // Only `&str`s and serde_json output were written: the bytes are UTF-8.
         String::from_utf8(self.out)
             .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_string;
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for text in [
+            "",
+            "plain",
+            "user_id",
+            "héllo ✓ 🎉",
+            "a/b <c> &d",
+            "quote\"",
+            "back\\slash",
+            "line\nbreak",
+            "\u{1}\u{1f}\u{7f}",
+        ] {
+            let mut out = Vec::new();
+            write_string(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
     }
 }

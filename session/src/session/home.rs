@@ -12,6 +12,13 @@ pub(crate) enum Returned<S: Schema> {
     /// Active or logged in (a logged-in session goes back as active).
     Active(Session<S>),
     /// Destroyed.
+    #[cfg_attr(
+        not(any(feature = "axum", feature = "actix")),
+        allow(
+            dead_code,
+            reason = "only the web framework integrations save what comes back"
+        )
+    )]
     Destroyed(DestroyedSession<S>),
 }
 

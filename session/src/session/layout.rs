@@ -68,7 +68,7 @@ impl<S: Schema> Session<S> {
                 .iter()
                 .any(Slot::is_present);
         Session {
-            original_id: id.clone(),
+            original_id: None,
             id,
             delete_id: None,
             dirty,

@@ -85,7 +85,9 @@ use layout::StoredName;
 /// `None` and [`mismatched_keys`](Self::mismatched_keys) lists them.
 pub struct Session<S: Schema, St: StateOf<S> = Active> {
     id: String,
-    original_id: String,
+    /// The id the session was loaded (or made) with, once `regenerate_id`
+    /// changed `id`; `None` while it is `id`.
+    original_id: Option<String>,
     delete_id: Option<String>,
     dirty: bool,
     /// One slot per key: the value keys', then the flash keys' (the flash
@@ -532,15 +534,22 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         if delete_old {
             self.renew_id();
         } else {
-            self.id = new_session_id();
-            self.dirty = true;
+            self.new_id();
         }
     }
 
     /// `regenerate_id(true)`, on any state.
     pub(super) fn renew_id(&mut self) {
-        self.delete_id = Some(self.original_id.clone());
-        self.id = new_session_id();
+        self.delete_id = Some(self.original_id().to_owned());
+        self.new_id();
+    }
+
+    /// Gives the session a new random id, keeping the id it was loaded with.
+    fn new_id(&mut self) {
+        let previous = std::mem::replace(&mut self.id, new_session_id());
+        if self.original_id.is_none() {
+            self.original_id = Some(previous);
+        }
         self.dirty = true;
     }
 
@@ -712,7 +721,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     pub(crate) fn take_as<To: StateOf<S>>(&mut self) -> Session<S, To> {
         Session {
             id: std::mem::take(&mut self.id),
-            original_id: std::mem::take(&mut self.original_id),
+            original_id: self.original_id.take(),
             delete_id: self.delete_id.take(),
             dirty: self.dirty,
             slots: std::mem::take(&mut self.slots),

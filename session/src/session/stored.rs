@@ -58,7 +58,10 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// loaded with, and [`delete_id`](Self::delete_id), each once.
     pub(crate) fn stored_ids(&self) -> impl Iterator<Item = &str> {
         let id = self.id.as_str();
-        let original = Some(self.original_id.as_str()).filter(|original| *original != id);
+        let original = self
+            .original_id
+            .as_deref()
+            .filter(|original| *original != id);
         let delete = self
             .delete_id
             .as_deref()
@@ -68,7 +71,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
 
     /// The id this session was loaded with (its id, if it was not regenerated).
     pub(crate) fn original_id(&self) -> &str {
-        &self.original_id
+        self.original_id.as_deref().unwrap_or(&self.id)
     }
 
     /// The stored text this session was loaded from (empty if it was not).

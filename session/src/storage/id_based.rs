@@ -383,8 +383,8 @@ impl<B: SessionBackend> BackendStorage<B> {
             && self.lifecycle.ended(times, self.lifecycle.now())
         {
             let owner = owner_in::<S>(session.stored_text());
-            self.remove_if_unchanged(id, session.stored_text(), owner.as_deref())
-                .await?;
+            // Boxed: a read seldom finds its session ended.
+            Box::pin(self.remove_if_unchanged(id, session.stored_text(), owner.as_deref())).await?;
             return Ok(Session::new());
         }
         Ok(session)
@@ -463,7 +463,9 @@ impl<B: SessionBackend> BackendStorage<B> {
             };
             self.backend.insert(session.id(), record).await?;
             if let Some(owner) = owner {
-                self.prune_owner::<S>(&owner, session.id()).await;
+                // Boxed: only a login prunes, and a save should not carry its
+                // future's size.
+                Box::pin(self.prune_owner::<S>(&owner, session.id())).await;
             }
             return Ok(Some(session.id().to_owned()));
         }
@@ -564,16 +566,16 @@ impl<B: SessionBackend> BackendStorage<B> {
             };
             let written = if moved {
                 let keep_from = session.delete_id().is_none();
-                self.backend
-                    .rename(
-                        from,
-                        &latest,
-                        previous.as_deref(),
-                        session.id(),
-                        record,
-                        keep_from,
-                    )
-                    .await?
+                // Boxed: only a save after `regenerate_id` renames.
+                Box::pin(self.backend.rename(
+                    from,
+                    &latest,
+                    previous.as_deref(),
+                    session.id(),
+                    record,
+                    keep_from,
+                ))
+                .await?
             } else {
                 self.backend
                     .replace(from, &latest, previous.as_deref(), record)
@@ -583,7 +585,7 @@ impl<B: SessionBackend> BackendStorage<B> {
                 if let Some(owner) = &owner
                     && owner_in::<S>(&latest).as_ref() != Some(owner)
                 {
-                    self.prune_owner::<S>(owner, session.id()).await;
+                    Box::pin(self.prune_owner::<S>(owner, session.id())).await;
                 }
                 return Ok(Some(session.id().to_owned()));
             }

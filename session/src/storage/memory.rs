@@ -93,13 +93,8 @@ impl Memory {
     /// the most recently used).
     fn write(&mut self, id: &str, record: Record<'_>) {
         if let Some(entry) = self.records.get_mut(id) {
-            let previous = std::mem::replace(&mut entry.owner, record.owner.map(str::to_owned));
-            entry.text = record.text;
-            entry.expires_at = record.expires_at;
-            if previous.as_deref() != record.owner {
-                self.unindex(id, previous.as_deref());
-                self.index(id, record.owner);
-            }
+            let previous = Self::update(entry, &record);
+            self.reindex(id, previous, record.owner);
             return;
         }
         self.drop_expired_tail();
@@ -111,6 +106,29 @@ impl Memory {
         self.index(id, record.owner);
         if let Some((evicted, old)) = self.records.push(id.to_owned(), entry) {
             self.unindex(&evicted, old.owner.as_deref());
+        }
+    }
+
+    /// Replaces a stored entry's record in place; returns the owner it had,
+    /// if that changed.
+    fn update(entry: &mut Entry, record: &Record<'_>) -> Option<Option<String>> {
+        entry.text.clone_from(&record.text);
+        entry.expires_at = record.expires_at;
+        if entry.owner.as_deref() == record.owner {
+            return None;
+        }
+        Some(std::mem::replace(
+            &mut entry.owner,
+            record.owner.map(str::to_owned),
+        ))
+    }
+
+    /// Moves `id` from the index of `previous` (the owner it had, if that
+    /// changed) to that of `owner`.
+    fn reindex(&mut self, id: &str, previous: Option<Option<String>>, owner: Option<&str>) {
+        if let Some(previous) = previous {
+            self.unindex(id, previous.as_deref());
+            self.index(id, owner);
         }
     }
 
@@ -229,11 +247,14 @@ impl SessionBackend for MemoryBackend {
         record: Record<'_>,
     ) -> Result<bool, Error> {
         let mut memory = self.lock();
-        match memory.records.peek(id) {
-            Some(entry) if entry.text == expected && !entry.expired() => {}
+        // One lookup: compared, and written in place when it matches.
+        let previous = match memory.records.get_mut(id) {
+            Some(entry) if entry.text == expected && !entry.expired() => {
+                Memory::update(entry, &record)
+            }
             _ => return Ok(false),
-        }
-        memory.write(id, record);
+        };
+        memory.reindex(id, previous, record.owner);
         Ok(true)
     }
 
