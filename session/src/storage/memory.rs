@@ -66,6 +66,13 @@ impl Entry {
     }
 }
 
+/// Whether writing a record changed its session's owner.
+enum OwnerChange {
+    Same,
+    /// It changed; the owner it had.
+    From(Option<String>),
+}
+
 impl Memory {
     fn index(&mut self, id: &str, owner: Option<&str>) {
         if let Some(owner) = owner {
@@ -109,24 +116,22 @@ impl Memory {
         }
     }
 
-    /// Replaces a stored entry's record in place; returns the owner it had,
-    /// if that changed.
-    fn update(entry: &mut Entry, record: &Record<'_>) -> Option<Option<String>> {
+    /// Replaces a stored entry's record in place.
+    fn update(entry: &mut Entry, record: &Record<'_>) -> OwnerChange {
         entry.text.clone_from(&record.text);
         entry.expires_at = record.expires_at;
         if entry.owner.as_deref() == record.owner {
-            return None;
+            return OwnerChange::Same;
         }
-        Some(std::mem::replace(
+        OwnerChange::From(std::mem::replace(
             &mut entry.owner,
             record.owner.map(str::to_owned),
         ))
     }
 
-    /// Moves `id` from the index of `previous` (the owner it had, if that
-    /// changed) to that of `owner`.
-    fn reindex(&mut self, id: &str, previous: Option<Option<String>>, owner: Option<&str>) {
-        if let Some(previous) = previous {
+    /// Moves `id` to the index of `owner` if its owner changed.
+    fn reindex(&mut self, id: &str, change: OwnerChange, owner: Option<&str>) {
+        if let OwnerChange::From(previous) = change {
             self.unindex(id, previous.as_deref());
             self.index(id, owner);
         }
