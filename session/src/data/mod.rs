@@ -132,6 +132,9 @@ impl<'de> Deserialize<'de> for Entries<'de> {
 /// linear in the size of the record.
 pub(crate) struct Collector<'a> {
     entries: Vec<(Cow<'a, str>, &'a str)>,
+    /// One bit per name seen while scanning (by [`name_bit`]): a name whose
+    /// bit is clear is new, without a comparison.
+    seen: u64,
     /// Names to positions, past [`SCAN_LIMIT`] entries.
     index: Option<HashMap<Cow<'a, str>, usize>>,
 }
@@ -140,6 +143,7 @@ impl<'a> Collector<'a> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Collector {
             entries: Vec::with_capacity(capacity.min(SCAN_LIMIT)),
+            seen: 0,
             index: None,
         }
     }
@@ -151,11 +155,16 @@ impl<'a> Collector<'a> {
 
     pub(crate) fn add(&mut self, name: Cow<'a, str>, value: &'a str) {
         let Some(index) = &mut self.index else {
-            if let Some(position) = self.entries.iter().position(|(existing, _)| {
-                #[cfg(test)]
-                tests::count_probe();
-                *existing == name
-            }) {
+            let bit = name_bit(&name);
+            let maybe_seen = self.seen & bit != 0;
+            self.seen |= bit;
+            if maybe_seen
+                && let Some(position) = self.entries.iter().position(|(existing, _)| {
+                    #[cfg(test)]
+                    tests::count_probe();
+                    *existing == name
+                })
+            {
                 self.entries[position].1 = value;
                 return;
             }
@@ -183,6 +192,22 @@ impl<'a> Collector<'a> {
             }
         }
     }
+}
+
+/// A name's bit among 64, from its length and its first and last bytes:
+/// names that differ there (most do) have different bits.
+fn name_bit(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let (first, last) = (
+        bytes.first().copied().unwrap_or(0),
+        bytes.last().copied().unwrap_or(0),
+    );
+    let mixed = bytes
+        .len()
+        .wrapping_mul(31)
+        .wrapping_add(usize::from(first).wrapping_mul(7))
+        .wrapping_add(usize::from(last));
+    1 << (mixed % 64)
 }
 
 /// An object key, borrowed from the input unless it has escapes.

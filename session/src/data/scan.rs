@@ -202,10 +202,18 @@ impl<'a> Scanner<'a> {
     /// closing quote, a backslash, a control character or the end.
     fn skip_plain(&mut self) {
         let rest = &self.text.as_bytes()[self.at..];
-        self.at += rest
+        let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+        let run = &rest[..end];
+        // Checked without an early exit, which lets the compiler check many
+        // bytes at once; a control character, rare, is then looked for.
+        if run
             .iter()
-            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-            .unwrap_or(rest.len());
+            .fold(false, |control, &byte| control | (byte < 0x20))
+        {
+            self.at += run.iter().position(|&byte| byte < 0x20).unwrap_or(end);
+        } else {
+            self.at += end;
+        }
     }
 
     /// One JSON value, as its text.

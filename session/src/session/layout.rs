@@ -140,9 +140,19 @@ impl<S: Schema> Layout<S> {
 
     fn locate(text: &str, data: StoredData<'_>) -> Self {
         let mut layout = Self::empty();
+        // This crate writes the schema's keys in the schema's order: the
+        // key after the last one found is tried first.
+        let mut next = 0;
         for (name, raw) in data.values {
             let range = range_in(text, raw);
-            match position(S::__VALUE_KEYS, &name) {
+            let index = match S::__VALUE_KEYS.get(next) {
+                Some(def) if def.name == name => Some(next),
+                _ => position(S::__VALUE_KEYS, &name),
+            };
+            if let Some(index) = index {
+                next = index + 1;
+            }
+            match index {
                 Some(index) => layout.slots[index] = Slot::loaded(range),
                 None => layout
                     .unknown_values
