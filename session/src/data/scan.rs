@@ -208,7 +208,8 @@ impl<'a> Scanner<'a> {
         // bytes at once; a control character, rare, is then looked for.
         if run
             .iter()
-            .fold(false, |control, &byte| control | (byte < 0x20))
+            .fold(0_u8, |control, &byte| control | u8::from(byte < 0x20))
+            != 0
         {
             self.at += run.iter().position(|&byte| byte < 0x20).unwrap_or(end);
         } else {
