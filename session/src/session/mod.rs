@@ -208,12 +208,13 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             return None;
         }
         let key = key.__key_ref();
-        let slots = if key.flash {
-            self.flash_slots()
+        // Value keys' slots come first, at their index; flash keys' after them.
+        let at = if key.flash {
+            S::__VALUE_KEYS.len() + key.index
         } else {
-            self.value_slots()
+            key.index
         };
-        slots.get(key.index)?.get::<K::Value>(&self.source)
+        self.slots.get(at)?.get::<K::Value>(&self.source)
     }
 
     /// Whether [`get`](Self::get) would return a value for this key: a typed key
