@@ -359,6 +359,26 @@ mod tests {
         scanned.is_some()
     }
 
+    /// The cookie storage's record, as it reads it with `serde_json`.
+    #[derive(serde::Deserialize)]
+    struct CookieRecord<'a> {
+        i: String,
+        #[serde(borrow)]
+        d: StoredData<'a>,
+    }
+
+    /// Whatever the scanner reads as a cookie record, `serde_json` reads the
+    /// same way.
+    fn cookie_agrees(json: &str) {
+        if let Some((id, data)) = cookie_record(json) {
+            let record = serde_json::from_str::<CookieRecord<'_>>(json).unwrap_or_else(|error| {
+                panic!("scanned what serde_json refuses ({error}): {json}")
+            });
+            assert_eq!(id, record.i, "{json}");
+            assert_eq!(summary(&data), summary(&record.d), "{json}");
+        }
+    }
+
     #[test]
     fn reads_what_this_crate_writes_as_serde_json_does() {
         for json in [
@@ -448,7 +468,7 @@ mod tests {
         fn never_reads_otherwise_than_serde_json(
             pieces in proptest::collection::vec(proptest::sample::select(vec![
                 "[", "]", "{", "}", ",", ":", " ", "\n", "\"a\"", "\"b\"", "\"c\"", "\"t\"",
-                "\"r\"", "\"x\\\"y\"", "\"\\u0041\"", "\"\\n\"", "\"\\q\"", "0", "1", "-1",
+                "\"r\"", "\"i\"", "\"d\"", "\"x\\\"y\"", "\"\\u0041\"", "\"\\n\"", "\"\\q\"", "0", "1", "-1",
                 "01", "1.5", "1.", "2e3", "1E+2", "-", "true", "false", "null", "nul", "\"",
                 "\\", "\t", "é", "✓", "\"é\"",
             ]), 0..24),
@@ -458,6 +478,8 @@ mod tests {
             agrees(&format!("[{{{json}}},{{}}]"));
             agrees(&format!("[{{\"k\":{json}}},{{}}]"));
             agrees(&format!("[{{}},{{}},{json}]"));
+            cookie_agrees(&format!("{{\"i\":\"id\",\"d\":[{{\"k\":{json}}},{{}}]}}"));
+            cookie_agrees(&format!("{{\"d\":[{{}},{{}}],{json}}}"));
         }
     }
 }
