@@ -182,3 +182,22 @@ fn debug_shows_key_names_but_not_values() {
     assert!(debug.contains("\"name\""), "{debug}");
     assert!(!debug.contains("secret-name"), "{debug}");
 }
+
+/// One key only: the smallest schema.
+#[derive(session_schema::SessionSchema)]
+struct OneKey {
+    only: u32,
+}
+
+#[test]
+fn a_session_is_as_small_to_move_whatever_its_schema() {
+    // The key slots live behind one pointer: a request moves the session
+    // (into the handler, back to the layer, into the save) at the same cost
+    // for a schema of one key as for one of many.
+    assert_eq!(
+        std::mem::size_of::<Session<App>>(),
+        std::mem::size_of::<Session<OneKey>>()
+    );
+    let one = Session::<OneKey>::new();
+    assert_eq!(one.get(OneKey::ONLY), None);
+}
