@@ -93,24 +93,22 @@ impl<'a> Scanner<'a> {
         if self.eat(b']').is_some() {
             return Some(data);
         }
-        data.values = self.entries_or_null()?;
-        self.space();
-        if self.eat(b']').is_some() {
-            return Some(data);
+        for element in 0..3 {
+            if element > 0 {
+                self.eat(b',')?;
+                self.space();
+            }
+            match element {
+                0 => data.values = self.entries_or_null()?,
+                1 => data.flash = self.entries_or_null()?,
+                _ => data.times = Some(self.times()?),
+            }
+            self.space();
+            if self.eat(b']').is_some() {
+                return Some(data);
+            }
         }
-        self.eat(b',')?;
-        self.space();
-        data.flash = self.entries_or_null()?;
-        self.space();
-        if self.eat(b']').is_some() {
-            return Some(data);
-        }
-        self.eat(b',')?;
-        self.space();
-        data.times = Some(self.times()?);
-        self.space();
-        self.eat(b']')?;
-        Some(data)
+        None
     }
 
     /// An object's entries (a repeated name keeps its last value), or `null`.
