@@ -100,8 +100,9 @@ impl Memory {
     /// the most recently used).
     fn write(&mut self, id: &str, record: Record<'_>) {
         if let Some(entry) = self.records.get_mut(id) {
-            let previous = Self::update(entry, &record);
-            self.reindex(id, previous, record.owner);
+            let owner = record.owner;
+            let previous = Self::update(entry, record);
+            self.reindex(id, previous, owner);
             return;
         }
         self.drop_expired_tail();
@@ -117,8 +118,8 @@ impl Memory {
     }
 
     /// Replaces a stored entry's record in place.
-    fn update(entry: &mut Entry, record: &Record<'_>) -> OwnerChange {
-        entry.text.clone_from(&record.text);
+    fn update(entry: &mut Entry, record: Record<'_>) -> OwnerChange {
+        entry.text = record.text;
         entry.expires_at = record.expires_at;
         if entry.owner.as_deref() == record.owner {
             return OwnerChange::Same;
@@ -253,13 +254,14 @@ impl SessionBackend for MemoryBackend {
     ) -> Result<bool, Error> {
         let mut memory = self.lock();
         // One lookup: compared, and written in place when it matches.
+        let owner = record.owner;
         let previous = match memory.records.get_mut(id) {
             Some(entry) if entry.text == expected && !entry.expired() => {
-                Memory::update(entry, &record)
+                Memory::update(entry, record)
             }
             _ => return Ok(false),
         };
-        memory.reindex(id, previous, record.owner);
+        memory.reindex(id, previous, owner);
         Ok(true)
     }
 
