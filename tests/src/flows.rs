@@ -95,6 +95,22 @@ pub async fn id_based_flow(storage: &impl SessionStorage, deleted: impl AsyncFnO
     let kept: Session<App> = storage.read(Some(&new)).await.unwrap();
     assert_eq!(kept.id(), new);
     assert_ne!(newest, new);
+
+    // Regenerating twice in one request moves the record it was loaded
+    // from to the last id, and deletes the id it was loaded with.
+    let mut session: Session<App> = storage.read(Some(&newest)).await.unwrap();
+    session.regenerate_id(true);
+    session.regenerate_id(true);
+    let last = session.id().to_owned();
+    assert_eq!(
+        storage.save(&session).await.unwrap().as_deref(),
+        Some(last.as_str()),
+        "saved under the last id"
+    );
+    let gone: Session<App> = storage.read(Some(&newest)).await.unwrap();
+    assert_ne!(gone.id(), newest, "the id it was loaded with is deleted");
+    let moved: Session<App> = storage.read(Some(&last)).await.unwrap();
+    assert_eq!(moved.get(App::USER_ID), Some(&2));
 }
 
 /// Eight requests of one user load the same session, then save at once, each
