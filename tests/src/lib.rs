@@ -162,9 +162,10 @@ impl Wide {
 pub mod demo {
     //! Runs the demo app as its own process.
 
-    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::io::{BufRead as _, BufReader};
+    use std::net::SocketAddr;
     use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     /// The value of the first `_csrf` field of a demo page: the session's
     /// CSRF token, which the demo's forms carry.
@@ -189,36 +190,42 @@ pub mod demo {
 
     impl Demo {
         /// Starts the demo binary `exe` (`env!("CARGO_BIN_EXE_demo")` in a test)
-        /// with `--storage <storage>` and the given environment, on a free
-        /// port, and waits until it accepts connections.
+        /// with `--storage <storage>` and the given environment, on a port
+        /// the system picks when the demo binds (so two demos started at
+        /// once never race for one port), and returns once the demo says
+        /// where it listens.
         ///
         /// # Panics
         ///
         /// When it does not start within twenty seconds.
         #[must_use]
         pub fn start(exe: &str, storage: &str, env: &[(&str, &str)]) -> Self {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let child = Command::new(exe)
+            let mut child = Command::new(exe)
                 .args(["--storage", storage])
-                .env("ADDR", addr.to_string())
+                .env("ADDR", "127.0.0.1:0")
                 .envs(env.iter().copied())
-                .stdout(Stdio::null())
+                .stdout(Stdio::piped())
                 .spawn()
                 .expect("the demo starts");
-            let demo = Demo { child, addr };
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-                assert!(
-                    Instant::now() < deadline,
-                    "the demo did not start on {addr}"
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            demo
+            let stdout = child.stdout.take().expect("the demo's stdout");
+            let (found, listening) = std::sync::mpsc::channel();
+            // Reads the startup line, then drains the rest so the demo
+            // never blocks on a full pipe.
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(at) = line.split("listening on http://").nth(1) {
+                        let addr = at.split_whitespace().next().unwrap_or_default();
+                        let _ = found.send(addr.parse::<SocketAddr>().ok());
+                    }
+                }
+            });
+            let addr = listening
+                .recv_timeout(Duration::from_secs(20))
+                .ok()
+                .flatten()
+                .expect("the demo says where it listens within twenty seconds");
+            Demo { child, addr }
         }
     }
 
