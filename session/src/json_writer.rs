@@ -47,6 +47,27 @@ impl JsonObjects {
         JsonObjects { out, first: true }
     }
 
+    /// Starts a run of entries written now and spliced into an object
+    /// later by [`entries`](Self::entries); [`finish`](Self::finish) gives
+    /// its text.
+    pub(crate) fn fragment() -> Self {
+        JsonObjects {
+            out: Vec::new(),
+            first: true,
+        }
+    }
+
+    /// Writes the entries of a [`fragment`](Self::fragment) into the open object.
+    pub(crate) fn entries(&mut self, fragment: &str) {
+        if fragment.is_empty() {
+            return;
+        }
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        self.out.extend_from_slice(fragment.as_bytes());
+    }
+
     /// Writes `"name":`, preceded by a comma unless it is the first entry.
     fn name(&mut self, name: &str) {
         if !std::mem::take(&mut self.first) {

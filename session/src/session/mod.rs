@@ -17,6 +17,8 @@ pub(crate) mod home;
 mod layout;
 mod stored;
 
+pub(crate) use stored::Changes;
+
 use std::marker::PhantomData;
 use std::ops::Range;
 use std::sync::Arc;

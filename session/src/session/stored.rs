@@ -1,7 +1,7 @@
 //! What a storage needs of a session: the JSON it writes, the text it was
 //! read from, its times, and the merge of its changes into a newer record.
 
-use super::{CSRF_KEY, Session, position};
+use super::{CSRF_KEY, Session};
 use crate::data::{StoredData, json_at};
 use crate::error::Error;
 use crate::json_writer::JsonObjects;
@@ -128,46 +128,50 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// request may have changed them), the flash values read here are dropped
     /// and the ones flashed here are added.
     pub(crate) fn merge_into(&self, latest: &str, stamp: Stamp) -> Result<String, Error> {
-        let Ok(latest) = StoredData::parse(latest) else {
-            return self.data_json(stamp);
-        };
-        let changed = |name: &str| {
-            (name == CSRF_KEY && self.new_csrf.is_some())
-                || position(S::__VALUE_KEYS, name)
-                    .is_some_and(|index| self.value_slots()[index].is_changed())
-        };
-        let mut out = JsonObjects::new();
-        for (name, raw) in &latest.values {
-            if !changed(name) {
-                out.raw_entry(name, raw);
-            }
-        }
+        Ok(self.changes(stamp)?.apply(latest, stamp))
+    }
+
+    /// This request's changes as a value of their own, which outlives the
+    /// session: what [`merge_into`](Self::merge_into) applies, and what a
+    /// storage that combines concurrent saves of one session applies one
+    /// after the other. `stamp` gives the times of the whole record.
+    pub(crate) fn changes(&self, stamp: Stamp) -> Result<Changes, Error> {
+        let mut changed_values = Vec::new();
+        let mut set_values = JsonObjects::fragment();
         for (slot, def) in self.value_slots().iter().zip(S::__VALUE_KEYS) {
+            if slot.is_changed() {
+                changed_values.push(def.name);
+            }
             if let Some(value) = slot.set_value() {
-                out.value_entry(def.name, value)?;
+                set_values.value_entry(def.name, value)?;
             }
         }
         if let Some(token) = &self.new_csrf {
-            out.string_entry(CSRF_KEY, token);
+            changed_values.push(CSRF_KEY);
+            set_values.string_entry(CSRF_KEY, token);
         }
-        out.next_object();
-        let consumed = |name: &str| {
-            self.unknown_flash
-                .iter()
-                .any(|unknown| unknown.as_str(&self.source) == name)
-                || position(S::__FLASH_KEYS, name).is_some_and(|index| {
-                    self.flash_slots()[index].is_present()
-                        || self.next_flash.get(index).is_some_and(Option::is_some)
-                })
-        };
-        for (name, raw) in &latest.flash {
-            if !consumed(name) {
-                out.raw_entry(name, raw);
+        let mut consumed_flash: Vec<Box<str>> = self
+            .unknown_flash
+            .iter()
+            .map(|unknown| unknown.as_str(&self.source).into())
+            .collect();
+        for (index, def) in S::__FLASH_KEYS.iter().enumerate() {
+            if self.flash_slots()[index].is_present()
+                || self.next_flash.get(index).is_some_and(Option::is_some)
+            {
+                consumed_flash.push(def.name.into());
             }
         }
-        self.write_next_flash(&mut out)?;
-        out.end_data(stamp);
-        Ok(out.finish())
+        let mut next_flash = JsonObjects::fragment();
+        self.write_next_flash(&mut next_flash)?;
+        Ok(Changes {
+            whole: self.data_json(stamp)?,
+            changed_values,
+            set_values: set_values.finish(),
+            consumed_flash,
+            next_flash: next_flash.finish(),
+            remember_wish: self.remember,
+        })
     }
 
     fn write_next_flash(&self, out: &mut JsonObjects) -> Result<(), Error> {
@@ -177,5 +181,65 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             }
         }
         Ok(())
+    }
+}
+
+/// A request's changes to a session, owned: applicable to any newer record of
+/// it, after the request that made them is gone.
+#[derive(Debug, Clone)]
+pub(crate) struct Changes {
+    /// The session's whole data as the request would write it, in place of
+    /// a newer record that is not session data.
+    whole: String,
+    /// The names of the values the request set or unset: the stored ones give way.
+    changed_values: Vec<&'static str>,
+    /// The `"name":json` entries of the values the request set.
+    set_values: String,
+    /// The names of the flash values dropped from the newer record: read by
+    /// the request, or flashed anew by it.
+    consumed_flash: Vec<Box<str>>,
+    /// The `"name":json` entries of the values the request flashed.
+    next_flash: String,
+    /// Whether the request marked the session remembered or not (`None`: it
+    /// left the mark as stored).
+    remember_wish: Option<bool>,
+}
+
+impl Changes {
+    /// The session's whole data as the request would write it over the
+    /// record it read.
+    pub(crate) fn whole(&self) -> &str {
+        &self.whole
+    }
+
+    /// Whether the request marked the session remembered or not.
+    pub(crate) fn remember_wish(&self) -> Option<bool> {
+        self.remember_wish
+    }
+
+    /// `latest` with these changes applied, and the times of `stamp`.
+    pub(crate) fn apply(&self, latest: &str, stamp: Stamp) -> String {
+        // A record that is not session data gives way to the session's
+        // whole data (which this crate wrote, so it parses).
+        let data = StoredData::parse(latest).or_else(|_| StoredData::parse(&self.whole));
+        let Ok(data) = data else {
+            return self.whole.clone();
+        };
+        let mut out = JsonObjects::new();
+        for (name, raw) in &data.values {
+            if !self.changed_values.contains(&name.as_ref()) {
+                out.raw_entry(name, raw);
+            }
+        }
+        out.entries(&self.set_values);
+        out.next_object();
+        for (name, raw) in &data.flash {
+            if !self.consumed_flash.iter().any(|consumed| **consumed == **name) {
+                out.raw_entry(name, raw);
+            }
+        }
+        out.entries(&self.next_flash);
+        out.end_data(stamp);
+        out.finish()
     }
 }

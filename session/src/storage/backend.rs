@@ -248,6 +248,18 @@ pub trait SessionBackend: Send + Sync + 'static {
         }
     }
 
+    /// Whether the storage combines the saves of one session that it makes
+    /// at the same time (default `true`). Requests of one user that save at
+    /// once would otherwise each fail the compare-and-set of
+    /// [`replace`](Self::replace) on the others' writes, read the record
+    /// again and merge again, a round trip each time; combined, they take
+    /// turns, and each turn writes every save that queued meanwhile in one
+    /// `replace`. An in-process backend, whose compare-and-set costs less
+    /// than taking a turn, returns `false`. Either way no update is lost.
+    fn combines_saves(&self) -> bool {
+        true
+    }
+
     /// Takes `id` out of `owner`'s index: the storage read `seen` under `id`
     /// (`None`: nothing) and found no live session of `owner` there. Take the
     /// entry out only if the record is still `seen`; a backend that cannot

@@ -1,12 +1,15 @@
 //! The read/save flow of every storage that keeps sessions on the server under
 //! their id, written once over a [`SessionBackend`].
 
+use std::any::TypeId;
 use std::future::Future;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
 use super::backend::{self, Record, SessionBackend};
+use super::combine::{Combiner, Turn, Waiting};
 use super::lifecycle::{Lifecycle, lifecycle_setters};
 use super::summary::SessionSummary;
 use super::{MAX_RECORD_LEN, SessionStorage};
@@ -15,7 +18,7 @@ use crate::error::Error;
 use crate::id::{Redacted, session_handle};
 use crate::owner::HasOwner;
 use crate::schema::Schema;
-use crate::session::Session;
+use crate::session::{Changes, Session};
 use crate::state::StateOf;
 use crate::times::{Stamp, Times, unix_secs};
 
@@ -49,6 +52,16 @@ pub struct BackendStorage<B> {
     pub(crate) backend: B,
     pub(crate) lifecycle: Lifecycle,
     use_unknown_ids: bool,
+    /// The turns of the saves of one session made at the same time.
+    combiner: Arc<Combiner<SaveJob, Result<bool, Error>>>,
+}
+
+/// A save waiting for its session's turn: its changes, and the times and
+/// clock of the request that made them.
+struct SaveJob {
+    changes: Changes,
+    stamp: Stamp,
+    now_secs: u64,
 }
 
 impl<B: SessionBackend> BackendStorage<B> {
@@ -59,6 +72,7 @@ impl<B: SessionBackend> BackendStorage<B> {
             backend,
             lifecycle: Lifecycle::default(),
             use_unknown_ids: false,
+            combiner: Arc::default(),
         }
     }
 
@@ -509,6 +523,9 @@ impl<B: SessionBackend> BackendStorage<B> {
     ) -> Result<Option<String>, Error> {
         let from = session.original_id();
         let moved = session.id() != from;
+        if !moved && self.backend.combines_saves() {
+            return self.write_combined(session, stamp, (now_secs, now)).await;
+        }
         let ended =
             |times: Option<Times>| times.is_some_and(|times| self.lifecycle.ended(times, now_secs));
         let mut latest = session.stored_text().to_owned();
@@ -600,6 +617,198 @@ impl<B: SessionBackend> BackendStorage<B> {
     }
 }
 
+impl<B: SessionBackend> BackendStorage<B> {
+    /// Writes the changes of a session read from this storage, and not
+    /// moved, into the latest record of its id, in its session's turn: the
+    /// saves of the same session that queue meanwhile wait, and the next
+    /// turn writes them all in one compare-and-set.
+    async fn write_combined<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+        stamp: Stamp,
+        (now_secs, now): (u64, SystemTime),
+    ) -> Result<Option<String>, Error> {
+        let id = session.id();
+        let (mut lead, own) = loop {
+            let job = SaveJob {
+                changes: session.changes(stamp)?,
+                stamp,
+                now_secs,
+            };
+            match self.combiner.join(TypeId::of::<S>(), id, job).await {
+                Some(Turn::Done(written)) => return Ok(written?.then(|| id.to_owned())),
+                Some(Turn::Lead(lead, own)) => break (lead, own),
+                // The save this one waited on went away: join again.
+                None => {}
+            }
+        };
+        let waiting = lead.take_waiting();
+        let mut jobs = Vec::with_capacity(1 + waiting.len());
+        jobs.push(&own);
+        jobs.extend(waiting.iter().map(Waiting::job));
+        let latest = lead.latest.take();
+        let written = self.commit_turn(session, latest, &jobs, now).await;
+        drop(jobs);
+        let own_written = match written {
+            Ok((written, text)) => {
+                lead.latest = text;
+                // The next turn may begin while this one answers.
+                lead.pass_on();
+                for (waiting, written) in waiting.into_iter().zip(&written[1..]) {
+                    waiting.answer(Ok(*written));
+                }
+                written[0]
+            }
+            Err(error) => {
+                lead.pass_on();
+                for waiting in waiting {
+                    waiting.answer(Err(copy_of(&error)));
+                }
+                return Err(error);
+            }
+        };
+        Ok(own_written.then(|| id.to_owned()))
+    }
+
+    /// One turn: applies `jobs` one after the other to the latest record of
+    /// `session`'s id and writes the result with one compare-and-set,
+    /// retried with a fresh read when another writer got in between.
+    /// `latest` is what the last turn wrote, if it did; else the record the
+    /// session was read from is expected. Whether each job was written (not
+    /// when the session is gone or ended), and the record written.
+    async fn commit_turn<S: Schema, St: StateOf<S>>(
+        &self,
+        session: &Session<S, St>,
+        latest: Option<String>,
+        jobs: &[&SaveJob],
+        now: SystemTime,
+    ) -> Result<(Vec<bool>, Option<String>), Error> {
+        let id = session.id();
+        let ended = |times: Option<Times>, now_secs: u64| {
+            times.is_some_and(|times| self.lifecycle.ended(times, now_secs))
+        };
+        // Whether `base` is the record the session was read from.
+        let as_read = latest.is_none();
+        let mut base = latest.unwrap_or_else(|| session.stored_text().to_owned());
+        let nothing = || Ok((vec![false; jobs.len()], None));
+        for attempt in 0..=MAX_MERGE_ATTEMPTS {
+            if attempt > 0 {
+                tracing::debug!(
+                    session = %Redacted(id),
+                    attempt,
+                    saves = jobs.len(),
+                    "the stored session changed since this turn read it; merging this turn's saves"
+                );
+                match self.backend.load(id).await? {
+                    Some(bytes) if !backend::is_gone(&bytes) => match String::from_utf8(bytes) {
+                        Ok(stored) => base = stored,
+                        // Overwritten by something that is not a session: leave it be.
+                        Err(_) => return nothing(),
+                    },
+                    // Destroyed, moved or ended since: leave it gone.
+                    _ => return nothing(),
+                }
+            }
+            let base_times = if as_read && attempt == 0 {
+                session.times()
+            } else {
+                StoredData::parse(&base).ok().and_then(|data| data.times)
+            };
+            // Ended as this turn found it: unless another request touched it
+            // since (the latest record says so), it stays ended.
+            if attempt == 0 && jobs.iter().any(|job| ended(base_times, job.now_secs)) {
+                continue;
+            }
+            let mut text: Option<String> = None;
+            let mut times = base_times;
+            let mut last_stamp = None;
+            let mut written = vec![false; jobs.len()];
+            for (index, job) in jobs.iter().enumerate() {
+                if ended(times, job.now_secs) {
+                    continue;
+                }
+                let stamp = merged_stamp(job.stamp, job.changes.remember_wish(), times);
+                let current = text.as_deref().unwrap_or(&base);
+                text = Some(if as_read && attempt == 0 && index == 0 {
+                    // Nobody changed the record since the session was read:
+                    // its own data is the first save.
+                    job.changes.whole().to_owned()
+                } else {
+                    job.changes.apply(current, stamp)
+                });
+                if let Stamp::Write(written_times) = stamp {
+                    times = Some(written_times);
+                }
+                last_stamp = Some((stamp, job.now_secs));
+                written[index] = true;
+            }
+            let (Some(text), Some((stamp, now_secs))) = (text, last_stamp) else {
+                return nothing();
+            };
+            let touched = match stamp {
+                Stamp::Write(times) => times.touched,
+                Stamp::None => now_secs,
+            };
+            let owner = owner_in::<S>(&text);
+            let previous = owner_in::<S>(&base);
+            let record = Record {
+                text: text.clone(),
+                expires_at: self.lifecycle.expires_at(stamp, touched),
+                owner: owner.as_deref(),
+                now,
+            };
+            if self
+                .backend
+                .replace(id, &base, previous.as_deref(), record)
+                .await?
+            {
+                if let Some(owner) = &owner
+                    && previous.as_ref() != Some(owner)
+                {
+                    Box::pin(self.prune_owner::<S>(owner, id)).await;
+                }
+                return Ok((written, Some(text)));
+            }
+        }
+        Err(Error::Backend(
+            format!(
+                "session {} changed {MAX_MERGE_ATTEMPTS} times while this request saved it",
+                Redacted(id)
+            )
+            .into(),
+        ))
+    }
+}
+
+/// The times a save writes over a record whose times are `theirs`: a
+/// request that touched the session after this one read the clock leaves a
+/// later time, kept so the session's times never go back; a remember mark
+/// the request did not set is the record's.
+fn merged_stamp(stamp: Stamp, remember_wish: Option<bool>, theirs: Option<Times>) -> Stamp {
+    match (stamp, theirs) {
+        (Stamp::Write(mut ours), Some(theirs)) => {
+            ours.touched = ours.touched.max(theirs.touched);
+            if remember_wish.is_none() {
+                ours.remembered = theirs.remembered;
+            }
+            Stamp::Write(ours)
+        }
+        (stamp, _) => stamp,
+    }
+}
+
+/// An error for a save whose turn another save led: the same message.
+fn copy_of(error: &Error) -> Error {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Error::Backend(message.into())
+}
+
 /// What an owner index entry points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Entry {
@@ -683,6 +892,8 @@ impl<B: Clone> Clone for BackendStorage<B> {
             backend: self.backend.clone(),
             lifecycle: self.lifecycle.clone(),
             use_unknown_ids: self.use_unknown_ids,
+            // Its own turns: a clone of the backend may be another store.
+            combiner: Arc::default(),
         }
     }
 }
@@ -693,7 +904,7 @@ impl<B: std::fmt::Debug> std::fmt::Debug for BackendStorage<B> {
             .field("backend", &self.backend)
             .field("lifecycle", &self.lifecycle)
             .field("use_unknown_ids", &self.use_unknown_ids)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`SessionBackend`] ([`BackendStorage`]).
 
 mod backend;
+mod combine;
 mod cookie;
 mod fs;
 mod id_based;
