@@ -234,7 +234,11 @@ impl Changes {
         out.entries(&self.set_values);
         out.next_object();
         for (name, raw) in &data.flash {
-            if !self.consumed_flash.iter().any(|consumed| **consumed == **name) {
+            if !self
+                .consumed_flash
+                .iter()
+                .any(|consumed| **consumed == **name)
+            {
                 out.raw_entry(name, raw);
             }
         }

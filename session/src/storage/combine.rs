@@ -77,7 +77,12 @@ impl<J, R> Combiner<J, R> {
     /// turn is in flight, else waits for the answer. `None` when the save it
     /// waited on went away without writing `job`: make it again and join
     /// again.
-    pub(crate) async fn join(self: &Arc<Self>, schema: TypeId, id: &str, job: J) -> Option<Turn<J, R>> {
+    pub(crate) async fn join(
+        self: &Arc<Self>,
+        schema: TypeId,
+        id: &str,
+        job: J,
+    ) -> Option<Turn<J, R>> {
         let key = (schema, id.to_owned());
         let answer = {
             let mut queues = self.queues();
@@ -303,7 +308,12 @@ mod tests {
             let _ = gone.await;
             let next = tokio::spawn({
                 let combiner = Arc::clone(&combiner);
-                async move { matches!(combiner.join(schema(), "a", 3).await, Some(Turn::Lead(_, 3))) }
+                async move {
+                    matches!(
+                        combiner.join(schema(), "a", 3).await,
+                        Some(Turn::Lead(_, 3))
+                    )
+                }
             });
             tokio::task::yield_now().await;
             lead.pass_on();
