@@ -40,6 +40,9 @@ const MAX_MERGE_ATTEMPTS: usize = 64;
 ///   set or unset, flash values read or added) to the record as it is stored
 ///   now, with a compare-and-set, retrying if another request got in between.
 ///   A session destroyed by one request is not brought back by another.
+///   Saves of one session that this storage makes at the same time take
+///   turns, and each turn writes all the saves that queued meanwhile in one
+///   compare-and-set (see [`SessionBackend::combines_saves`]).
 /// - **Sessions that end**: [`idle_timeout`](Self::idle_timeout) and
 ///   [`absolute_timeout`](Self::absolute_timeout), checked against the times
 ///   the record carries.
