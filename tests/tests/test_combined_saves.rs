@@ -155,7 +155,12 @@ async fn a_leading_save_that_goes_away_mid_write_leaves_the_others_to_write() {
     let storage = Slow::storage(true);
     // The first request goes away halfway through its compare-and-set,
     // with the seven others queued behind it.
-    let (id, saved) = eight_requests(&storage, Some(ROUND_TRIP / 2)).await;
+    let (id, saved) = tokio::time::timeout(
+        Duration::from_secs(20),
+        eight_requests(&storage, Some(ROUND_TRIP / 2)),
+    )
+    .await
+    .expect("the saves that waited on the request that went away finish");
     assert_eq!(saved[0], None, "the first request went away");
     assert!(
         saved[1..]
