@@ -566,13 +566,11 @@ impl<B: SessionBackend> BackendStorage<B> {
                 // A request that touched the session after this one read the
                 // clock leaves a later time: the merge keeps the later one,
                 // so the session's times never go back.
-                if let (Stamp::Write(ours), Some(theirs)) = (&mut stamp, latest_times) {
-                    ours.touched = ours.touched.max(theirs.touched);
-                    // A mark this request did not set is the latest record's.
-                    if session.remember_wish().is_none() {
-                        ours.remembered = theirs.remembered;
+                if latest_times.is_some() {
+                    stamp = merged_stamp(stamp, session.remember_wish(), latest_times);
+                    if let Stamp::Write(ours) = stamp {
+                        expires_at = self.lifecycle.expires_at(stamp, ours.touched);
                     }
-                    expires_at = self.lifecycle.expires_at(Stamp::Write(*ours), ours.touched);
                 }
                 session.merge_into(&latest, stamp)?
             };
