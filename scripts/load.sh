@@ -5,8 +5,9 @@
 # and its memory store; actix-session with its signed cookie store and its
 # Redis store), by USERS returning users (default 64: each request carries one
 # of their session cookies, in turn), measured with wrk in the same run, in
-# alternating rounds. Prints requests per second, medians and ratios. Needs
-# wrk and redis-server.
+# alternating rounds. Beside the GET, the same memory-storage route as a POST
+# that carries its CSRF token, and for a remembered session. Prints requests
+# per second, medians and ratios. Needs wrk and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5s}
@@ -25,27 +26,48 @@ trap 'kill $redis_pid 2>/dev/null || true; rm -f "$script"' EXIT
 export REDIS_URL=redis://127.0.0.1:$redis_port
 
 script=$(mktemp --suffix=.lua)
-rps() { # binary storage port
-  STORAGE=$2 ADDR=127.0.0.1:$3 "$bin/$1" & local pid=$!
-  for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$3/" && break; sleep 0.05; done
-  # One first visit per user: its Set-Cookie is the cookie the user sends on.
+# The first response's session cookie (`name=value`), from `curl -D -` output.
+set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1 | tr -d '\r'; }
+rps() { # binary storage port route
+  ROUTE=$4 STORAGE=$2 ADDR=127.0.0.1:$3 "$bin/$1" & local pid=$!
+  local url=http://127.0.0.1:$3
+  for _ in $(seq 200); do curl -s -o /dev/null "$url/" && break; sleep 0.05; done
+  # One first visit per user: its Set-Cookie is the cookie the user sends on
+  # (for `remembered`, the one `/remember` answers; for `csrf`, the body is
+  # the token the user sends back with each POST).
   {
-    echo "cookies = {}"
+    echo "users = {}"
     for _ in $(seq "$USERS"); do
-      cookie=$(curl -s -D - -o /dev/null "http://127.0.0.1:$3/" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1 | tr -d '\r')
-      echo "table.insert(cookies, [[$cookie]])"
+      local first cookie token=""
+      first=$(curl -s -D - "$url/")
+      cookie=$(set_cookie <<<"$first")
+      case $4 in
+        csrf) token=$(tail -n 1 <<<"$first") ;;
+        remembered) cookie=$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "$url/remember" | set_cookie) ;;
+      esac
+      echo "table.insert(users, { cookie = [[$cookie]], token = [[$token]] })"
     done
     echo 'n = 0'
-    echo 'request = function() n = n + 1; local c = cookies[(n % #cookies) + 1]; if c == "" then return wrk.format("GET", "/") end; return wrk.format("GET", "/", { ["Cookie"] = c }) end'
+    if [[ $4 == csrf ]]; then
+      echo 'request = function() n = n + 1; local u = users[(n % #users) + 1]; return wrk.format("POST", "/", { ["Cookie"] = u.cookie, ["X-Csrf-Token"] = u.token, ["Sec-Fetch-Site"] = "same-origin" }) end'
+    else
+      echo 'request = function() n = n + 1; local u = users[(n % #users) + 1]; if u.cookie == "" then return wrk.format("GET", "/") end; return wrk.format("GET", "/", { ["Cookie"] = u.cookie }) end'
+    fi
   } > "$script"
-  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$script" "http://127.0.0.1:$3/" | awk '/Requests\/sec/ {print $2}'
+  local report
+  report=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$script" "$url/")
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  # A route that answered errors measured nothing.
+  if grep -q 'Non-2xx' <<<"$report"; then echo "$1 ($4) answered errors: $report" >&2; exit 1; fi
+  awk '/Requests\/sec/ {print $2}' <<<"$report"
 }
 
 servers=(
   "axum bare|bare_axum|none"
   "axum session-schema memory|axum_session_schema|memory"
   "axum session-schema cookie|axum_session_schema|cookie"
+  "axum session-schema memory, POST with CSRF token|axum_session_schema|memory|csrf"
+  "axum session-schema memory, remembered|axum_session_schema|memory|remembered"
   "axum tower-sessions memory (signed)|axum_tower_sessions|memory"
   "actix bare|bare_actix|none"
   "actix session-schema memory|actix_session_schema|memory"
@@ -58,9 +80,9 @@ results=$(mktemp)
 for round in $(seq "$ROUNDS"); do
   port=3100
   for server in "${servers[@]}"; do
-    IFS='|' read -r name binary storage <<<"$server"
+    IFS='|' read -r name binary storage route <<<"$server"
     port=$((port + 1))
-    value=$(rps "$binary" "$storage" "$port")
+    value=$(rps "$binary" "$storage" "$port" "${route:-get}")
     echo "$name|$value" >> "$results"
     echo "round $round: $name: $value req/s"
   done
@@ -75,13 +97,17 @@ for line in open(sys.argv[1]):
 median = {name: statistics.median(values) for name, values in rows.items()}
 print(f"\nmedians of {len(next(iter(rows.values())))} rounds")
 for name, value in median.items():
-    print(f"  {name:<40} {value:>10,.0f} req/s")
+    print(f"  {name:<50} {value:>10,.0f} req/s")
 def ratio(a, b):
     return f"{median[a] / median[b]:.2f}x"
 print("\nratios")
 print(f"  axum, memory storage vs bare:            {ratio('axum session-schema memory', 'axum bare')}")
 print(f"  axum, cookie storage vs bare:            {ratio('axum session-schema cookie', 'axum bare')}")
 print(f"  axum, memory vs tower-sessions memory:   {ratio('axum session-schema memory', 'axum tower-sessions memory (signed)')}")
+print(f"  axum, POST with CSRF token vs GET:       {ratio('axum session-schema memory, POST with CSRF token', 'axum session-schema memory')}")
+print(f"  axum, POST with CSRF token vs bare:      {ratio('axum session-schema memory, POST with CSRF token', 'axum bare')}")
+print(f"  axum, remembered vs not remembered:      {ratio('axum session-schema memory, remembered', 'axum session-schema memory')}")
+print(f"  axum, remembered vs bare:                {ratio('axum session-schema memory, remembered', 'axum bare')}")
 print(f"  actix, memory storage vs bare:           {ratio('actix session-schema memory', 'actix bare')}")
 print(f"  actix, cookie storage vs bare:           {ratio('actix session-schema cookie', 'actix bare')}")
 print(f"  actix, cookie vs actix-session cookie:   {ratio('actix session-schema cookie', 'actix actix-session cookie (signed)')}")
