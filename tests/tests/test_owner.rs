@@ -88,3 +88,52 @@ async fn racing_redis_storage_two_instances() {
     )
     .await;
 }
+
+/// A record another writer stored with the owner's name escaped
+/// (`"\u006fwner"`, which JSON allows and reads as `"owner"`): the storage
+/// still finds its owner when the session moves to another, so the old
+/// owner's index does not keep it. (The Redis backend updates the indexes
+/// by the owner the storage found in the record it replaces; the memory
+/// backend keeps each entry's owner itself.)
+async fn escaped_owner_flow<B: session_schema::SessionBackend>(
+    storage: &session_schema::BackendStorage<B>,
+) {
+    use session_schema::{Record, Session, SessionStorage};
+    use session_tests::App;
+
+    let record = Record {
+        text: r#"[{"\u006fwner":7,"user_id":1},{}]"#.to_owned(),
+        expires_at: None,
+        owner: Some("7"),
+        now: std::time::SystemTime::now(),
+    };
+    storage
+        .backend()
+        .insert("stored-by-another", record)
+        .await
+        .unwrap();
+    let session: Session<App> = storage.read(Some("stored-by-another")).await.unwrap();
+    let Ok(session) = session.into_logged_in() else {
+        panic!("the owner, 7, is not read");
+    };
+    assert_eq!(*session.owner(), 7);
+    let session = session.log_out().log_in(8);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    assert_ne!(id, "stored-by-another");
+    assert_eq!(storage.backend().owned("8").await.unwrap(), vec![id]);
+    assert!(
+        storage.backend().owned("7").await.unwrap().is_empty(),
+        "the index of the owner the session had still lists it"
+    );
+}
+
+#[tokio::test]
+async fn an_owner_written_with_escapes_is_still_found_in_memory() {
+    escaped_owner_flow(&MemoryStorage::new()).await;
+}
+
+#[tokio::test]
+async fn an_owner_written_with_escapes_is_still_found_in_redis() {
+    let server = RedisServer::start();
+    escaped_owner_flow(&RedisStorage::connect(&server.url()).await.unwrap()).await;
+}

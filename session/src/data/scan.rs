@@ -118,11 +118,12 @@ impl<'a> Scanner<'a> {
             return Some(Vec::new());
         }
         self.eat(b'{')?;
-        let mut entries = Collector::with_capacity(12);
         self.space();
         if self.eat(b'}').is_some() {
-            return Some(entries.into_entries());
+            // No allocation for an empty object (most flash objects are).
+            return Some(Vec::new());
         }
+        let mut entries = Collector::with_capacity(12);
         loop {
             self.space();
             let name = self.plain_string()?;

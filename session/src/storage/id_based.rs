@@ -2,6 +2,7 @@
 //! their id, written once over a [`SessionBackend`].
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -531,7 +532,8 @@ impl<B: SessionBackend> BackendStorage<B> {
         }
         let ended =
             |times: Option<Times>| times.is_some_and(|times| self.lifecycle.ended(times, now_secs));
-        let mut latest = session.stored_text().to_owned();
+        // The record as read: copied only if another request changed it.
+        let mut latest = Cow::Borrowed(session.stored_text());
         for attempt in 0..=MAX_MERGE_ATTEMPTS {
             // The session as read has ended by now: unless another request
             // touched it since (then the latest record says so), it stays ended.
@@ -550,7 +552,7 @@ impl<B: SessionBackend> BackendStorage<B> {
                 );
                 match self.backend.load(from).await? {
                     Some(bytes) if !backend::is_gone(&bytes) => match String::from_utf8(bytes) {
-                        Ok(stored) => latest = stored,
+                        Ok(stored) => latest = Cow::Owned(stored),
                         // Overwritten by something that is not a session: leave it be.
                         Err(_) => return Ok(None),
                     },
@@ -601,7 +603,7 @@ impl<B: SessionBackend> BackendStorage<B> {
             };
             if written {
                 if let Some(owner) = &owner
-                    && owner_in::<S>(&latest).as_ref() != Some(owner)
+                    && previous.as_ref() != Some(owner)
                 {
                     Box::pin(self.prune_owner::<S>(owner, session.id())).await;
                 }
@@ -912,8 +914,20 @@ impl<B: std::fmt::Debug> std::fmt::Debug for BackendStorage<B> {
 /// The owner index key of a session record: the owner field's value as
 /// compact JSON, or `None` when the schema has no owner or the record none.
 pub(crate) fn owner_in<S: Schema>(text: &str) -> Option<String> {
-    S::__OWNER?;
+    let name = S::__VALUE_KEYS.get(S::__OWNER?)?.name();
+    // A record without the owner's name between quotes, and without an
+    // escape that could spell it, has no owner: no need to parse it (most
+    // saves of a session nobody logged in to).
+    if !text.contains('\\') && !names_quoted(text, name) {
+        return None;
+    }
     owner_of::<S>(&StoredData::parse(text).ok()?)
+}
+
+/// Whether `name` occurs in `text` between two quotes.
+fn names_quoted(text: &str, name: &str) -> bool {
+    text.match_indices(name)
+        .any(|(at, _)| text[..at].ends_with('"') && text[at + name.len()..].starts_with('"'))
 }
 
 fn owner_of<S: Schema>(data: &StoredData<'_>) -> Option<String> {
