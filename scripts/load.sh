@@ -114,3 +114,11 @@ print(f"  actix, cookie vs actix-session cookie:   {ratio('actix session-schema 
 print(f"  actix, redis vs actix-session redis:     {ratio('actix session-schema redis', 'actix actix-session redis')}")
 PY
 rm -f "$results"
+
+# What the Redis server spent per command over the whole run (both Redis
+# servers above used it): a plain SET against the compare-and-set script.
+echo
+echo "redis-server, per command (INFO commandstats):"
+redis-cli -p "$redis_port" info commandstats | grep -E '^cmdstat_(get|set|evalsha):' | tr -d '\r' |
+  sed -E 's/^cmdstat_([a-z]+):calls=([0-9]+),usec=[0-9]+,usec_per_call=([0-9.]+).*/  \1: \2 calls, \3 µs each/'
+
