@@ -692,7 +692,9 @@ impl<B: SessionBackend> BackendStorage<B> {
         };
         // Whether `base` is the record the session was read from.
         let as_read = latest.is_none();
-        let mut base = latest.unwrap_or_else(|| session.stored_text().to_owned());
+        // The record as read is borrowed: copied only if another request changed it.
+        let mut base: Cow<'_, str> =
+            latest.map_or(Cow::Borrowed(session.stored_text()), Cow::Owned);
         let nothing = || Ok((vec![false; jobs.len()], None));
         for attempt in 0..=MAX_MERGE_ATTEMPTS {
             if attempt > 0 {
@@ -704,7 +706,7 @@ impl<B: SessionBackend> BackendStorage<B> {
                 );
                 match self.backend.load(id).await? {
                     Some(bytes) if !backend::is_gone(&bytes) => match String::from_utf8(bytes) {
-                        Ok(stored) => base = stored,
+                        Ok(stored) => base = Cow::Owned(stored),
                         // Overwritten by something that is not a session: leave it be.
                         Err(_) => return nothing(),
                     },
@@ -914,7 +916,7 @@ impl<B: std::fmt::Debug> std::fmt::Debug for BackendStorage<B> {
 /// The owner index key of a session record: the owner field's value as
 /// compact JSON, or `None` when the schema has no owner or the record none.
 pub(crate) fn owner_in<S: Schema>(text: &str) -> Option<String> {
-    let name = S::__VALUE_KEYS.get(S::__OWNER?)?.name();
+    let name = owner_name::<S>()?;
     // A record without the owner's name between quotes, and without an
     // escape that could spell it, has no owner: no need to parse it (most
     // saves of a session nobody logged in to).
@@ -930,8 +932,13 @@ fn names_quoted(text: &str, name: &str) -> bool {
         .any(|(at, _)| text[..at].ends_with('"') && text[at + name.len()..].starts_with('"'))
 }
 
+/// The stored name of the schema's owner key, if it has one.
+fn owner_name<S: Schema>() -> Option<&'static str> {
+    Some(S::__VALUE_KEYS.get(S::__OWNER?)?.name())
+}
+
 fn owner_of<S: Schema>(data: &StoredData<'_>) -> Option<String> {
-    let name = S::__VALUE_KEYS.get(S::__OWNER?)?.name();
+    let name = owner_name::<S>()?;
     let (_, raw) = data.values.iter().find(|(stored, _)| stored == name)?;
     let value: Value = serde_json::from_str(raw).ok()?;
     Some(value.to_string())
