@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 
+use crate::data::scan::plain_len;
 use crate::error::Error;
 use crate::times::{Stamp, Times};
 use crate::value::Erased;
@@ -12,10 +13,7 @@ use crate::value::Erased;
 /// quotes when nothing in it needs an escape (names and ids never do),
 /// escaped by `serde_json` otherwise.
 fn write_string(out: &mut Vec<u8>, text: &str) {
-    if text
-        .bytes()
-        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
-    {
+    if plain_len(text.as_bytes()) == text.len() {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
