@@ -152,4 +152,21 @@ mod tests {
             assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Any string, short or long, with a byte that needs an escape
+        /// anywhere in it or none, is written as `serde_json` writes it.
+        #[test]
+        fn any_string_is_written_as_serde_json_writes_it(
+            text in "[a-z \"\\\\\u{0}-\u{1f}\u{7f}é✓]{0,40}",
+            plain_prefix in 0_usize..24,
+        ) {
+            let text = format!("{}{text}", "x".repeat(plain_prefix));
+            let mut out = Vec::new();
+            write_string(&mut out, &text);
+            proptest::prop_assert_eq!(out, serde_json::to_vec(&text).unwrap());
+        }
+    }
 }
