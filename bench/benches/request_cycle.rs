@@ -19,7 +19,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use session_schema::{
     Cookie, CookieStorage, MemoryStorage, Protection, Session, SessionData, SessionStorage,
@@ -61,6 +62,19 @@ fn cycle<P: Protection>(
     Some(cookie.serialize(&value).unwrap())
 }
 
+/// Benches [`cycle`] as `id` in `group`: one request with `header`
+/// through `cookie` and `storage`.
+fn bench_cycle<P: Protection>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: BenchmarkId,
+    (cookie, storage, header): (&Cookie<P>, &impl SessionStorage, &str),
+    resend: Resend,
+) {
+    group.bench_function(id, |b| {
+        b.iter(|| black_box(cycle(cookie, storage, black_box(header), resend)));
+    });
+}
+
 /// A session as stored in `text`, with a value set so saving it writes.
 fn stored_session(text: &str) -> Session<Bench> {
     let data: SessionData = serde_json::from_str(text).unwrap();
@@ -100,46 +114,35 @@ fn request_cycle(c: &mut Criterion) {
     let memory_header = header(&signed, &id);
 
     let mut group = c.benchmark_group("request cycle");
-    group.bench_function("cookie storage, signed", |b| {
-        b.iter(|| {
-            black_box(cycle(
-                &signed,
-                &storage,
-                black_box(&signed_header),
-                Resend::OnlyChanged,
-            ))
-        });
-    });
-    group.bench_function("cookie storage, encrypted", |b| {
-        b.iter(|| {
-            black_box(cycle(
-                &encrypted,
-                &storage,
-                black_box(&encrypted_header),
-                Resend::OnlyChanged,
-            ))
-        });
-    });
-    group.bench_function("cookie storage, signed, idle timeout", |b| {
-        b.iter(|| {
-            black_box(cycle(
-                &signed,
-                &timed,
-                black_box(&timed_header),
-                Resend::OnlyChanged,
-            ))
-        });
-    });
-    group.bench_function("memory storage", |b| {
-        b.iter(|| {
-            black_box(cycle(
-                &signed,
-                &memory,
-                black_box(&memory_header),
-                Resend::Always,
-            ))
-        });
-    });
+    let named = BenchmarkId::from_parameter;
+    let signed_cycle = (&signed, &storage, signed_header.as_str());
+    bench_cycle(
+        &mut group,
+        named("cookie storage, signed"),
+        signed_cycle,
+        Resend::OnlyChanged,
+    );
+    let encrypted_cycle = (&encrypted, &storage, encrypted_header.as_str());
+    bench_cycle(
+        &mut group,
+        named("cookie storage, encrypted"),
+        encrypted_cycle,
+        Resend::OnlyChanged,
+    );
+    let timed_cycle = (&signed, &timed, timed_header.as_str());
+    bench_cycle(
+        &mut group,
+        named("cookie storage, signed, idle timeout"),
+        timed_cycle,
+        Resend::OnlyChanged,
+    );
+    let memory_cycle = (&signed, &memory, memory_header.as_str());
+    bench_cycle(
+        &mut group,
+        named("memory storage"),
+        memory_cycle,
+        Resend::Always,
+    );
 
     let key = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
     let hmac_twice = |bytes: &[u8]| {
@@ -186,30 +189,12 @@ fn keys(c: &mut Criterion) {
         let session = stored_session(&stored_of(keys));
         let id = block_on(memory.save(&session)).unwrap().unwrap();
         let header = header(&signed, &id);
-        group.bench_with_input(
-            BenchmarkId::new("memory cycle", keys),
-            &header,
-            |b, header| {
-                b.iter(|| {
-                    black_box(cycle(
-                        &signed,
-                        &memory,
-                        black_box(header),
-                        Resend::OnlyChanged,
-                    ))
-                });
-            },
-        );
+        let memory_cycle = (&signed, &memory, header.as_str());
+        let id = BenchmarkId::new("memory cycle", keys);
+        bench_cycle(&mut group, id, memory_cycle, Resend::OnlyChanged);
         if keys == 1 {
-            group.bench_with_input(
-                BenchmarkId::new("memory cycle, Set-Cookie every time", keys),
-                &header,
-                |b, header| {
-                    b.iter(|| {
-                        black_box(cycle(&signed, &memory, black_box(header), Resend::Always))
-                    });
-                },
-            );
+            let id = BenchmarkId::new("memory cycle, Set-Cookie every time", keys);
+            bench_cycle(&mut group, id, memory_cycle, Resend::Always);
         }
     }
     group.finish();

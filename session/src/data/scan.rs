@@ -77,8 +77,14 @@ pub(crate) fn plain_len(bytes: &[u8]) -> usize {
     let rest = words.remainder();
     at + rest
         .iter()
-        .position(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+        .position(|&byte| byte_needs_look(byte))
         .unwrap_or(rest.len())
+}
+
+/// Whether `byte` is a quote, a backslash or a control character: the rule
+/// [`needs_look`] applies to eight bytes at once.
+fn byte_needs_look(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
 }
 
 /// The high bit of each byte of `word` that is a quote, a backslash or a
@@ -516,7 +522,7 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
 
         /// The run a string holds as it is ends where a byte-by-byte look
-        /// ends it, wherever the byte that ends it falls in a run of 16.
+        /// ends it, wherever the byte that ends it falls in a word of eight.
         #[test]
         fn a_plain_run_ends_at_the_first_byte_that_needs_a_look(
             bytes in proptest::collection::vec(proptest::sample::select(vec![
