@@ -19,7 +19,13 @@ pub(crate) fn encode_into(value: &str, out: &mut String) {
 /// decode": ASCII whitespace skipped, padding optional, trailing bits
 /// ignored); `None` unless it is base64 of valid UTF-8.
 pub(crate) fn decode(encoded: &str) -> Option<String> {
-    let bytes = base64_simd::forgiving_decode_to_vec(encoded.as_bytes()).ok()?;
+    // Canonical padded base64, as the reference and this crate write it,
+    // decodes to the same bytes strictly, without the forgiving decoder's
+    // pass over the input; anything else takes that pass.
+    let bytes = STANDARD
+        .decode_to_vec(encoded.as_bytes())
+        .or_else(|_| base64_simd::forgiving_decode_to_vec(encoded.as_bytes()))
+        .ok()?;
     String::from_utf8(bytes).ok()
 }
 
@@ -64,5 +70,22 @@ mod tests {
         assert_eq!(decode("Y"), None);
         assert_eq!(decode("!!!!"), None);
         assert_eq!(decode("/w=="), None, "0xFF is not UTF-8");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The strict first try changes nothing: any text made of base64
+        /// characters, padding and whitespace decodes as the forgiving
+        /// decoder alone decodes it (`atob`'s reading).
+        #[test]
+        fn the_strict_try_decodes_as_the_forgiving_decoder(
+            text in "[A-Za-z0-9+/= \t\n]{0,24}",
+        ) {
+            let forgiving = base64_simd::forgiving_decode_to_vec(text.as_bytes())
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok());
+            proptest::prop_assert_eq!(decode(&text), forgiving);
+        }
     }
 }

@@ -41,6 +41,7 @@ impl<S: Schema> Session<S> {
 
     /// A session loaded from the record a storage keeps under `id`, as JSON
     /// `[values, flash]`. Saving it applies its changes to that record.
+    #[inline]
     pub(crate) fn from_stored(id: String, json: String) -> serde_json::Result<Self> {
         let mut session = Self::from_text(json, |text| Ok((id, StoredData::parse(text)?)))?;
         session.loaded = true;
@@ -49,6 +50,7 @@ impl<S: Schema> Session<S> {
 
     /// A session from stored text; `parse` finds the id and the data in it.
     /// The session keeps the text: loaded values are ranges of it.
+    #[inline]
     pub(crate) fn from_text<E>(
         text: String,
         parse: impl FnOnce(&str) -> Result<(String, StoredData<'_>), E>,
@@ -62,6 +64,7 @@ impl<S: Schema> Session<S> {
         Ok(session)
     }
 
+    #[inline]
     fn from_parts(id: String, source: String, layout: Layout<S>) -> Self {
         let dirty = !layout.unknown_flash.is_empty()
             || layout.slots[S::__VALUE_KEYS.len()..]

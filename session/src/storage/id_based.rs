@@ -528,7 +528,9 @@ impl<B: SessionBackend> BackendStorage<B> {
         let from = session.original_id();
         let moved = session.id() != from;
         if !moved && self.backend.combines_saves() {
-            return self.write_combined(session, stamp, (now_secs, now)).await;
+            // Boxed: a backend that combines saves is a network away, and a
+            // save of every other backend should not carry this future's size.
+            return Box::pin(self.write_combined(session, stamp, (now_secs, now))).await;
         }
         let ended =
             |times: Option<Times>| times.is_some_and(|times| self.lifecycle.ended(times, now_secs));
