@@ -3,6 +3,7 @@
 //! stored, new values serialized in place.
 
 use std::io::Write as _;
+use std::ops::Range;
 
 use crate::data::scan::plain_len;
 use crate::error::Error;
@@ -20,6 +21,71 @@ fn write_string(out: &mut Vec<u8>, text: &str) {
     } else {
         // Writing a `&str` into a `Vec` cannot fail.
         let _ = serde_json::to_writer(out, text);
+    }
+}
+
+/// Untouched entries of a stored text, written as [`JsonObjects::raw_entry`]
+/// writes them, but a run of them that lies one after the other in the text,
+/// each stored as `"name":value` (as this crate and the reference write
+/// them), copied at once.
+pub(crate) struct StoredRun<'s> {
+    source: &'s str,
+    /// The run not yet written: whole entries of `source`, from the first
+    /// name's quote to the last value's end.
+    pending: Option<Range<usize>>,
+}
+
+impl<'s> StoredRun<'s> {
+    pub(crate) fn new(source: &'s str) -> Self {
+        StoredRun {
+            source,
+            pending: None,
+        }
+    }
+
+    /// Writes the entry `name` whose value is `json`: joins the run when
+    /// `json` is a slice of the source stored as `"name":json` right after
+    /// it, else writes the run and then the entry.
+    pub(crate) fn entry(&mut self, out: &mut JsonObjects, name: &str, json: &str) {
+        let Some(start) = self.stored_start(name, json) else {
+            self.write(out);
+            out.raw_entry(name, json);
+            return;
+        };
+        let end = start + name.len() + 3 + json.len();
+        let bytes = self.source.as_bytes();
+        match &mut self.pending {
+            Some(run) if run.end + 1 == start && bytes[run.end] == b',' => run.end = end,
+            _ => {
+                self.write(out);
+                self.pending = Some(start..end);
+            }
+        }
+    }
+
+    /// Where the entry of `json` begins in the source, if `json` lies in it
+    /// and is stored right after `"name":`. Then the stored bytes are the
+    /// ones `raw_entry` writes: a name stored between quotes as it is holds
+    /// nothing that needs an escape (that would be stored escaped).
+    fn stored_start(&self, name: &str, json: &str) -> Option<usize> {
+        let source = self.source.as_bytes();
+        let at = (json.as_ptr() as usize).checked_sub(source.as_ptr() as usize)?;
+        if at.checked_add(json.len())? > source.len() {
+            return None;
+        }
+        let start = at.checked_sub(name.len() + 3)?;
+        let lead = &source[start..at];
+        let stored_as_written = lead[0] == b'"'
+            && &lead[1..=name.len()] == name.as_bytes()
+            && lead[name.len() + 1..] == *b"\":";
+        stored_as_written.then_some(start)
+    }
+
+    /// Writes the run, if there is one: before anything else is written.
+    pub(crate) fn write(&mut self, out: &mut JsonObjects) {
+        if let Some(run) = self.pending.take() {
+            out.raw_entries(&self.source[run]);
+        }
     }
 }
 
@@ -78,6 +144,15 @@ impl JsonObjects {
     pub(crate) fn raw_entry(&mut self, name: &str, json: &str) {
         self.name(name);
         self.out.extend_from_slice(json.as_bytes());
+    }
+
+    /// Writes entries copied whole from stored text (`"a":1,"b":2`),
+    /// preceded by a comma unless they are the first.
+    fn raw_entries(&mut self, entries: &str) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        self.out.extend_from_slice(entries.as_bytes());
     }
 
     pub(crate) fn string_entry(&mut self, name: &str, value: &str) {

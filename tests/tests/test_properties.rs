@@ -178,3 +178,107 @@ proptest! {
         });
     }
 }
+
+/// One stored entry of a generated record: its name as decoded, as written
+/// in the record, and its value's text.
+#[derive(Debug, Clone)]
+struct StoredEntry {
+    name: String,
+    written_name: String,
+    value: String,
+}
+
+fn stored_entry() -> impl Strategy<Value = StoredEntry> {
+    let named = |name: &str, written: &str| (name.to_owned(), written.to_owned());
+    let names = prop_oneof![
+        Just(named("owner", "\"owner\"")),
+        Just(named("user_id", "\"user_id\"")),
+        Just(named("name", "\"name\"")),
+        Just(named("cart-items", "\"cart-items\"")),
+        Just(named("x-a", "\"x-a\"")),
+        Just(named("x-b", "\"x-b\"")),
+        // Stored escaped: `name` itself, and names that need an escape.
+        Just(named("name", "\"na\\u006de\"")),
+        Just(named("q\"uote", "\"q\\\"uote\"")),
+        Just(named("a/b", "\"a\\/b\"")),
+        // Quoted: the stored bytes just before the value begin with a quote.
+        Just(named("\"q\"", "\"\\\"q\\\"\"")),
+    ];
+    let values = prop_oneof![
+        Just("1".to_owned()),
+        Just("42".to_owned()),
+        Just("\"Ada\"".to_owned()),
+        Just("[]".to_owned()),
+        Just("[{\"sku\":\"tea\",\"quantity\":2}]".to_owned()),
+        Just("[ {\"sku\" : \"tea\", \"quantity\" : 2} ]".to_owned()),
+        Just("null".to_owned()),
+        Just("{\"deep\":{\"er\":[1,2]}}".to_owned()),
+    ];
+    (names, values).prop_map(|((name, written_name), value)| StoredEntry {
+        name,
+        written_name,
+        value,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A save writes the untouched values of a loaded session exactly as they
+    /// were stored, the schema's keys first in the schema's order and the
+    /// others after them in stored order, each name as `serde_json` writes
+    /// it, a repeated name with its last value: whatever the record's
+    /// spacing, escapes and order (runs of entries that lie together are
+    /// copied at once, which must not show).
+    #[test]
+    fn untouched_values_are_written_back_as_stored(
+        entries in proptest::collection::vec((stored_entry(), prop_oneof![Just(","), Just(" , ")], prop_oneof![Just(":"), Just(" :")]), 0..8),
+        set_user_id in any::<bool>(),
+    ) {
+        let id = session_schema::new_session_id();
+        let stored = entries
+            .iter()
+            .map(|(entry, _, colon)| format!("{}{colon}{}", entry.written_name, entry.value))
+            .enumerate()
+            .map(|(at, text)| if at == 0 { text } else { format!("{}{text}", entries[at].1) })
+            .collect::<String>();
+        let record = format!(r#"{{"i":"{id}","d":[{{{stored}}},{{}}]}}"#);
+        let storage = CookieStorage::new();
+        let mut session: Session<App> = block_on(storage.read(Some(&record))).unwrap();
+        prop_assert_eq!(session.id(), id.as_str(), "the record reads as itself: {}", record);
+        if set_user_id {
+            session.set(App::USER_ID, 7);
+        } else {
+            session.flash(App::NOTICE, "saved".to_owned());
+        }
+        let saved = block_on(storage.save(&session)).unwrap().unwrap();
+
+        // The entries as JSON.parse reads them: first place, last value.
+        let mut read: Vec<(String, String)> = Vec::new();
+        for (entry, _, _) in &entries {
+            match read.iter_mut().find(|(name, _)| *name == entry.name) {
+                Some(found) => found.1.clone_from(&entry.value),
+                None => read.push((entry.name.clone(), entry.value.clone())),
+            }
+        }
+        if set_user_id {
+            match read.iter_mut().find(|(name, _)| name == "user_id") {
+                Some(found) => found.1 = "7".to_owned(),
+                None => read.push(("user_id".to_owned(), "7".to_owned())),
+            }
+        }
+        let schema = ["owner", "user_id", "name", "cart-items"];
+        let mut expected = Vec::new();
+        for key in schema {
+            expected.extend(read.iter().filter(|(name, _)| name == key));
+        }
+        expected.extend(read.iter().filter(|(name, _)| !schema.contains(&name.as_str())));
+        let values = expected
+            .iter()
+            .map(|(name, value)| format!("{}:{value}", serde_json::to_string(name).unwrap()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let flash = if set_user_id { "{}" } else { r#"{"notice":"saved"}"# };
+        prop_assert_eq!(saved, format!(r#"{{"i":"{id}","d":[{{{values}}},{flash}]}}"#));
+    }
+}

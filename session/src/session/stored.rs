@@ -4,7 +4,7 @@
 use super::{CSRF_KEY, Session};
 use crate::data::{StoredData, json_at};
 use crate::error::Error;
-use crate::json_writer::JsonObjects;
+use crate::json_writer::{JsonObjects, StoredRun};
 use crate::schema::Schema;
 use crate::state::StateOf;
 use crate::times::{Stamp, Times};
@@ -29,19 +29,24 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
 
     fn write_data(&self, out: &mut JsonObjects, stamp: Stamp) -> Result<(), Error> {
         if !St::DESTROYED {
+            // Untouched values lie one after the other in the stored text,
+            // mostly: runs of them are copied at once.
+            let mut run = StoredRun::new(&self.source);
             for (slot, def) in self.value_slots().iter().zip(S::__VALUE_KEYS) {
                 if let Some(value) = slot.set_value() {
+                    run.write(out);
                     out.value_entry(def.name, value)?;
                 } else if let Some(json) = slot.loaded_json(&self.source) {
-                    out.raw_entry(def.name, json);
+                    run.entry(out, def.name, json);
                 }
             }
             for (name, range) in &self.unknown_values {
                 let name = name.as_str(&self.source);
                 if !(name == CSRF_KEY && self.new_csrf.is_some()) {
-                    out.raw_entry(name, json_at(&self.source, range));
+                    run.entry(out, name, json_at(&self.source, range));
                 }
             }
+            run.write(out);
             if let Some(token) = &self.new_csrf {
                 out.string_entry(CSRF_KEY, token);
             }
