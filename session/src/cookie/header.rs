@@ -24,15 +24,12 @@ fn pairs(header: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(header);
     std::iter::from_fn(move || {
         let text = rest?;
-        match memchr::memchr(b';', text.as_bytes()) {
-            Some(at) => {
-                rest = Some(&text[at + 1..]);
-                Some(&text[..at])
-            }
-            None => {
-                rest = None;
-                Some(text)
-            }
+        if let Some(at) = memchr::memchr(b';', text.as_bytes()) {
+            rest = Some(&text[at + 1..]);
+            Some(&text[..at])
+        } else {
+            rest = None;
+            Some(text)
         }
     })
 }
