@@ -189,20 +189,20 @@ struct StoredEntry {
 }
 
 fn stored_entry() -> impl Strategy<Value = StoredEntry> {
-    let named = |name: &str, written: &str| (name.to_owned(), written.to_owned());
+    let entry_name = |name: &str, written: &str| (name.to_owned(), written.to_owned());
     let names = prop_oneof![
-        Just(named("owner", "\"owner\"")),
-        Just(named("user_id", "\"user_id\"")),
-        Just(named("name", "\"name\"")),
-        Just(named("cart-items", "\"cart-items\"")),
-        Just(named("x-a", "\"x-a\"")),
-        Just(named("x-b", "\"x-b\"")),
+        Just(entry_name("owner", "\"owner\"")),
+        Just(entry_name("user_id", "\"user_id\"")),
+        Just(entry_name("name", "\"name\"")),
+        Just(entry_name("cart-items", "\"cart-items\"")),
+        Just(entry_name("x-a", "\"x-a\"")),
+        Just(entry_name("x-b", "\"x-b\"")),
         // Stored escaped: `name` itself, and names that need an escape.
-        Just(named("name", "\"na\\u006de\"")),
-        Just(named("q\"uote", "\"q\\\"uote\"")),
-        Just(named("a/b", "\"a\\/b\"")),
+        Just(entry_name("name", "\"na\\u006de\"")),
+        Just(entry_name("q\"uote", "\"q\\\"uote\"")),
+        Just(entry_name("a/b", "\"a\\/b\"")),
         // Quoted: the stored bytes just before the value begin with a quote.
-        Just(named("\"q\"", "\"\\\"q\\\"\"")),
+        Just(entry_name("\"q\"", "\"\\\"q\\\"\"")),
     ];
     let values = prop_oneof![
         Just("1".to_owned()),
