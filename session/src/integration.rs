@@ -321,11 +321,11 @@ impl<S: Schema, Sto: SessionStorage> Loader<S> for Sessions<Sto> {
                     value.and_then(|value| self.cookie.unprotect_keyed(value))
                 }
             };
-            let (value, current) = match &keyed {
-                Some((value, current)) => (Some(value.as_str()), *current),
+            let (value, current) = match keyed {
+                Some((value, current)) => (Some(value), current),
                 None => (None, false),
             };
-            let session = self.storage.read(value).await?;
+            let session = self.storage.read_owned(value).await?;
             Ok((session, current))
         })
     }

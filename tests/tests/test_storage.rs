@@ -1,6 +1,8 @@
 //! The read/save flow of every storage, and what sets them apart.
 
-use session_schema::{CookieStorage, Error, FsStorage, MemoryStorage, Session, SessionStorage};
+use session_schema::{
+    CookieStorage, Error, FsStorage, MAX_RECORD_LEN, MemoryStorage, Session, SessionStorage,
+};
 use session_tests::App;
 use session_tests::flows::{common_flow, id_based_flow, is_gone};
 
@@ -35,6 +37,37 @@ async fn cookie_storage_reads_garbage_as_a_fresh_session() {
         assert_eq!(session.size(), 0, "{value:?}");
         assert_ne!(session.id(), "x");
     }
+}
+
+/// `read_owned`, the read the session layers make, reads each value as
+/// `read` does: the same session for a stored one, a fresh one for anything
+/// else (empty, garbage, unknown, larger than the limit).
+async fn reads_owned_as_borrowed(storage: &impl SessionStorage, stored: &str) {
+    let oversized = format!(
+        r#"{{"i":"x","d":[{{"name":"{}"}},{{}}]}}"#,
+        "a".repeat(MAX_RECORD_LEN)
+    );
+    for value in [Some(stored), Some(""), Some("not a session"), Some(&*oversized), None] {
+        let shown = value.map(|value| value.chars().take(40).collect::<String>());
+        let borrowed: Session<App> = storage.read(value).await.unwrap();
+        let owned: Session<App> = storage.read_owned(value.map(str::to_owned)).await.unwrap();
+        let stored = value == Some(stored);
+        assert_eq!(borrowed.id() == owned.id(), stored, "{shown:?}");
+        assert_eq!(owned.get(App::NAME).is_some(), stored, "{shown:?}");
+        assert_eq!(owned.data(), borrowed.data(), "{shown:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_owned_read_reads_as_the_borrowed_one() {
+    let mut session = Session::<App>::new();
+    session.set(App::NAME, "Ada".to_owned());
+    let cookie = CookieStorage::new();
+    let value = cookie.save(&session).await.unwrap().unwrap();
+    reads_owned_as_borrowed(&cookie, &value).await;
+    let memory = MemoryStorage::new();
+    let id = memory.save(&session).await.unwrap().unwrap();
+    reads_owned_as_borrowed(&memory, &id).await;
 }
 
 #[tokio::test]

@@ -41,9 +41,16 @@ impl<S: Schema> Session<S> {
 
     /// A session loaded from the record a storage keeps under `id`, as JSON
     /// `[values, flash]`. Saving it applies its changes to that record.
+    /// A record that is not session data gives the id back, with why.
     #[inline]
-    pub(crate) fn from_stored(id: String, json: String) -> serde_json::Result<Self> {
-        let mut session = Self::from_text(json, |text| Ok((id, StoredData::parse(text)?)))?;
+    pub(crate) fn from_stored(
+        id: String,
+        json: String,
+    ) -> Result<Self, (String, serde_json::Error)> {
+        let mut session = Self::from_text(json, |text| match StoredData::parse(text) {
+            Ok(data) => Ok((id, data)),
+            Err(error) => Err((id, error)),
+        })?;
         session.loaded = true;
         Ok(session)
     }

@@ -85,6 +85,16 @@ struct CookieRecord<'a> {
 
 impl SessionStorage for CookieStorage {
     async fn read<S: Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
+        // Checked before the copy: a value that reads as absent is not copied.
+        let value = cookie_value.filter(|value| value.len() <= MAX_RECORD_LEN);
+        self.read_owned(value.map(str::to_owned)).await
+    }
+
+    /// Keeps the value as the session's stored text, without a copy.
+    async fn read_owned<S: Schema>(
+        &self,
+        cookie_value: Option<String>,
+    ) -> Result<Session<S>, Error> {
         let Some(value) = cookie_value.filter(|value| !value.is_empty()) else {
             return Ok(Session::new());
         };
@@ -93,7 +103,7 @@ impl SessionStorage for CookieStorage {
         }
         let loaded =
             Session::from_text(
-                value.to_owned(),
+                value,
                 |text| match crate::data::scan::cookie_record(text) {
                     Some((id, data)) => Ok((id.to_owned(), data)),
                     None => serde_json::from_str::<CookieRecord<'_>>(text)

@@ -351,11 +351,12 @@ impl<B: SessionBackend> BackendStorage<B> {
     /// The session a cookie value (an id) designates.
     async fn read_session<S: Schema>(
         &self,
-        cookie_value: Option<&str>,
+        cookie_value: Option<Cow<'_, str>>,
     ) -> Result<Session<S>, Error> {
-        let Some(id) = cookie_value.filter(|id| !id.is_empty()) else {
+        let Some(owned_id) = cookie_value.filter(|id| !id.is_empty()) else {
             return Ok(Session::new());
         };
+        let id = &*owned_id;
         let Some(bytes) = self.backend.load(id).await? else {
             return Ok(if self.use_unknown_ids {
                 Session::with_id(id)
@@ -386,11 +387,11 @@ impl<B: SessionBackend> BackendStorage<B> {
             );
             return Ok(Session::new());
         }
-        let session = match Session::<S>::from_stored(id.to_owned(), text) {
+        let session = match Session::<S>::from_stored(owned_id.into_owned(), text) {
             Ok(session) => session,
-            Err(error) => {
+            Err((id, error)) => {
                 tracing::warn!(
-                    session = %Redacted(id),
+                    session = %Redacted(&id),
                     error = %JsonErrorPlace(&error),
                     "a stored session is not valid session data; reading it as absent"
                 );
@@ -402,7 +403,8 @@ impl<B: SessionBackend> BackendStorage<B> {
         {
             let owner = owner_in::<S>(session.stored_text());
             // Boxed: a read seldom finds its session ended.
-            Box::pin(self.remove_if_unchanged(id, session.stored_text(), owner.as_deref())).await?;
+            let (id, text) = (session.id(), session.stored_text());
+            Box::pin(self.remove_if_unchanged(id, text, owner.as_deref())).await?;
             return Ok(Session::new());
         }
         Ok(session)
@@ -859,7 +861,15 @@ impl std::fmt::Display for JsonErrorPlace<'_> {
 
 impl<B: SessionBackend> SessionStorage for BackendStorage<B> {
     async fn read<S: Schema>(&self, cookie_value: Option<&str>) -> Result<Session<S>, Error> {
-        self.read_session(cookie_value).await
+        self.read_session(cookie_value.map(Cow::Borrowed)).await
+    }
+
+    /// Keeps the value as the session's id, without a copy.
+    async fn read_owned<S: Schema>(
+        &self,
+        cookie_value: Option<String>,
+    ) -> Result<Session<S>, Error> {
+        self.read_session(cookie_value.map(Cow::Owned)).await
     }
 
     async fn save<S: Schema, St: StateOf<S>>(

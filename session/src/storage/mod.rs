@@ -109,6 +109,21 @@ pub trait SessionStorage: Send + Sync {
         cookie_value: Option<&str>,
     ) -> impl Future<Output = Result<Session<S>, Error>> + Send;
 
+    /// [`read`](Self::read) of a cookie value the caller owns and is done
+    /// with: a storage that keeps the value as the session's stored text
+    /// (the cookie storage), or as its id, takes it without a copy. Session
+    /// layers call this; the default reads the value borrowed.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read).
+    fn read_owned<S: Schema>(
+        &self,
+        cookie_value: Option<String>,
+    ) -> impl Future<Output = Result<Session<S>, Error>> + Send {
+        async move { self.read(cookie_value.as_deref()).await }
+    }
+
     /// Saves a session, active or destroyed, and says what to do with the cookie:
     /// `None` to leave it, `Some("")` to clear it (the session was destroyed),
     /// or `Some(value)` to set it to `value`.
@@ -170,6 +185,13 @@ impl<T: SessionStorage> SessionStorage for std::sync::Arc<T> {
         cookie_value: Option<&str>,
     ) -> impl Future<Output = Result<Session<S>, Error>> + Send {
         (**self).read(cookie_value)
+    }
+
+    fn read_owned<S: Schema>(
+        &self,
+        cookie_value: Option<String>,
+    ) -> impl Future<Output = Result<Session<S>, Error>> + Send {
+        (**self).read_owned(cookie_value)
     }
 
     fn save<S: Schema, St: StateOf<S>>(
