@@ -133,3 +133,48 @@ impl<St: SessionStorage> Probe for St {
         })
     }
 }
+
+/// A clock that counts how often it is read.
+#[derive(Clone, Default)]
+struct CountingClock(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl CountingClock {
+    fn reads(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl session_schema::Clock for CountingClock {
+    fn now(&self) -> std::time::SystemTime {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::time::SystemTime::now()
+    }
+}
+
+/// How often saving a new session and then a change to it reads `clock`.
+async fn clock_reads_of_two_saves(storage: &impl SessionStorage, clock: &CountingClock) -> usize {
+    let before = clock.reads();
+    let mut session = Session::<App>::new();
+    session.set(App::USER_ID, 1);
+    let id = storage.save(&session).await.unwrap().unwrap();
+    let mut session: Session<App> = storage.read(Some(&id)).await.unwrap();
+    session.set(App::USER_ID, 2);
+    assert_eq!(storage.save(&session).await.unwrap(), Some(id));
+    clock.reads() - before
+}
+
+#[tokio::test]
+async fn a_storage_without_timeouts_reads_the_clock_only_for_a_backend_that_uses_it() {
+    let clock = CountingClock::default();
+    let memory = MemoryStorage::new().clock(clock.clone());
+    assert_eq!(clock_reads_of_two_saves(&memory, &clock).await, 0, "memory");
+    let dir = tempfile::tempdir().unwrap();
+    let fs = FsStorage::new(dir.path()).unwrap().clock(clock.clone());
+    assert_eq!(clock_reads_of_two_saves(&fs, &clock).await, 0, "fs");
+    // A backend that reads `Record::now` (the default) gets the time.
+    let map = BackendStorage::from_backend(MapBackend::default()).clock(clock.clone());
+    assert_eq!(clock_reads_of_two_saves(&map, &clock).await, 2, "a backend that reads it");
+    // With a timeout, every save reads it, whatever the backend.
+    let timed = MemoryStorage::new().idle_timeout(HOUR).clock(clock.clone());
+    assert!(clock_reads_of_two_saves(&timed, &clock).await >= 2, "with a timeout");
+}

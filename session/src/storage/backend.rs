@@ -260,6 +260,15 @@ pub trait SessionBackend: Send + Sync + 'static {
         true
     }
 
+    /// Whether this backend reads [`Record::now`] (default `true`). A
+    /// backend that keeps no expiry of its own, or checks it by the system
+    /// clock, may return `false`: a storage without timeouts then writes
+    /// without reading the clock, and `now` is the Unix epoch. With
+    /// timeouts, the clock is read for every write whatever this says.
+    fn reads_write_time(&self) -> bool {
+        true
+    }
+
     /// Takes `id` out of `owner`'s index: the storage read `seen` under `id`
     /// (`None`: nothing) and found no live session of `owner` there. Take the
     /// entry out only if the record is still `seen`; a backend that cannot

@@ -278,6 +278,12 @@ impl FsBackend {
 }
 
 impl SessionBackend for FsBackend {
+    /// The fs storage expires nothing by itself (see
+    /// [`sweep`](BackendStorage::sweep)).
+    fn reads_write_time(&self) -> bool {
+        false
+    }
+
     async fn load(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
         let path = self.path(id);
         self.run(move |_| FsBackend::read_file(&path)).await

@@ -461,7 +461,13 @@ impl<B: SessionBackend> BackendStorage<B> {
         }
         // One reading of the clock for the whole save: the times written,
         // the end they give, and the `now` a backend compares ends with.
-        let clock_now = self.lifecycle.clock.now();
+        // Not read when nothing uses it: no timeouts, and a backend that
+        // does not read the time of a write.
+        let clock_now = if self.lifecycle.enabled() || self.backend.reads_write_time() {
+            self.lifecycle.clock.now()
+        } else {
+            SystemTime::UNIX_EPOCH
+        };
         let (touch, stamp, now) = self.lifecycle.plan_at(
             session.was_loaded(),
             session.times(),
