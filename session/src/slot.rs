@@ -43,11 +43,12 @@ impl Slot {
         }
     }
 
-    pub(crate) fn loaded(range: Range<usize>) -> Self {
-        Slot {
-            cell: OnceCell::new(),
-            kind: Kind::Loaded(range),
-        }
+    /// Makes this slot hold the value stored at `range`, in place: a
+    /// session's slots are made all at once, then filled as the stored
+    /// entries are found (a whole slot built aside and copied in costs more).
+    pub(crate) fn load(&mut self, range: Range<usize>) {
+        self.cell = OnceCell::new();
+        self.kind = Kind::Loaded(range);
     }
 
     pub(crate) fn set(value: Erased) -> Self {

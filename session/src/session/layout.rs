@@ -163,7 +163,7 @@ impl<S: Schema> Layout<S> {
                 next = index + 1;
             }
             match index {
-                Some(index) => layout.slots[index] = Slot::loaded(range),
+                Some(index) => layout.slots[index].load(range),
                 None => layout
                     .unknown_values
                     .push((StoredName::new(text, name), range)),
@@ -172,7 +172,7 @@ impl<S: Schema> Layout<S> {
         for (name, raw) in data.flash {
             match position(S::__FLASH_KEYS, &name) {
                 Some(index) => {
-                    layout.slots[S::__VALUE_KEYS.len() + index] = Slot::loaded(range_in(text, raw));
+                    layout.slots[S::__VALUE_KEYS.len() + index].load(range_in(text, raw));
                 }
                 None => layout.unknown_flash.push(StoredName::new(text, name)),
             }
