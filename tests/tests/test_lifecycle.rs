@@ -173,8 +173,15 @@ async fn a_storage_without_timeouts_reads_the_clock_only_for_a_backend_that_uses
     assert_eq!(clock_reads_of_two_saves(&fs, &clock).await, 0, "fs");
     // A backend that reads `Record::now` (the default) gets the time.
     let map = BackendStorage::from_backend(MapBackend::default()).clock(clock.clone());
-    assert_eq!(clock_reads_of_two_saves(&map, &clock).await, 2, "a backend that reads it");
+    assert_eq!(
+        clock_reads_of_two_saves(&map, &clock).await,
+        2,
+        "a backend that reads it"
+    );
     // With a timeout, every save reads it, whatever the backend.
     let timed = MemoryStorage::new().idle_timeout(HOUR).clock(clock.clone());
-    assert!(clock_reads_of_two_saves(&timed, &clock).await >= 2, "with a timeout");
+    assert!(
+        clock_reads_of_two_saves(&timed, &clock).await >= 2,
+        "with a timeout"
+    );
 }

@@ -47,7 +47,13 @@ async fn reads_owned_as_borrowed(storage: &impl SessionStorage, stored: &str) {
         r#"{{"i":"x","d":[{{"name":"{}"}},{{}}]}}"#,
         "a".repeat(MAX_RECORD_LEN)
     );
-    for value in [Some(stored), Some(""), Some("not a session"), Some(&*oversized), None] {
+    for value in [
+        Some(stored),
+        Some(""),
+        Some("not a session"),
+        Some(&*oversized),
+        None,
+    ] {
         let shown = value.map(|value| value.chars().take(40).collect::<String>());
         let borrowed: Session<App> = storage.read(value).await.unwrap();
         let owned: Session<App> = storage.read_owned(value.map(str::to_owned)).await.unwrap();

@@ -102,14 +102,11 @@ impl SessionStorage for CookieStorage {
             return Ok(Session::new());
         }
         let loaded =
-            Session::from_text(
-                value,
-                |text| match crate::data::scan::cookie_record(text) {
-                    Some((id, data)) => Ok((id.to_owned(), data)),
-                    None => serde_json::from_str::<CookieRecord<'_>>(text)
-                        .map(|record| (record.i, record.d)),
-                },
-            );
+            Session::from_text(value, |text| match crate::data::scan::cookie_record(text) {
+                Some((id, data)) => Ok((id.to_owned(), data)),
+                None => serde_json::from_str::<CookieRecord<'_>>(text)
+                    .map(|record| (record.i, record.d)),
+            });
         let Ok(mut session) = loaded else {
             return Ok(Session::new());
         };
