@@ -264,11 +264,9 @@ impl SessionBackend for MemoryBackend {
         record: Record<'_>,
     ) -> Result<bool, Error> {
         let mut memory = self.lock();
-        // One lookup: compared, and written in place when it matches. Not
-        // moved to the most recently used end: reading the session, which
-        // comes before replacing it, did that.
+        // One lookup: compared, and written in place when it matches.
         let owner = record.owner;
-        let previous = match memory.records.peek_mut(id) {
+        let previous = match memory.records.get_mut(id) {
             Some(entry) if entry.text == expected && !entry.expired() => {
                 Memory::update(entry, record)
             }
