@@ -47,12 +47,11 @@ impl<'s> StoredRun<'s> {
     /// `json` is a slice of the source stored as `"name":json` right after
     /// it, else writes the run and then the entry.
     pub(crate) fn entry(&mut self, out: &mut JsonObjects, name: &str, json: &str) {
-        let Some(start) = self.stored_start(name, json) else {
+        let Some(Range { start, end }) = self.stored_entry(name, json) else {
             self.write(out);
             out.raw_entry(name, json);
             return;
         };
-        let end = start + name.len() + 3 + json.len();
         let bytes = self.source.as_bytes();
         match &mut self.pending {
             Some(run) if run.end + 1 == start && bytes[run.end] == b',' => run.end = end,
@@ -63,11 +62,12 @@ impl<'s> StoredRun<'s> {
         }
     }
 
-    /// Where the entry of `json` begins in the source, if `json` lies in it
-    /// and is stored right after `"name":`. Then the stored bytes are the
-    /// ones `raw_entry` writes: a name stored between quotes as it is holds
-    /// nothing that needs an escape (that would be stored escaped).
-    fn stored_start(&self, name: &str, json: &str) -> Option<usize> {
+    /// Where the whole entry of `json` (`"name":json`) lies in the source,
+    /// if `json` lies in it and is stored right after `"name":`. Then the
+    /// stored bytes are the ones `raw_entry` writes: a name stored between
+    /// quotes as it is holds nothing that needs an escape (that would be
+    /// stored escaped).
+    fn stored_entry(&self, name: &str, json: &str) -> Option<Range<usize>> {
         let source = self.source.as_bytes();
         let at = (json.as_ptr() as usize).checked_sub(source.as_ptr() as usize)?;
         if at.checked_add(json.len())? > source.len() {
@@ -78,7 +78,7 @@ impl<'s> StoredRun<'s> {
         let stored_as_written = lead[0] == b'"'
             && &lead[1..=name.len()] == name.as_bytes()
             && lead[name.len() + 1..] == *b"\":";
-        stored_as_written.then_some(start)
+        stored_as_written.then_some(start..at + json.len())
     }
 
     /// Writes the run, if there is one: before anything else is written.
