@@ -51,11 +51,21 @@ impl Slot {
         self.kind = Kind::Loaded(range);
     }
 
-    pub(crate) fn set(value: Erased) -> Self {
-        Slot {
-            cell: OnceCell::with_value(Some(value)),
-            kind: Kind::Set,
+    /// Makes this slot hold `value`, set in this request. A value of the
+    /// same type already decoded (or set) here is overwritten in its box,
+    /// without a new allocation: a `get` then `set` of a key allocates once.
+    pub(crate) fn put<T: SessionValue>(&mut self, value: T) {
+        if let Some(Some(held)) = self.cell.get_mut()
+            && let Some(held) = held.downcast_mut::<T>()
+        {
+            *held = value;
+            self.kind = Kind::Set;
+            return;
         }
+        *self = Slot {
+            cell: OnceCell::with_value(Some(Erased::new(value))),
+            kind: Kind::Set,
+        };
     }
 
     pub(crate) fn unset() -> Self {

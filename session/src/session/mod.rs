@@ -307,7 +307,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         K::Role: SettableIn<St>,
     {
         if let Some(slot) = self.slots.get_mut(key.__index()) {
-            *slot = Slot::set(Erased::new(value));
+            slot.put(value);
         }
         self.dirty = true;
     }
@@ -379,7 +379,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
             return;
         };
         if slot.get_mut::<K::Value>(&self.source).is_none() {
-            *slot = Slot::set(Erased::new(K::Value::default()));
+            slot.put(K::Value::default());
         }
         if let Some(value) = slot.get_mut::<K::Value>(&self.source) {
             change(value);
@@ -611,7 +611,7 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
         St: CanLogIn,
     {
         if let Some(slot) = self.slots.get_mut(S::OWNER.index()) {
-            *slot = Slot::set(Erased::new(owner));
+            slot.put(owner);
         }
         self.renew_id();
         self.take_as()
