@@ -82,6 +82,61 @@ impl<'a> StoredData<'a> {
             None => serde_json::from_str(json),
         }
     }
+
+    /// Hands the entries to `sink`, in stored order, and gives the times.
+    pub(crate) fn feed(self, sink: &mut impl EntrySink<'a>) -> Option<Times> {
+        for (name, value) in self.values {
+            sink.entry(Half::Values, name, value);
+        }
+        for (name, value) in self.flash {
+            sink.entry(Half::Flash, name, value);
+        }
+        self.times
+    }
+}
+
+/// The half of stored data `[values, flash]` an entry is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Half {
+    /// The values.
+    Values,
+    /// The flash values.
+    Flash,
+}
+
+/// Where a reader of stored data puts the entries it finds, as it finds
+/// them, in stored order: a repeated name comes again, and its last value
+/// is the one that counts (as in JavaScript's `JSON.parse`).
+pub(crate) trait EntrySink<'a> {
+    /// One entry of the object `half`: its name and its value's raw JSON.
+    fn entry(&mut self, half: Half, name: Cow<'a, str>, value: &'a str);
+}
+
+/// Collects entries into [`StoredData`]'s vectors.
+#[derive(Default)]
+pub(crate) struct DataSink<'a> {
+    values: Collector<'a>,
+    flash: Collector<'a>,
+}
+
+impl<'a> DataSink<'a> {
+    /// The stored data read, with its `times`.
+    pub(crate) fn into_data(self, times: Option<Times>) -> StoredData<'a> {
+        StoredData {
+            values: self.values.into_entries(),
+            flash: self.flash.into_entries(),
+            times,
+        }
+    }
+}
+
+impl<'a> EntrySink<'a> for DataSink<'a> {
+    fn entry(&mut self, half: Half, name: Cow<'a, str>, value: &'a str) {
+        match half {
+            Half::Values => self.values.add(name, value),
+            Half::Flash => self.flash.add(name, value),
+        }
+    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for StoredData<'a> {
@@ -99,6 +154,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for StoredData<'a> {
 /// Entries up to which repeated names are found by scanning; past it, an
 /// index of the names keeps reading a record linear in its size.
 const SCAN_LIMIT: usize = 16;
+
+/// The room a [`Collector`] makes for entries when the first comes: most
+/// sessions have about this many keys.
+const FIRST_ROOM: usize = 12;
 
 /// A JSON object's entries, in order, borrowed.
 #[derive(Default)]
@@ -130,6 +189,7 @@ impl<'de> Deserialize<'de> for Entries<'de> {
 /// value, as in JavaScript's `JSON.parse`. Names are found by scanning while
 /// there are few; past [`SCAN_LIMIT`], through an index, so reading stays
 /// linear in the size of the record.
+#[derive(Default)]
 pub(crate) struct Collector<'a> {
     entries: Vec<(Cow<'a, str>, &'a str)>,
     /// One bit per name seen while scanning (by [`name_bit`]): a name whose
@@ -167,6 +227,11 @@ impl<'a> Collector<'a> {
             {
                 self.entries[position].1 = value;
                 return;
+            }
+            if self.entries.capacity() == 0 {
+                // No allocation for an object without entries (most flash
+                // objects are).
+                self.entries.reserve_exact(FIRST_ROOM);
             }
             self.entries.push((name, value));
             if self.entries.len() > SCAN_LIMIT {

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::{Collector, StoredData};
+use super::{DataSink, EntrySink, Half, StoredData};
 use crate::times::Times;
 
 /// Nesting deeper than this is left to `serde_json` (whose limit is 128).
@@ -17,20 +17,62 @@ const MAX_DEPTH: usize = 100;
 /// Reads `[values, flash]` or `[values, flash, times]`, as
 /// [`StoredData::parse`] does; `None` when this reader does not read it.
 pub(crate) fn stored_data(json: &str) -> Option<StoredData<'_>> {
+    let mut sink = DataSink::default();
+    let times = stored_data_into(json, &mut sink).ok()?;
+    Some(sink.into_data(times))
+}
+
+/// A text this reader leaves to `serde_json`: not a record, or one with
+/// what this reader does not read (escapes in names, `\u` escapes).
+#[derive(Debug)]
+pub(crate) struct Unread;
+
+/// Reads `[values, flash]` or `[values, flash, times]` into `sink`, entry by
+/// entry, and gives the times; [`Unread`] when this reader does not read it
+/// (`sink` may then have some of the entries).
+pub(crate) fn stored_data_into<'a>(
+    json: &'a str,
+    sink: &mut impl EntrySink<'a>,
+) -> Result<Option<Times>, Unread> {
     let mut scanner = Scanner::new(json);
-    let data = scanner.data()?;
-    scanner.end()?;
-    Some(data)
+    let times = scanner.data(sink).ok_or(Unread)?;
+    scanner.end().ok_or(Unread)?;
+    Ok(times)
 }
 
 /// Reads the cookie storage's record `{"i": id, "d": data}` (in either
 /// order), as `serde_json` reads it into the id and the data; `None` when
 /// this reader does not read it.
+#[cfg(test)]
 pub(crate) fn cookie_record(json: &str) -> Option<(&str, StoredData<'_>)> {
+    let mut sink = DataSink::default();
+    let (id, times) = cookie_record_into(json, &mut sink).ok()?;
+    Some((id, sink.into_data(times)))
+}
+
+/// Reads the cookie storage's record `{"i": id, "d": data}` (in either
+/// order) into `sink`, as `serde_json` reads it, and gives the id and the
+/// times; [`Unread`] when this reader does not read it (`sink` may then
+/// have some of the entries).
+pub(crate) fn cookie_record_into<'a>(
+    json: &'a str,
+    sink: &mut impl EntrySink<'a>,
+) -> Result<(&'a str, Option<Times>), Unread> {
+    cookie_record_scan(json, sink).ok_or(Unread)
+}
+
+#[allow(
+    clippy::option_option,
+    reason = "`None`: not read here; `Some(None)`: read, without times"
+)]
+fn cookie_record_scan<'a>(
+    json: &'a str,
+    sink: &mut impl EntrySink<'a>,
+) -> Option<(&'a str, Option<Times>)> {
     let mut scanner = Scanner::new(json);
     scanner.space();
     scanner.eat(b'{')?;
-    let (mut id, mut data) = (None, None);
+    let (mut id, mut times) = (None, None);
     for index in 0..2 {
         if index == 1 {
             scanner.space();
@@ -43,14 +85,14 @@ pub(crate) fn cookie_record(json: &str) -> Option<(&str, StoredData<'_>)> {
         scanner.space();
         match name {
             "i" if id.is_none() => id = Some(scanner.plain_string()?),
-            "d" if data.is_none() => data = Some(scanner.data()?),
+            "d" if times.is_none() => times = Some(scanner.data(sink)?),
             _ => return None,
         }
     }
     scanner.space();
     scanner.eat(b'}')?;
     scanner.end()?;
-    Some((id?, data?))
+    Some((id?, times?))
 }
 
 /// How many bytes at the start of `bytes` a JSON string holds as they are:
@@ -111,16 +153,19 @@ impl<'a> Scanner<'a> {
         Scanner { text, at: 0 }
     }
 
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
     }
 
+    #[inline]
     fn space(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.at += 1;
         }
     }
 
+    #[inline]
     fn eat(&mut self, byte: u8) -> Option<()> {
         (self.peek()? == byte).then(|| self.at += 1)
     }
@@ -133,13 +178,17 @@ impl<'a> Scanner<'a> {
 
     /// `[values, flash]` or `[values, flash, times]`; a missing or `null`
     /// half reads as empty.
-    fn data(&mut self) -> Option<StoredData<'a>> {
+    #[allow(
+        clippy::option_option,
+        reason = "`None`: not read here; `Some(None)`: read, without times"
+    )]
+    fn data(&mut self, sink: &mut impl EntrySink<'a>) -> Option<Option<Times>> {
         self.space();
         self.eat(b'[')?;
-        let mut data = StoredData::default();
+        let mut times = None;
         self.space();
         if self.eat(b']').is_some() {
-            return Some(data);
+            return Some(times);
         }
         for element in 0..3 {
             if element > 0 {
@@ -147,31 +196,28 @@ impl<'a> Scanner<'a> {
                 self.space();
             }
             match element {
-                0 => data.values = self.entries_or_null()?,
-                1 => data.flash = self.entries_or_null()?,
-                _ => data.times = Some(self.times()?),
+                0 => self.entries_or_null(Half::Values, sink)?,
+                1 => self.entries_or_null(Half::Flash, sink)?,
+                _ => times = Some(self.times()?),
             }
             self.space();
             if self.eat(b']').is_some() {
-                return Some(data);
+                return Some(times);
             }
         }
         None
     }
 
-    /// An object's entries (a repeated name keeps its last value), or `null`.
-    fn entries_or_null(&mut self) -> Option<Vec<(Cow<'a, str>, &'a str)>> {
+    /// An object's entries, into `sink` as the object `half`; or `null`.
+    fn entries_or_null(&mut self, half: Half, sink: &mut impl EntrySink<'a>) -> Option<()> {
         if self.peek()? == b'n' {
-            self.literal(b"null")?;
-            return Some(Vec::new());
+            return self.literal(b"null");
         }
         self.eat(b'{')?;
         self.space();
         if self.eat(b'}').is_some() {
-            // No allocation for an empty object (most flash objects are).
-            return Some(Vec::new());
+            return Some(());
         }
-        let mut entries = Collector::with_capacity(12);
         loop {
             self.space();
             let name = self.plain_string()?;
@@ -179,13 +225,13 @@ impl<'a> Scanner<'a> {
             self.eat(b':')?;
             self.space();
             let value = self.raw_value()?;
-            entries.add(Cow::Borrowed(name), value);
+            sink.entry(half, Cow::Borrowed(name), value);
             self.space();
             match self.peek()? {
                 b',' => self.at += 1,
                 b'}' => {
                     self.at += 1;
-                    return Some(entries.into_entries());
+                    return Some(());
                 }
                 _ => return None,
             }
@@ -227,12 +273,14 @@ impl<'a> Scanner<'a> {
         digits.parse().ok()
     }
 
+    #[inline]
     fn literal(&mut self, literal: &[u8]) -> Option<()> {
         let end = self.at.checked_add(literal.len())?;
         (self.text.as_bytes().get(self.at..end)? == literal).then(|| self.at = end)
     }
 
     /// A string without escapes, as its contents.
+    #[inline]
     fn plain_string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
@@ -247,17 +295,20 @@ impl<'a> Scanner<'a> {
 
     /// Moves past the characters of a string that need no look: up to its
     /// closing quote, a backslash, a control character or the end.
+    #[inline]
     fn skip_plain(&mut self) {
         self.at += plain_len(&self.text.as_bytes()[self.at..]);
     }
 
     /// One JSON value, as its text.
+    #[inline]
     fn raw_value(&mut self) -> Option<&'a str> {
         let start = self.at;
         self.skip_value(0)?;
         Some(&self.text[start..self.at])
     }
 
+    #[inline]
     fn skip_value(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
             b'"' => self.skip_string(),
@@ -272,6 +323,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object (`named`) or an array, ending with `close`.
+    #[inline(never)]
     fn skip_container(&mut self, depth: usize, close: u8, named: bool) -> Option<()> {
         if depth >= MAX_DEPTH {
             return None;
@@ -303,6 +355,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string whose escapes, if any, are the one-character ones.
+    #[inline]
     fn skip_string(&mut self) -> Option<()> {
         self.eat(b'"')?;
         loop {
@@ -325,6 +378,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    #[inline]
     fn skip_number(&mut self) -> Option<()> {
         let _ = self.eat(b'-');
         match self.peek()? {
@@ -346,12 +400,14 @@ impl<'a> Scanner<'a> {
         (!self.peek().is_some_and(|byte| byte.is_ascii_digit())).then_some(())
     }
 
+    #[inline]
     fn digits(&mut self) {
         while self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
             self.at += 1;
         }
     }
 
+    #[inline]
     fn some_digits(&mut self) -> Option<()> {
         let start = self.at;
         self.digits();

@@ -1,16 +1,18 @@
 //! How a session is made: new, or from the text a storage loaded (whose
 //! values stay where they are in that text, as ranges, until read).
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::ops::Range;
 
 use super::Session;
 use super::position;
-use crate::data::{SessionData, StoredData, json_at, range_in};
+use crate::data::{Collector, EntrySink, Half, SessionData, StoredData, json_at, range_in, scan};
 use crate::id::new_session_id;
 use crate::schema::Schema;
 use crate::slot::Slot;
 use crate::state::Active;
+use crate::times::Times;
 
 impl<S: Schema> Session<S> {
     /// A new, empty session with a fresh random id (see [`new_session_id`]).
@@ -33,8 +35,8 @@ impl<S: Schema> Session<S> {
         let id = id.into();
         let SessionData { values, flash } = data;
         let text = serde_json::to_string(&(values, flash)).unwrap_or_default();
-        Self::from_text(text, |text| {
-            StoredData::parse(text).map(|data| (id.clone(), data))
+        Self::from_text(text, |locator| {
+            locator.read_stored().map(|times| (id.clone(), times))
         })
         .unwrap_or_else(|_| Self::with_id(id))
     }
@@ -47,24 +49,26 @@ impl<S: Schema> Session<S> {
         id: String,
         json: String,
     ) -> Result<Self, (String, serde_json::Error)> {
-        let mut session = Self::from_text(json, |text| match StoredData::parse(text) {
-            Ok(data) => Ok((id, data)),
+        let mut session = Self::from_text(json, |locator| match locator.read_stored() {
+            Ok(times) => Ok((id, times)),
             Err(error) => Err((id, error)),
         })?;
         session.loaded = true;
         Ok(session)
     }
 
-    /// A session from stored text; `parse` finds the id and the data in it.
+    /// A session from stored text; `read` reads it into the locator it is
+    /// given (see [`Locator::read_stored`]) and gives the id and the times.
     /// The session keeps the text: loaded values are ranges of it.
     #[inline]
     pub(crate) fn from_text<E>(
         text: String,
-        parse: impl FnOnce(&str) -> Result<(String, StoredData<'_>), E>,
+        read: impl FnOnce(&mut Locator<'_, S>) -> Result<(String, Option<Times>), E>,
     ) -> Result<Self, E> {
         let (id, times, layout) = {
-            let (id, data) = parse(&text)?;
-            (id, data.times, Layout::locate(&text, data))
+            let mut locator = Locator::new(&text);
+            let (id, times) = read(&mut locator)?;
+            (id, times, locator.finish())
         };
         let mut session = Self::from_parts(id, text, layout);
         session.times = times;
@@ -147,37 +151,100 @@ impl<S: Schema> Layout<S> {
             unknown_flash: Vec::new(),
         }
     }
+}
 
-    fn locate(text: &str, data: StoredData<'_>) -> Self {
-        let mut layout = Self::empty();
-        // This crate writes the schema's keys in the schema's order: the
-        // key after the last one found is tried first.
-        let mut next = 0;
-        for (name, raw) in data.values {
-            let range = range_in(text, raw);
-            let index = match S::__VALUE_KEYS.get(next) {
-                Some(def) if def.name == name => Some(next),
-                _ => position(S::__VALUE_KEYS, &name),
-            };
-            if let Some(index) = index {
-                next = index + 1;
-            }
-            match index {
-                Some(index) => layout.slots[index].load(range),
-                None => layout
-                    .unknown_values
-                    .push((StoredName::new(text, name), range)),
-            }
+/// Puts the entries of a stored text where the session keeps them, as a
+/// reader finds them: a schema key's value in its slot (a repeated key's
+/// last value), any other entry among the unknown ones.
+pub(crate) struct Locator<'t, S: Schema> {
+    text: &'t str,
+    slots: Box<[Slot]>,
+    /// The value key after the last one found: this crate writes the
+    /// schema's keys in the schema's order, so it is tried first.
+    next: usize,
+    unknown_values: Collector<'t>,
+    unknown_flash: Collector<'t>,
+    schema: PhantomData<fn() -> S>,
+}
+
+impl<'t, S: Schema> Locator<'t, S> {
+    fn new(text: &'t str) -> Self {
+        Locator {
+            text,
+            slots: empty_slots::<S>(),
+            next: 0,
+            unknown_values: Collector::default(),
+            unknown_flash: Collector::default(),
+            schema: PhantomData,
         }
-        for (name, raw) in data.flash {
-            match position(S::__FLASH_KEYS, &name) {
-                Some(index) => {
-                    layout.slots[S::__VALUE_KEYS.len() + index].load(range_in(text, raw));
+    }
+
+    /// The text being read.
+    pub(crate) fn text(&self) -> &'t str {
+        self.text
+    }
+
+    /// Forgets the entries found so far, for a reader that starts over.
+    pub(crate) fn clear(&mut self) {
+        *self = Locator::new(self.text);
+    }
+
+    /// Reads the text as stored data `[values, flash]` (or `[values, flash,
+    /// times]`) and gives its times: with the fast reader of the records
+    /// this crate writes, else (from the start again) with `serde_json`,
+    /// which reads the same way and says why a text is not stored data.
+    pub(crate) fn read_stored(&mut self) -> serde_json::Result<Option<Times>> {
+        if let Ok(times) = scan::stored_data_into(self.text, self) {
+            return Ok(times);
+        }
+        self.clear();
+        Ok(serde_json::from_str::<StoredData<'t>>(self.text)?.feed(self))
+    }
+
+    fn finish(self) -> Layout<S> {
+        let text = self.text;
+        Layout {
+            slots: self.slots,
+            schema: PhantomData,
+            unknown_values: self
+                .unknown_values
+                .into_entries()
+                .into_iter()
+                .map(|(name, raw)| (StoredName::new(text, name), range_in(text, raw)))
+                .collect(),
+            unknown_flash: self
+                .unknown_flash
+                .into_entries()
+                .into_iter()
+                .map(|(name, _)| StoredName::new(text, name))
+                .collect(),
+        }
+    }
+}
+
+impl<'t, S: Schema> EntrySink<'t> for Locator<'t, S> {
+    fn entry(&mut self, half: Half, name: Cow<'t, str>, raw: &'t str) {
+        match half {
+            Half::Values => {
+                let index = match S::__VALUE_KEYS.get(self.next) {
+                    Some(def) if def.name == name => Some(self.next),
+                    _ => position(S::__VALUE_KEYS, &name),
+                };
+                match index {
+                    Some(index) => {
+                        self.next = index + 1;
+                        self.slots[index].load(range_in(self.text, raw));
+                    }
+                    None => self.unknown_values.add(name, raw),
                 }
-                None => layout.unknown_flash.push(StoredName::new(text, name)),
             }
+            Half::Flash => match position(S::__FLASH_KEYS, &name) {
+                Some(index) => {
+                    self.slots[S::__VALUE_KEYS.len() + index].load(range_in(self.text, raw));
+                }
+                None => self.unknown_flash.add(name, raw),
+            },
         }
-        layout
     }
 }
 

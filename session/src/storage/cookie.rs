@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::lifecycle::{Lifecycle, lifecycle_setters};
 use super::{MAX_RECORD_LEN, SessionStorage};
-use crate::data::StoredData;
+use crate::data::{StoredData, scan};
 use crate::error::Error;
 use crate::schema::Schema;
 use crate::session::Session;
@@ -101,12 +101,14 @@ impl SessionStorage for CookieStorage {
         if value.len() > MAX_RECORD_LEN {
             return Ok(Session::new());
         }
-        let loaded =
-            Session::from_text(value, |text| match crate::data::scan::cookie_record(text) {
-                Some((id, data)) => Ok((id.to_owned(), data)),
-                None => serde_json::from_str::<CookieRecord<'_>>(text)
-                    .map(|record| (record.i, record.d)),
-            });
+        let loaded = Session::from_text(value, |locator| {
+            if let Ok((id, times)) = scan::cookie_record_into(locator.text(), locator) {
+                return Ok((id.to_owned(), times));
+            }
+            locator.clear();
+            serde_json::from_str::<CookieRecord<'_>>(locator.text())
+                .map(|record| (record.i, record.d.feed(locator)))
+        });
         let Ok(mut session) = loaded else {
             return Ok(Session::new());
         };
