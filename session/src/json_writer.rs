@@ -95,16 +95,23 @@ pub(crate) struct JsonObjects {
     first: bool,
 }
 
+/// The room a record's writer starts with beyond the size of the record it
+/// replaces: a record mostly stays about the size it was, and one that grows
+/// more doubles its room. The text written is what an id-based storage
+/// keeps, so its room is memory held per session.
+const ROOM: usize = 128;
+
 impl JsonObjects {
-    pub(crate) fn new() -> Self {
-        let mut out = Vec::with_capacity(512);
+    /// Starts `[{`, with room for about `size` bytes (the record replaced).
+    pub(crate) fn new(size: usize) -> Self {
+        let mut out = Vec::with_capacity(size + ROOM);
         out.extend_from_slice(b"[{");
         JsonObjects { out, first: true }
     }
 
-    /// Starts `{"i":<id>,"d":[{`.
-    pub(crate) fn with_prefix(id: &str) -> Self {
-        let mut out = Vec::with_capacity(512 + id.len());
+    /// Starts `{"i":<id>,"d":[{`, with room for about `size` bytes.
+    pub(crate) fn with_prefix(id: &str, size: usize) -> Self {
+        let mut out = Vec::with_capacity(size + id.len() + ROOM);
         out.extend_from_slice(b"{\"i\":");
         write_string(&mut out, id);
         out.extend_from_slice(b",\"d\":[{");

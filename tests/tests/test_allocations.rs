@@ -5,7 +5,9 @@
 //!   one key and saving a session of ten thousand keys makes about as many
 //!   allocations as one of ten (10,000 keys: 400 KB stored);
 //! - a returning user's request on the memory storage stays within its
-//!   budget of allocations.
+//!   budget of allocations;
+//! - the memory storage holds about the size of a session's record per
+//!   session, not a fixed writer's room.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -19,6 +21,22 @@ struct Counting;
 thread_local! {
     // `const`, with no destructor: reading it never allocates.
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    // Bytes allocated and not yet freed, by this thread.
+    static LIVE_BYTES: Cell<isize> = const { Cell::new(0) };
+}
+
+fn count_bytes(change: isize) {
+    LIVE_BYTES.with(|live| live.set(live.get() + change));
+}
+
+/// The bytes this thread allocated and has not freed.
+fn live_bytes() -> isize {
+    LIVE_BYTES.with(Cell::get)
+}
+
+/// A size as a signed change.
+fn signed(size: usize) -> isize {
+    isize::try_from(size).unwrap_or(isize::MAX)
 }
 
 fn count_one() {
@@ -34,17 +52,20 @@ fn allocations() -> usize {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count_one();
+        count_bytes(signed(layout.size()));
         // SAFETY: the caller's contract is the system allocator's.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count_bytes(-signed(layout.size()));
         // SAFETY: as above.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count_one();
+        count_bytes(signed(new_size) - signed(layout.size()));
         // SAFETY: as above.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -130,5 +151,27 @@ fn a_returning_request_on_the_memory_storage_stays_within_its_allocations() {
     assert!(
         made <= BUDGET,
         "a returning request made {made} allocations, more than its budget of {BUDGET}"
+    );
+}
+
+#[test]
+fn the_memory_storage_holds_about_a_records_size_per_session() {
+    // A one-key session's record is 17 bytes (`[{"user_id":1},{}]`); what
+    // the storage holds beside it is its id (twice: the map's key and its
+    // list's), the map's entry and its share of the map's table.
+    const SESSIONS: isize = 1000;
+    const BUDGET_PER_SESSION: isize = 400;
+    let storage = MemoryStorage::new();
+    let before = live_bytes();
+    for user in 0..SESSIONS {
+        let mut session = Session::<App>::new();
+        session.set(App::USER_ID, u64::try_from(user).unwrap());
+        block_on(storage.save(&session)).unwrap().unwrap();
+    }
+    let per_session = (live_bytes() - before) / SESSIONS;
+    assert_eq!(storage.len(), 1000);
+    assert!(
+        per_session <= BUDGET_PER_SESSION,
+        "the memory storage holds {per_session} bytes per one-key session, more than {BUDGET_PER_SESSION}"
     );
 }

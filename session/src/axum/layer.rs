@@ -18,9 +18,11 @@ use crate::cookie::{Cookie, Protected};
 use crate::cross_site::{CrossOrigin, Csrf, Forbidden};
 use crate::error::Error;
 use crate::guard::{CrossSite, Step};
+use crate::handoff::Home;
 use crate::integration::{self, Answer, BoxFuture, Loader, RequestSession, Responses, Sessions};
 use crate::schema::Schema;
 use crate::storage::SessionStorage;
+use crate::transport::Carrier;
 use crate::transport::Transport;
 
 /// A tower layer that gives handlers a typed [`Session<S>`](crate::Session),
@@ -315,26 +317,43 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let sessions = Arc::clone(&self.sessions);
         let responses = Arc::clone(&self.responses);
+        let Some(session) = checked else {
+            // Nothing to check first: the handler's call is made now, so
+            // that the future holds it, and not the request beside it.
+            let call = inner.call(request);
+            return Box::pin(save_after(call, sessions, home, carrier, responses));
+        };
         Box::pin(async move {
-            let request = match checked {
-                None => request,
-                Some(session) => match guard(first, request, &session, &responses).await {
-                    Ok(request) => request,
-                    Err(refusal) => return Ok(refusal),
-                },
+            let request = match guard(first, request, &session, &responses).await {
+                Ok(request) => request,
+                Err(refusal) => return Ok(refusal),
             };
-            let mut response = inner.call(request).await?;
-            let server_error = response.status().is_server_error();
-            let answer = sessions.finish(&home, server_error, &carrier).await;
-            if let Err(error) = answer.and_then(|answer| match answer {
-                Some(answer) => add_session_headers(response.headers_mut(), &answer),
-                None => Ok(()),
-            }) {
-                response = (responses.error)(&error);
-            }
-            Ok(response)
+            let call = inner.call(request);
+            save_after(call, sessions, home, carrier, responses).await
         })
     }
+}
+
+/// Waits for the handler's response (`call`), saves the session it gave
+/// back, and adds the session's headers; the error response instead when
+/// the save fails.
+async fn save_after<S: Schema, Sto: SessionStorage, E>(
+    call: impl Future<Output = Result<Response, E>>,
+    sessions: Arc<Sessions<Sto>>,
+    home: Arc<Home<S>>,
+    carrier: Carrier,
+    responses: Arc<Responses<Parts, Response>>,
+) -> Result<Response, E> {
+    let mut response = call.await?;
+    let server_error = response.status().is_server_error();
+    let answer = sessions.finish(&home, server_error, &carrier).await;
+    if let Err(error) = answer.and_then(|answer| match answer {
+        Some(answer) => add_session_headers(response.headers_mut(), &answer),
+        None => Ok(()),
+    }) {
+        response = (responses.error)(&error);
+    }
+    Ok(response)
 }
 
 /// Adds the session's header (`Set-Cookie`, or the session header), and the

@@ -14,14 +14,14 @@ impl<S: Schema, St: StateOf<S>> Session<S, St> {
     /// of `stamp` as a third element), untouched values copied as they were
     /// stored.
     pub(crate) fn data_json(&self, stamp: Stamp) -> Result<String, Error> {
-        let mut out = JsonObjects::new();
+        let mut out = JsonObjects::new(self.source.len());
         self.write_data(&mut out, stamp)?;
         Ok(out.finish())
     }
 
     /// The cookie storage's record: `{"i": id, "d": [values, flash]}`.
     pub(crate) fn cookie_json(&self, stamp: Stamp) -> Result<String, Error> {
-        let mut out = JsonObjects::with_prefix(&self.id);
+        let mut out = JsonObjects::with_prefix(&self.id, self.source.len());
         self.write_data(&mut out, stamp)?;
         out.end_cookie_record();
         Ok(out.finish())
@@ -230,7 +230,7 @@ impl Changes {
         let Ok(data) = data else {
             return self.whole.clone();
         };
-        let mut out = JsonObjects::new();
+        let mut out = JsonObjects::new(latest.len() + self.set_values.len());
         for (name, raw) in &data.values {
             if !self.changed_values.contains(&name.as_ref()) {
                 out.raw_entry(name, raw);
