@@ -4,10 +4,14 @@
 # with session-schema and with the peers (tower-sessions with a signed cookie
 # and its memory store; actix-session with its signed cookie store and its
 # Redis store), by USERS returning users (default 64: each request carries one
-# of their session cookies, in turn), measured with wrk in the same run, in
-# alternating rounds. Beside the GET, the same memory-storage route as a POST
+# of their session cookies, in turn; the bare axum route is measured both
+# without a cookie and sent one as long as a session's), measured with wrk
+# in the same run, in alternating rounds. Beside the GET, the same memory-storage route as a POST
 # that carries its CSRF token, and for a remembered session. Prints requests
-# per second, medians and ratios. Needs wrk and redis-server.
+# per second, medians and ratios, and where each request's time goes: the
+# CPU time the server spent per request (in its own code and in the kernel,
+# from /proc/<pid>/stat) and wrk's (from bash's `time`), beside the bare
+# route's. Needs wrk and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5s}
@@ -22,10 +26,11 @@ bin=bench/load/target/release
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
 redis_pid=$!
-trap 'kill $redis_pid 2>/dev/null || true; rm -f "$script"' EXIT
+trap 'kill $redis_pid 2>/dev/null || true; rm -f "$script" "$report_file"' EXIT
 export REDIS_URL=redis://127.0.0.1:$redis_port
 
 script=$(mktemp --suffix=.lua)
+report_file=$(mktemp)
 # The first response's session cookie (`name=value`), from `curl -D -` output.
 set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1 | tr -d '\r'; }
 rps() { # binary storage port route
@@ -44,6 +49,9 @@ rps() { # binary storage port route
       case $4 in
         csrf) token=$(tail -n 1 <<<"$first") ;;
         remembered) cookie=$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "$url/remember" | set_cookie) ;;
+        # The bare route sent a cookie as long as a session's (which it
+        # ignores): what the request's bytes cost, without the session.
+        cookie-sent) cookie="id=$(printf 'x%.0s' $(seq 76))" ;;
       esac
       echo "table.insert(users, { cookie = [[$cookie]], token = [[$token]] })"
     done
@@ -54,16 +62,29 @@ rps() { # binary storage port route
       echo 'request = function() n = n + 1; local u = users[(n % #users) + 1]; if u.cookie == "" then return wrk.format("GET", "/") end; return wrk.format("GET", "/", { ["Cookie"] = u.cookie }) end'
     fi
   } > "$script"
-  local report
-  report=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$script" "$url/")
+  local report before after wrk_cpu
+  # The server's CPU time so far, user and kernel, in clock ticks (all threads).
+  before=$(awk '{print $14, $15}' "/proc/$pid/stat")
+  wrk_cpu=$( { TIMEFORMAT='%3U %3S'; time wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$script" "$url/" > "$report_file"; } 2>&1 )
+  after=$(awk '{print $14, $15}' "/proc/$pid/stat")
+  report=$(cat "$report_file")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   # A route that answered errors measured nothing.
   if grep -q 'Non-2xx' <<<"$report"; then echo "$1 ($4) answered errors: $report" >&2; exit 1; fi
-  awk '/Requests\/sec/ {print $2}' <<<"$report"
+  # requests/s, then per request: the server's user and kernel CPU, wrk's CPU (µs).
+  awk -v before="$before" -v after="$after" -v wrk="$wrk_cpu" -v tick="$(getconf CLK_TCK)" '
+    /requests in/ { requests = $1 }
+    /Requests\/sec/ { rate = $2 }
+    END {
+      split(before, b, " "); split(after, a, " "); split(wrk, w, " ")
+      us = 1e6 / requests
+      printf "%s|%.2f|%.2f|%.2f\n", rate, (a[1] - b[1]) / tick * us, (a[2] - b[2]) / tick * us, (w[1] + w[2]) * us
+    }' <<<"$report"
 }
 
 servers=(
   "axum bare|bare_axum|none"
+  "axum bare, sent a cookie|bare_axum|none|cookie-sent"
   "axum session-schema memory|axum_session_schema|memory"
   "axum session-schema cookie|axum_session_schema|cookie"
   "axum session-schema memory, POST with CSRF token|axum_session_schema|memory|csrf"
@@ -82,26 +103,34 @@ for round in $(seq "$ROUNDS"); do
   for server in "${servers[@]}"; do
     IFS='|' read -r name binary storage route <<<"$server"
     port=$((port + 1))
-    value=$(rps "$binary" "$storage" "$port" "${route:-get}")
-    echo "$name|$value" >> "$results"
-    echo "round $round: $name: $value req/s"
+    measured=$(rps "$binary" "$storage" "$port" "${route:-get}")
+    echo "$name|$measured" >> "$results"
+    IFS='|' read -r value user kernel wrk_us <<<"$measured"
+    echo "round $round: $name: $value req/s (server $user µs user + $kernel µs kernel, wrk $wrk_us µs per request)"
   done
 done
 
 python3 - "$results" <<'PY'
 import statistics, sys
-rows = {}
+rows, cpu = {}, {}
 for line in open(sys.argv[1]):
-    name, value = line.rstrip("\n").split("|")
+    name, value, user, kernel, wrk = line.rstrip("\n").split("|")
     rows.setdefault(name, []).append(float(value))
+    cpu.setdefault(name, []).append((float(user), float(kernel), float(wrk)))
 median = {name: statistics.median(values) for name, values in rows.items()}
 print(f"\nmedians of {len(next(iter(rows.values())))} rounds")
 for name, value in median.items():
     print(f"  {name:<50} {value:>10,.0f} req/s")
+print("\nCPU time per request, µs (medians): server in its own code, server in the kernel, wrk")
+for name, rounds in cpu.items():
+    user, kernel, wrk = (statistics.median(part) for part in zip(*rounds))
+    print(f"  {name:<50} {user:6.2f} {kernel:6.2f} {wrk:6.2f}")
 def ratio(a, b):
     return f"{median[a] / median[b]:.2f}x"
 print("\nratios")
 print(f"  axum, memory storage vs bare:            {ratio('axum session-schema memory', 'axum bare')}")
+print(f"  axum, bare sent a cookie vs bare:        {ratio('axum bare, sent a cookie', 'axum bare')}")
+print(f"  axum, memory vs bare sent a cookie:      {ratio('axum session-schema memory', 'axum bare, sent a cookie')}")
 print(f"  axum, cookie storage vs bare:            {ratio('axum session-schema cookie', 'axum bare')}")
 print(f"  axum, memory vs tower-sessions memory:   {ratio('axum session-schema memory', 'axum tower-sessions memory (signed)')}")
 print(f"  axum, POST with CSRF token vs GET:       {ratio('axum session-schema memory, POST with CSRF token', 'axum session-schema memory')}")
