@@ -8,10 +8,10 @@
 # without a cookie and sent one as long as a session's), measured with wrk
 # in the same run, in alternating rounds. Beside the GET, the same
 # memory-storage route as a POST that carries its CSRF token, and for a
-# remembered session. Prints requests per second, medians and ratios, and where each request's time goes: the
-# CPU time the server spent per request (in its own code and in the kernel,
-# from /proc/<pid>/stat) and wrk's (from bash's `time`), beside the bare
-# route's. Needs wrk and redis-server.
+# remembered session. Prints requests per second, medians and ratios, and
+# where each request's time goes: the CPU time the server spent per request
+# (in its own code and in the kernel, from /proc/<pid>/stat) and wrk's (from
+# bash's `time`), beside the bare route's. Needs wrk and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5s}
