@@ -22,8 +22,7 @@ use crate::handoff::Home;
 use crate::integration::{self, Answer, BoxFuture, Loader, RequestSession, Responses, Sessions};
 use crate::schema::Schema;
 use crate::storage::SessionStorage;
-use crate::transport::Carrier;
-use crate::transport::Transport;
+use crate::transport::{Carrier, Transport};
 
 /// A tower layer that gives handlers a typed [`Session<S>`](crate::Session),
 /// kept in `Sto`, and saves it after them. See the [module docs](crate::axum).
