@@ -113,19 +113,14 @@ end
 return 1
 ";
 
-/// Replaces a record only if it is still what the request loaded: the
-/// single-key form for a cluster, where the owner indexes live in other
-/// slots and are updated by separate commands. The cluster client resends a
-/// command whose reply was lost: a record that already is the new one counts
-/// as replaced, so a resent script does not report its own work as a conflict.
+/// Replaces a record only if it is still what the request loaded, in one
+/// step, when no owner index is involved (a session nobody is logged in to,
+/// before and after the request): two Redis calls, without the full
+/// script's index bookkeeping.
 /// KEYS[1]: the key. ARGV: the expected record, the new record, seconds to
 /// live (0: keep the key's expiry).
-const REPLACE_ONE: &str = r"
-local current = redis.call('GET', KEYS[1])
-if current == ARGV[2] then
-  return 1
-end
-if current ~= ARGV[1] then
+const REPLACE_PLAIN: &str = r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0
 end
 if tonumber(ARGV[3]) > 0 then
@@ -134,6 +129,18 @@ else
   redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 end
 return 1
+";
+
+/// The cluster's form of [`REPLACE_PLAIN`], where the owner indexes live in
+/// other slots and are updated by separate commands. The cluster client
+/// resends a command whose reply was lost: a record that already is the new
+/// one counts as replaced, so a resent script does not report its own work
+/// as a conflict. Same keys and arguments as [`REPLACE_PLAIN`], which
+/// follows this check.
+const RESENT_CHECK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[2] then
+  return 1
+end
 ";
 
 /// Deletes a record and takes it out of its owner's index.
@@ -254,6 +261,7 @@ struct Scripts {
     insert: Script,
     replace: Script,
     rename: Script,
+    replace_plain: Script,
     replace_one: Script,
     remove: Script,
     unindex: Script,
@@ -268,7 +276,8 @@ impl Scripts {
             insert: with_upkeep(INSERT),
             replace: with_upkeep(REPLACE),
             rename: with_upkeep(RENAME),
-            replace_one: Script::new(REPLACE_ONE),
+            replace_plain: Script::new(REPLACE_PLAIN),
+            replace_one: Script::new(&format!("{RESENT_CHECK}{REPLACE_PLAIN}")),
             remove: Script::new(REMOVE),
             unindex: Script::new(UNINDEX),
             cluster_index_add: with_upkeep(CLUSTER_INDEX_ADD),
@@ -635,6 +644,11 @@ impl SessionBackend for RedisBackend {
                 self.cluster_unindex_now(previous, id).await?;
             }
             return Ok(replaced);
+        }
+        if previous_owner.is_none() && record.owner.is_none() {
+            let mut invocation = self.scripts.replace_plain.key(self.key(id));
+            invocation.arg(expected).arg(record.text).arg(ttl);
+            return Ok(self.connection.invoke::<i64>(&invocation).await? == 1);
         }
         let mut invocation = self.scripts.replace.key(self.key(id));
         let mut indexes = String::new();
