@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# What a save costs Redis itself: the server time per call (`INFO
+# commandstats`) of the Redis storage's compare-and-set scripts, taken from
+# session/src/storage/redis.rs, beside a plain `SET ... EX` (what a store
+# without compare-and-set sends), each driven by redis-benchmark against a
+# fresh redis-server on a free loopback port, in ROUNDS alternating rounds
+# (default 5); prints the medians and each one's range. Needs redis-server,
+# redis-cli and redis-benchmark (Debian's redis-server and redis-tools).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-5}
+CALLS=${CALLS:-100000}
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+cli=(redis-cli -p "$port")
+for _ in $(seq 100); do "${cli[@]}" ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+# A script's text as the storage sends it: the constant's body, after the
+# shared index upkeep for the scripts that the storage prefixes with it.
+lua() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+source = open("session/src/storage/redis.rs").read()
+def body(name):
+    return re.search(r"const " + name + r': &str = r"\n(.*?)";', source, re.S).group(1)
+name, with_upkeep = sys.argv[1], sys.argv[2] == "upkeep"
+print((body("INDEX_UPKEEP") if with_upkeep else "") + body(name), end="")
+PY
+}
+full=$("${cli[@]}" script load "$(lua REPLACE upkeep)")
+plain=$("${cli[@]}" script load "$(lua REPLACE_PLAIN none)")
+
+# The load route's record, a session nobody is logged in to.
+record='[{"visits":12345},{}]'
+"${cli[@]}" set session:load "$record" >/dev/null
+never=$(( (1 << 53) - 1 ))
+now=$(date +%s%3N)
+cases=(
+  "SET ... EX (no compare)|set session:load $record EX 86400"
+  "REPLACE (owner indexes' bookkeeping)|evalsha $full 1 session:load $record $record 0 load '' $now $now $never"
+  "REPLACE_PLAIN (no owner)|evalsha $plain 1 session:load $record $record 0"
+)
+results=$(mktemp)
+trap 'kill $server 2>/dev/null || true; rm -f "$results"' EXIT
+for round in $(seq "$ROUNDS"); do
+  for case in "${cases[@]}"; do
+    IFS='|' read -r name command <<<"$case"
+    "${cli[@]}" config resetstat >/dev/null
+    eval "redis-benchmark -p $port -n $CALLS -c 8 -q $command" >/dev/null 2>&1
+    command_name=$(tr '[:upper:]' '[:lower:]' <<<"${command%% *}")
+    usec=$("${cli[@]}" info commandstats | tr -d '\r' \
+      | sed -n "s/^cmdstat_$command_name:.*usec_per_call=\([0-9.]*\).*/\1/p")
+    echo "round $round: $name: $usec µs per call"
+    echo "$name|$usec" >> "$results"
+  done
+done
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, usec = line.rstrip("\n").split("|")
+    rows.setdefault(name, []).append(float(usec))
+print(f"\nRedis server time per call, medians of {len(next(iter(rows.values())))} rounds (range)")
+for name, values in rows.items():
+    print(f"  {name:<40} {statistics.median(values):6.2f} µs ({min(values):.2f}-{max(values):.2f})")
+PY
