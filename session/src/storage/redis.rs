@@ -116,7 +116,7 @@ return 1
 /// Replaces a record only if it is still what the request loaded, in one
 /// step, when no owner index is involved (a session nobody is logged in to,
 /// before and after the request): two Redis calls, without the full
-/// script's index bookkeeping.
+/// script's index bookkeeping. [`REPLACE_ONE`] is its cluster form.
 /// KEYS[1]: the key. ARGV: the expected record, the new record, seconds to
 /// live (0: keep the key's expiry).
 const REPLACE_PLAIN: &str = r"
@@ -131,16 +131,27 @@ end
 return 1
 ";
 
-/// The cluster's form of [`REPLACE_PLAIN`], where the owner indexes live in
-/// other slots and are updated by separate commands. The cluster client
-/// resends a command whose reply was lost: a record that already is the new
-/// one counts as replaced, so a resent script does not report its own work
-/// as a conflict. Same keys and arguments as [`REPLACE_PLAIN`], which
-/// follows this check.
-const RESENT_CHECK: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[2] then
+/// Replaces a record only if it is still what the request loaded: the
+/// single-key form for a cluster, where the owner indexes live in other
+/// slots and are updated by separate commands. The cluster client resends a
+/// command whose reply was lost: a record that already is the new one counts
+/// as replaced, so a resent script does not report its own work as a conflict.
+/// KEYS[1]: the key. ARGV: the expected record, the new record, seconds to
+/// live (0: keep the key's expiry).
+const REPLACE_ONE: &str = r"
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[2] then
   return 1
 end
+if current ~= ARGV[1] then
+  return 0
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+end
+return 1
 ";
 
 /// Deletes a record and takes it out of its owner's index.
@@ -277,7 +288,7 @@ impl Scripts {
             replace: with_upkeep(REPLACE),
             rename: with_upkeep(RENAME),
             replace_plain: Script::new(REPLACE_PLAIN),
-            replace_one: Script::new(&format!("{RESENT_CHECK}{REPLACE_PLAIN}")),
+            replace_one: Script::new(REPLACE_ONE),
             remove: Script::new(REMOVE),
             unindex: Script::new(UNINDEX),
             cluster_index_add: with_upkeep(CLUSTER_INDEX_ADD),
