@@ -38,10 +38,14 @@ record='[{"visits":12345},{}]'
 "${cli[@]}" set session:load "$record" >/dev/null
 never=$(( (1 << 53) - 1 ))
 now=$(date +%s%3N)
+# A logged-in session without timeouts: its owner index already holds it,
+# with the "never ends" score, as a save finds it.
+"${cli[@]}" zadd 'session-owners:{owner}' "$never" load >/dev/null
 cases=(
   "SET ... EX (no compare)|set session:load $record EX 86400"
   "REPLACE (owner indexes' bookkeeping)|evalsha $full 1 session:load $record $record 0 load '' $now $now $never"
   "REPLACE_PLAIN (no owner)|evalsha $plain 1 session:load $record $record 0"
+  "REPLACE, logged in, end unchanged|evalsha $full 2 session:load session-owners:{owner} $record $record 0 load n $never $now $never"
 )
 results=$(mktemp)
 trap 'kill $server 2>/dev/null || true; rm -f "$results"' EXIT

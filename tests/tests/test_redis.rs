@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_schema::{Clock, Error, ManualClock, RedisStorage, Session, SessionStorage};
+use session_schema::{
+    Clock, Error, ManualClock, RedisStorage, Session, SessionBackend, SessionStorage,
+};
 use session_tests::App;
 use session_tests::flows::{self, common_flow, id_based_flow, is_gone};
 use session_tests::redis_server::RedisServer;
@@ -234,5 +236,48 @@ async fn a_destroyed_session_is_not_revived() {
     assert_eq!(
         raw(&server.url(), &["EXISTS", &format!("session:{id}")]).await,
         redis::Value::Int(0)
+    );
+}
+
+#[tokio::test]
+async fn a_save_that_moves_a_sessions_end_drops_the_owners_ended_sessions_from_its_index() {
+    let server = RedisServer::start();
+    let clock = ManualClock::new();
+    let storage = RedisStorage::connect(&server.url())
+        .await
+        .unwrap()
+        .idle_timeout(Duration::from_secs(600))
+        .clock(clock.clone());
+    let kept = storage
+        .save(&Session::<App>::new().log_in(7))
+        .await
+        .unwrap()
+        .unwrap();
+    let ended = storage
+        .save(&Session::<App>::new().log_in(7))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut ids = vec![kept.clone(), ended.clone()];
+    ids.sort();
+    let mut indexed = storage.backend().owned("7").await.unwrap();
+    indexed.sort();
+    assert_eq!(indexed, ids, "both sessions are indexed");
+
+    // `kept` is used at 500 s and at 700 s; `ended` ends at 600 s.
+    let mut now = 0;
+    for at in [500, 700] {
+        clock.advance(Duration::from_secs(at - now));
+        now = at;
+        let mut session: Session<App> = storage.read(Some(&kept)).await.unwrap();
+        assert_eq!(session.id(), kept, "the session is still live at {at} s");
+        session.set(App::USER_ID, at);
+        storage.save(&session).await.unwrap();
+    }
+    let indexed = storage.backend().owned("7").await.unwrap();
+    assert_eq!(
+        indexed,
+        vec![kept],
+        "the save at 700 s moved the session's end, and took the ended session out of the index"
     );
 }

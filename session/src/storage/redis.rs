@@ -56,7 +56,12 @@ return 1
 /// step, and keeps the owner indexes in step: the previous owner's loses the
 /// id when the owner changed, the current owner's gets it (or its new end).
 /// KEYS[1]: the key; then the previous owner's index if ARGV[5] has "p",
-/// the current owner's if it has "n".
+/// the current owner's if it has "n". An entry that was already there with
+/// the same end (a session without an idle timeout, saved again) changes
+/// nothing the upkeep keeps: the index's latest end, and so its expiry, are
+/// as the last upkeep left them, and the entries of sessions that ended
+/// meanwhile go at the next upkeep (`owned_by` skips them until then, as
+/// their records are gone).
 /// ARGV: the expected record, the new record, seconds to live (0: keep the
 /// key's expiry), the id, which indexes are given, the session's end (ms),
 /// now (ms), the "never ends" score.
@@ -75,8 +80,9 @@ if string.find(ARGV[5], 'p') then
   next = next + 1
 end
 if string.find(ARGV[5], 'n') then
-  redis.call('ZADD', KEYS[next], 'GT', ARGV[6], ARGV[4])
-  upkeep(KEYS[next], tonumber(ARGV[7]))
+  if redis.call('ZADD', KEYS[next], 'GT', 'CH', ARGV[6], ARGV[4]) == 1 then
+    upkeep(KEYS[next], tonumber(ARGV[7]))
+  end
 end
 return 1
 ";
