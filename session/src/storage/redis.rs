@@ -254,8 +254,10 @@ const REPLICA_WAIT_MS: u64 = 1000;
 /// `session-owners:{<sha256 of the owner>}` (the prefix without its colon,
 /// then `-owners:`), holding the owner's session ids scored by when each
 /// session ends; the scripts that write a session update it in the same
-/// step, drop the entries of sessions that ended, and let the set expire
-/// with its last session, so it holds the owner's live sessions only.
+/// step, and those that change an entry also drop the entries of sessions
+/// that ended and let the set expire with its last session, so it holds the
+/// owner's live sessions, and the ended ones until the next such write
+/// (which [`owned_by`](BackendStorage::owned_by) skips, their records gone).
 ///
 /// The connection is a [`redis::aio::ConnectionManager`]: when Redis goes
 /// away, calls fail with [`Error::Backend`] and the storage reconnects by
