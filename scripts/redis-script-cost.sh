@@ -18,20 +18,19 @@ trap 'kill $server 2>/dev/null || true' EXIT
 cli=(redis-cli -p "$port")
 for _ in $(seq 100); do "${cli[@]}" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
-# A script's text as the storage sends it: the constant's body, after the
-# shared index upkeep for the scripts that the storage prefixes with it.
+# A script's text as the storage sends it (`Scripts::new` in redis.rs): the
+# bodies of the named constants, one after the other.
 lua() {
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$@" <<'PY'
 import re, sys
 source = open("session/src/storage/redis.rs").read()
 def body(name):
     return re.search(r"const " + name + r': &str = r"\n(.*?)";', source, re.S).group(1)
-name, with_upkeep = sys.argv[1], sys.argv[2] == "upkeep"
-print((body("INDEX_UPKEEP") if with_upkeep else "") + body(name), end="")
+print("".join(body(name) for name in sys.argv[1:]), end="")
 PY
 }
-full=$("${cli[@]}" script load "$(lua REPLACE upkeep)")
-plain=$("${cli[@]}" script load "$(lua REPLACE_PLAIN none)")
+full=$("${cli[@]}" script load "$(lua INDEX_UPKEEP COMPARE_AND_SET REPLACE)")
+plain=$("${cli[@]}" script load "$(lua COMPARE_AND_SET REPLACE_PLAIN)")
 
 # The load route's record, a session nobody is logged in to.
 record='[{"visits":12345},{}]'

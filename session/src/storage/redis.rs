@@ -52,6 +52,27 @@ end
 return 1
 ";
 
+/// Lua shared by the scripts that save a loaded session: the compare-and-set
+/// they start with. `compare_and_set(from, into)` writes the new record to
+/// `into` only if the record at `from` is still what the request loaded, and
+/// says whether it did. `KEEPTTL` without a time to live keeps the expiry
+/// that `into` has, if any (a new key has none).
+/// ARGV: the expected record, the new record, seconds to live (0: keep the
+/// key's expiry).
+const COMPARE_AND_SET: &str = r"
+local function compare_and_set(from, into)
+  if redis.call('GET', from) ~= ARGV[1] then
+    return false
+  end
+  if tonumber(ARGV[3]) > 0 then
+    redis.call('SET', into, ARGV[2], 'EX', ARGV[3])
+  else
+    redis.call('SET', into, ARGV[2], 'KEEPTTL')
+  end
+  return true
+end
+";
+
 /// Replaces a record only if it is still what the request loaded, in one
 /// step, and keeps the owner indexes in step: the previous owner's loses the
 /// id when the owner changed, the current owner's gets it (or its new end).
@@ -66,13 +87,8 @@ return 1
 /// key's expiry), the id, which indexes are given, the session's end (ms),
 /// now (ms), the "never ends" score.
 const REPLACE: &str = r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+if not compare_and_set(KEYS[1], KEYS[1]) then
   return 0
-end
-if tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-else
-  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 end
 local next = 2
 if string.find(ARGV[5], 'p') then
@@ -96,13 +112,8 @@ return 1
 /// the new id, which indexes are given, the session's end (ms), now (ms),
 /// the old id, "k" to keep the old record, the "never ends" score.
 const RENAME: &str = r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+if not compare_and_set(KEYS[1], KEYS[2]) then
   return 0
-end
-if tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-else
-  redis.call('SET', KEYS[2], ARGV[2])
 end
 if ARGV[9] ~= 'k' then
   redis.call('DEL', KEYS[1])
@@ -121,20 +132,11 @@ return 1
 
 /// Replaces a record only if it is still what the request loaded, in one
 /// step, when no owner index is involved (a session nobody is logged in to,
-/// before and after the request): two Redis calls, without the full
-/// script's index bookkeeping. [`REPLACE_ONE`] is its cluster form.
-/// KEYS[1]: the key. ARGV: the expected record, the new record, seconds to
-/// live (0: keep the key's expiry).
+/// before and after the request): [`COMPARE_AND_SET`]'s two Redis calls,
+/// without the full script's index bookkeeping. [`REPLACE_ONE`] is its
+/// cluster form. KEYS[1]: the key; ARGV: as [`COMPARE_AND_SET`]'s.
 const REPLACE_PLAIN: &str = r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return 0
-end
-if tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-else
-  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
-end
-return 1
+return compare_and_set(KEYS[1], KEYS[1]) and 1 or 0
 ";
 
 /// Replaces a record only if it is still what the request loaded: the
@@ -293,9 +295,9 @@ impl Scripts {
         let with_upkeep = |body: &str| Script::new(&format!("{INDEX_UPKEEP}{body}"));
         Scripts {
             insert: with_upkeep(INSERT),
-            replace: with_upkeep(REPLACE),
-            rename: with_upkeep(RENAME),
-            replace_plain: Script::new(REPLACE_PLAIN),
+            replace: with_upkeep(&format!("{COMPARE_AND_SET}{REPLACE}")),
+            rename: with_upkeep(&format!("{COMPARE_AND_SET}{RENAME}")),
+            replace_plain: Script::new(&format!("{COMPARE_AND_SET}{REPLACE_PLAIN}")),
             replace_one: Script::new(REPLACE_ONE),
             remove: Script::new(REMOVE),
             unindex: Script::new(UNINDEX),
