@@ -104,3 +104,108 @@ fn short_secrets_are_refused_unless_allowed() {
         assert!(error.to_string().contains("signs nothing"), "{error}");
     }
 }
+
+/// A service that may be called once per `poll_ready`, and only the instance
+/// that was made ready: a clone starts unready, as the clones of a tower
+/// buffer or concurrency limit do.
+struct ReadyOnce<T> {
+    inner: T,
+    ready: bool,
+}
+
+impl<T: Clone> Clone for ReadyOnce<T> {
+    fn clone(&self) -> Self {
+        ReadyOnce {
+            inner: self.inner.clone(),
+            ready: false,
+        }
+    }
+}
+
+impl<T: tower_service::Service<R>, R> tower_service::Service<R> for ReadyOnce<T> {
+    type Response = T::Response;
+    type Error = T::Error;
+    type Future = T::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), T::Error>> {
+        let poll = self.inner.poll_ready(cx);
+        self.ready |= poll.is_ready();
+        poll
+    }
+
+    fn call(&mut self, request: R) -> T::Future {
+        assert!(
+            std::mem::take(&mut self.ready),
+            "the layer called a service that it had not made ready"
+        );
+        self.inner.call(request)
+    }
+}
+
+/// The layer keeps tower's contract with the service it wraps: the call goes
+/// to the instance `poll_ready` was asked of, whether the request goes
+/// straight to the handler (a `GET`) or through the CSRF check first (a
+/// `POST`, called after the check).
+#[tokio::test]
+async fn the_layer_calls_the_service_it_made_ready() {
+    use axum::body::Body;
+    use axum::handler::HandlerWithoutStateExt;
+    use axum::http::Request;
+    use session_schema::{Csrf, MemoryStorage, Session};
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    async fn token(mut session: Session<App>) -> String {
+        session.csrf_token()
+    }
+    async fn send<Svc>(service: &mut Svc, request: Request<Body>) -> axum::response::Response
+    where
+        Svc: Service<Request<Body>, Response = axum::response::Response>,
+        Svc::Error: std::fmt::Debug,
+    {
+        std::future::poll_fn(|cx| service.poll_ready(cx))
+            .await
+            .unwrap();
+        service.call(request).await.unwrap()
+    }
+    async fn body(response: axum::response::Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    let layer =
+        SessionLayer::<App, _>::new(Cookie::new("sid").secrets([SECRET]), MemoryStorage::new())
+            .unwrap()
+            .csrf(Csrf::new());
+    let mut service = layer.layer(ReadyOnce {
+        inner: token.into_service(),
+        ready: false,
+    });
+    for _ in 0..2 {
+        let first = send(&mut service, Request::get("/").body(Body::empty()).unwrap()).await;
+        let cookie = first.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let issued = body(first).await;
+        let checked = send(
+            &mut service,
+            Request::post("/")
+                .header("cookie", &cookie)
+                .header("sec-fetch-site", "same-origin")
+                .header("x-csrf-token", &issued)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            checked.status(),
+            200,
+            "the checked POST reached the handler"
+        );
+        assert_eq!(body(checked).await, issued, "the same session's token");
+    }
+}

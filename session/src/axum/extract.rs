@@ -25,7 +25,7 @@ impl<S: Schema, AppState: Send + Sync> FromRequestParts<AppState> for Session<S>
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Response> {
-        let Some(request) = parts.extensions.get::<LayerRequest<S>>().cloned() else {
+        let Some(request) = parts.extensions.get::<LayerRequest<S>>() else {
             missing_layer::<S>(parts.uri.path(), "SessionLayer");
             return Err(internal_error());
         };
@@ -48,7 +48,7 @@ impl<S: HasOwner, AppState: Send + Sync> FromRequestParts<AppState> for Session<
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Response> {
-        let Some(request) = parts.extensions.get::<LayerRequest<S>>().cloned() else {
+        let Some(request) = parts.extensions.get::<LayerRequest<S>>() else {
             missing_layer::<S>(parts.uri.path(), "SessionLayer");
             return Err(internal_error());
         };
@@ -76,7 +76,7 @@ impl<S: HasOwner, AppState: Send + Sync> OptionalFromRequestParts<AppState>
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Option<Self>, Response> {
-        let Some(request) = parts.extensions.get::<LayerRequest<S>>().cloned() else {
+        let Some(request) = parts.extensions.get::<LayerRequest<S>>() else {
             missing_layer::<S>(parts.uri.path(), "SessionLayer");
             return Err(internal_error());
         };

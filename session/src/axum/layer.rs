@@ -19,8 +19,11 @@ use crate::cross_site::{CrossOrigin, Csrf, Forbidden};
 use crate::error::Error;
 use crate::guard::{CrossSite, Step};
 use crate::handoff::Home;
-use crate::integration::{self, Answer, BoxFuture, Loader, RequestSession, Responses, Sessions};
+use crate::integration::{
+    self, Answer, BoxFuture, Credential, Loader, RequestSession, Responses, Sessions,
+};
 use crate::schema::Schema;
+use crate::session::Session;
 use crate::storage::SessionStorage;
 use crate::transport::{Carrier, Transport};
 
@@ -220,13 +223,14 @@ impl<Inner, S: Schema, Sto: SessionStorage + 'static> Layer<Inner> for SessionLa
     type Service = SessionService<Inner, S, Sto>;
 
     fn layer(&self, inner: Inner) -> Self::Service {
-        let sessions = Arc::new(self.sessions.clone());
         SessionService {
             inner,
-            loader: Arc::clone(&sessions) as Arc<dyn Loader<S>>,
-            sessions,
-            responses: Arc::new(self.responses.clone()),
-            cross_site: Arc::new(self.cross_site.clone()),
+            shared: Arc::new(Shared {
+                sessions: self.sessions.clone(),
+                responses: Arc::new(self.responses.clone()),
+                cross_site: self.cross_site.clone(),
+                marker: PhantomData,
+            }),
         }
     }
 }
@@ -234,20 +238,38 @@ impl<Inner, S: Schema, Sto: SessionStorage + 'static> Layer<Inner> for SessionLa
 /// The service [`SessionLayer`] wraps a handler in.
 pub struct SessionService<Inner, S: Schema, Sto> {
     inner: Inner,
-    sessions: Arc<Sessions<Sto>>,
-    loader: Arc<dyn Loader<S>>,
+    /// Everything but the handler, behind one reference count: axum clones
+    /// the service for every request.
+    shared: Arc<Shared<S, Sto>>,
+}
+
+/// What every request through one [`SessionService`] shares. It is also the
+/// request's session loader.
+struct Shared<S, Sto> {
+    sessions: Sessions<Sto>,
     responses: Arc<Responses<Parts, Response>>,
-    cross_site: Arc<CrossSite>,
+    cross_site: CrossSite,
+    marker: PhantomData<fn() -> S>,
+}
+
+impl<S: Schema, Sto: SessionStorage> Loader<S> for Shared<S, Sto> {
+    fn load<'a>(
+        &'a self,
+        credential: Credential<'a>,
+    ) -> BoxFuture<'a, Result<(Session<S>, bool), Error>> {
+        Loader::<S>::load(&self.sessions, credential)
+    }
+
+    fn carrier<'h>(&self, header: &dyn Fn(&str) -> Option<&'h str>) -> Carrier {
+        Loader::<S>::carrier(&self.sessions, header)
+    }
 }
 
 impl<Inner: Clone, S: Schema, Sto> Clone for SessionService<Inner, S, Sto> {
     fn clone(&self) -> Self {
         SessionService {
             inner: self.inner.clone(),
-            sessions: Arc::clone(&self.sessions),
-            loader: Arc::clone(&self.loader),
-            responses: Arc::clone(&self.responses),
-            cross_site: Arc::clone(&self.cross_site),
+            shared: Arc::clone(&self.shared),
         }
     }
 }
@@ -294,41 +316,42 @@ where
     }
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        let shared = &self.shared;
         let headers = request.headers();
-        let session = RequestSession::new(Arc::clone(&self.loader), &|name| {
-            headers.get(name)?.to_str().ok()
-        });
+        let loader = Arc::clone(shared) as Arc<dyn Loader<S>>;
+        let session = RequestSession::new(loader, &|name| headers.get(name)?.to_str().ok());
         // A session in a header is no ambient credential: nothing to guard.
         let first = if session.carrier.is_header() {
             Step::Pass
         } else {
-            self.cross_site.first(&Head::of(&request))
+            shared.cross_site.first(&Head::of(&request))
         };
         let home = Arc::clone(&session.home);
         let carrier = session.carrier.clone();
         let checked = (first != Step::Pass).then(|| session.clone());
         request.extensions_mut().insert(LayerRequest {
             session,
-            responses: Arc::clone(&self.responses),
+            responses: Arc::clone(&shared.responses),
         });
-        // The clone that was made ready is the one to call.
+        let shared = Arc::clone(shared);
+        let Some(session) = checked else {
+            // Nothing to check first: the handler is called now, on the
+            // service that was made ready, so that the future holds the
+            // handler's call and not the request beside it.
+            let call = self.inner.call(request);
+            return Box::pin(save_after(call, shared, home, carrier));
+        };
+        // The handler is called later: the clone that was made ready is the
+        // one to call, and a fresh clone stays for the next request.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let sessions = Arc::clone(&self.sessions);
-        let responses = Arc::clone(&self.responses);
-        let Some(session) = checked else {
-            // Nothing to check first: the handler's call is made now, so
-            // that the future holds it, and not the request beside it.
-            let call = inner.call(request);
-            return Box::pin(save_after(call, sessions, home, carrier, responses));
-        };
         Box::pin(async move {
-            let request = match guard(first, request, &session, &responses).await {
+            let request = match guard(first, request, &session, &shared.responses).await {
                 Ok(request) => request,
                 Err(refusal) => return Ok(refusal),
             };
             let call = inner.call(request);
-            save_after(call, sessions, home, carrier, responses).await
+            save_after(call, shared, home, carrier).await
         })
     }
 }
@@ -338,19 +361,18 @@ where
 /// the save fails.
 async fn save_after<S: Schema, Sto: SessionStorage, E>(
     call: impl Future<Output = Result<Response, E>>,
-    sessions: Arc<Sessions<Sto>>,
+    shared: Arc<Shared<S, Sto>>,
     home: Arc<Home<S>>,
     carrier: Carrier,
-    responses: Arc<Responses<Parts, Response>>,
 ) -> Result<Response, E> {
     let mut response = call.await?;
     let server_error = response.status().is_server_error();
-    let answer = sessions.finish(&home, server_error, &carrier).await;
+    let answer = shared.sessions.finish(&home, server_error, &carrier).await;
     if let Err(error) = answer.and_then(|answer| match answer {
         Some(answer) => add_session_headers(response.headers_mut(), &answer),
         None => Ok(()),
     }) {
-        response = (responses.error)(&error);
+        response = (shared.responses.error)(&error);
     }
     Ok(response)
 }
