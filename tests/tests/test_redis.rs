@@ -20,6 +20,18 @@ async fn raw(url: &str, args: &[&str]) -> redis::Value {
     command.query_async(&mut connection).await.unwrap()
 }
 
+/// A storage on `server` whose sessions end after 600 s idle, by a clock the
+/// test moves.
+async fn with_idle_timeout(server: &RedisServer) -> (RedisStorage, ManualClock) {
+    let clock = ManualClock::new();
+    let storage = RedisStorage::connect(&server.url())
+        .await
+        .unwrap()
+        .idle_timeout(Duration::from_secs(600))
+        .clock(clock.clone());
+    (storage, clock)
+}
+
 #[tokio::test]
 async fn redis_storage_flows() {
     let server = RedisServer::start();
@@ -81,12 +93,7 @@ async fn records_are_the_reference_json_under_the_prefixed_id() {
 #[tokio::test]
 async fn with_a_timeout_the_record_carries_its_times_and_an_expiry() {
     let server = RedisServer::start();
-    let clock = ManualClock::new();
-    let storage = RedisStorage::connect(&server.url())
-        .await
-        .unwrap()
-        .idle_timeout(Duration::from_secs(600))
-        .clock(clock.clone());
+    let (storage, clock) = with_idle_timeout(&server).await;
     let mut session: Session<App> = Session::new();
     session.set(App::USER_ID, 7);
     let id = storage.save(&session).await.unwrap().unwrap();
@@ -242,12 +249,7 @@ async fn a_destroyed_session_is_not_revived() {
 #[tokio::test]
 async fn a_save_that_moves_a_sessions_end_drops_the_owners_ended_sessions_from_its_index() {
     let server = RedisServer::start();
-    let clock = ManualClock::new();
-    let storage = RedisStorage::connect(&server.url())
-        .await
-        .unwrap()
-        .idle_timeout(Duration::from_secs(600))
-        .clock(clock.clone());
+    let (storage, clock) = with_idle_timeout(&server).await;
     let kept = storage
         .save(&Session::<App>::new().log_in(7))
         .await
