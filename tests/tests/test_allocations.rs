@@ -7,7 +7,9 @@
 //! - a returning user's request on the memory storage stays within its
 //!   budget of allocations;
 //! - the memory storage holds about the size of a session's record per
-//!   session, not a fixed writer's room.
+//!   session, not a fixed writer's room;
+//! - the actix-web extractor reads the `Cookie` header where it lies: a
+//!   request carrying many other cookies allocates no copy of them.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -23,10 +25,21 @@ thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
     // Bytes allocated and not yet freed, by this thread.
     static LIVE_BYTES: Cell<isize> = const { Cell::new(0) };
+    // Bytes allocated by this thread, freed or not.
+    static ALLOCATED_BYTES: Cell<usize> = const { Cell::new(0) };
 }
 
 fn count_bytes(change: isize) {
     LIVE_BYTES.with(|live| live.set(live.get() + change));
+}
+
+fn count_allocated(size: usize) {
+    ALLOCATED_BYTES.with(|total| total.set(total.get() + size));
+}
+
+/// The bytes this thread allocated so far, freed or not.
+fn allocated_bytes() -> usize {
+    ALLOCATED_BYTES.with(Cell::get)
 }
 
 /// The bytes this thread allocated and has not freed.
@@ -53,6 +66,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count_one();
         count_bytes(signed(layout.size()));
+        count_allocated(layout.size());
         // SAFETY: the caller's contract is the system allocator's.
         unsafe { System.alloc(layout) }
     }
@@ -66,6 +80,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count_one();
         count_bytes(signed(new_size) - signed(layout.size()));
+        count_allocated(new_size);
         // SAFETY: as above.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -173,5 +188,70 @@ fn the_memory_storage_holds_about_a_records_size_per_session() {
     assert!(
         per_session <= BUDGET_PER_SESSION,
         "the memory storage holds {per_session} bytes per one-key session, more than {BUDGET_PER_SESSION}"
+    );
+}
+
+/// The bytes a returning request allocates through an actix-web app with the
+/// session middleware, on this thread: with the session cookie alone in its
+/// `Cookie` header, and with `other` (other cookies of the site) before it.
+fn bytes_of_actix_requests(other: &str) -> (usize, usize) {
+    use actix_web::{App as ActixApp, test, web};
+    use session_schema::actix::SessionMiddleware;
+
+    async fn visit(mut session: Session<App>) -> String {
+        session.update(App::USER_ID, |user| *user += 1);
+        "visited".to_owned()
+    }
+    block_on(async {
+        let cookie = Cookie::new("sid").secrets(["a sufficiently long secret, 32 bytes"]);
+        let middleware = SessionMiddleware::<App, _>::new(cookie, MemoryStorage::new()).unwrap();
+        let app = test::init_service(
+            ActixApp::new()
+                .wrap(middleware)
+                .route("/", web::get().to(visit)),
+        )
+        .await;
+        let first = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+        let set_cookie = first.headers().get("set-cookie").unwrap().to_str().unwrap();
+        let session_cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let mut made = Vec::new();
+        // The first returning request warms what is made once; then the
+        // session cookie alone, then beside the others.
+        for header in [
+            session_cookie.clone(),
+            session_cookie.clone(),
+            format!("{other}{session_cookie}"),
+        ] {
+            let request = test::TestRequest::get()
+                .uri("/")
+                .insert_header(("cookie", header))
+                .to_request();
+            let before = allocated_bytes();
+            let response = test::call_service(&app, request).await;
+            made.push(allocated_bytes() - before);
+            assert!(response.status().is_success());
+            assert!(
+                response.headers().get("set-cookie").is_none(),
+                "the session cookie was read: its id is kept"
+            );
+        }
+        (made[1], made[2])
+    })
+}
+
+#[test]
+fn an_actix_request_reads_the_cookie_header_without_copying_it() {
+    let mut other = String::new();
+    for n in 0..100 {
+        write!(other, "analytics_{n:03}=0123456789abcdef0123456789abcdef; ").unwrap();
+    }
+    assert!(other.len() > 4000);
+    let (alone, crowded) = bytes_of_actix_requests(&other);
+    // What the request allocates must not grow with the other cookies: a
+    // copy of the header would add its 4 KB.
+    assert!(
+        crowded < alone + 1024,
+        "{alone} bytes allocated with the session cookie alone, {crowded} with {} bytes of other cookies before it",
+        other.len()
     );
 }

@@ -30,8 +30,10 @@ impl<S: Schema> FromRequest for Session<S> {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let found = found::<S>(request);
+        let request = request.clone();
         Box::pin(async move {
-            let (middleware, header) = found?;
+            let middleware = found?;
+            let header = cookie_header(request.headers());
             match middleware.session.lend(header.as_deref()).await {
                 Ok(session) => Ok(session),
                 Err(LendError::Unavailable) => Err(internal_error()),
@@ -70,7 +72,8 @@ impl<S: HasOwner> FromRequest for Session<S, LoggedIn> {
         let found = found::<S>(request);
         let request = request.clone();
         Box::pin(async move {
-            let (middleware, header) = found?;
+            let middleware = found?;
+            let header = cookie_header(request.headers());
             match middleware.session.lend_logged_in(header.as_deref()).await {
                 Ok(session) => Ok(session),
                 Err(LoginError::NotLoggedIn) => {
@@ -85,17 +88,15 @@ impl<S: HasOwner> FromRequest for Session<S, LoggedIn> {
     }
 }
 
-/// What the middleware left in the request for schema `S`, and the request's
-/// `Cookie` header (several lines joined as one).
-fn found<S: Schema>(
-    request: &HttpRequest,
-) -> Result<(MiddlewareRequest<S>, Option<String>), actix_web::Error> {
+/// What the middleware left in the request for schema `S`. (The extractors
+/// read the `Cookie` header inside their futures, from the request they
+/// hold: borrowed, not copied.)
+fn found<S: Schema>(request: &HttpRequest) -> Result<MiddlewareRequest<S>, actix_web::Error> {
     let Some(middleware) = request.extensions().get::<MiddlewareRequest<S>>().cloned() else {
         missing_layer::<S>(request.path(), "SessionMiddleware");
         return Err(internal_error());
     };
-    let header = cookie_header(request.headers()).map(std::borrow::Cow::into_owned);
-    Ok((middleware, header))
+    Ok(middleware)
 }
 
 /// An extractor error that answers with exactly `response`.
