@@ -10,6 +10,7 @@ mod set_cookie;
 mod signing;
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
@@ -73,7 +74,7 @@ impl SameSite {
 /// ```
 #[derive(Clone)]
 pub struct Cookie<P = Signed> {
-    name: String,
+    name: header::CookieName,
     protection: P,
     http_only: Option<bool>,
     secure: bool,
@@ -93,7 +94,7 @@ impl Cookie<Unsigned> {
     #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Cookie {
-            name: name.into(),
+            name: header::CookieName::new(name.into()),
             protection: Unsigned::default(),
             http_only: None,
             secure: false,
@@ -283,14 +284,18 @@ impl<P: Protection> Cookie<P> {
     /// protected the value: a session layer need not send it back unchanged.
     pub(crate) fn parse_keyed(&self, cookie_header: Option<&str>) -> Option<(String, bool)> {
         let mut empty = false;
-        for raw in header::find_all(cookie_header?, &self.name) {
+        let found = self.name.each_value(cookie_header?, |raw| {
             if raw.is_empty() {
                 empty = true;
             } else if let Some(keyed) = self.protection.decode_keyed(&self.name, &raw) {
-                return Some(keyed);
+                return ControlFlow::Break(keyed);
             }
+            ControlFlow::Continue(())
+        });
+        match found {
+            ControlFlow::Break(keyed) => Some(keyed),
+            ControlFlow::Continue(()) => empty.then(|| (String::new(), false)),
         }
-        empty.then(|| (String::new(), false))
     }
 
     /// The `Set-Cookie` header value that stores `value` in this cookie.
