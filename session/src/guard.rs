@@ -94,7 +94,7 @@ impl CrossSite {
     pub(crate) async fn compare<S: Schema>(
         submitted: &str,
         session: &RequestSession<S>,
-        cookie_header: Option<&str>,
+        cookie_header: Option<&[u8]>,
     ) -> Result<Option<Forbidden>, Error> {
         let matches = session
             .peek(cookie_header, |session| {

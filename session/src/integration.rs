@@ -75,27 +75,26 @@ impl Answer {
 /// What a request sends its session in, for a [`Loader`].
 #[derive(Clone, Copy)]
 pub(crate) enum Credential<'a> {
-    /// The request's `Cookie` header, if any.
-    CookieHeader(Option<&'a str>),
+    /// The request's `Cookie` header, if any, as its bytes.
+    CookieHeader(Option<&'a [u8]>),
     /// The value of the request's session header, if any.
     Header(Option<&'a str>),
 }
 
 /// A request's `Cookie` header lines joined as one (copied only when there
-/// are several). Bytes that are not UTF-8 become U+FFFD: only the session
-/// cookie's own pair needs to be readable, so another cookie set by a page
-/// script or a sibling subdomain (`theme=café`) cannot log the user out.
-pub(crate) fn cookie_header<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Option<Cow<'a, str>> {
-    // `from_utf8` first: it is faster than the lossy reading, which only a
-    // header with bytes that are not UTF-8 needs.
-    let mut lines = lines.into_iter().map(|line| {
-        std::str::from_utf8(line).map_or_else(|_| String::from_utf8_lossy(line), Cow::Borrowed)
-    });
-    let first = lines.next()?;
+/// are several), as bytes: the cookie's parser reads as text only the pairs
+/// that hold the session cookie's name, so bytes that are not UTF-8
+/// elsewhere (another cookie set by a page script or a sibling subdomain,
+/// `theme=café` in Latin-1) cost nothing and cannot log the user out.
+pub(crate) fn cookie_header<'a>(
+    lines: impl IntoIterator<Item = &'a [u8]>,
+) -> Option<Cow<'a, [u8]>> {
+    let mut lines = lines.into_iter();
+    let first = Cow::Borrowed(lines.next()?);
     Some(lines.fold(first, |mut joined, line| {
         let joined_mut = joined.to_mut();
-        joined_mut.push_str("; ");
-        joined_mut.push_str(&line);
+        joined_mut.extend_from_slice(b"; ");
+        joined_mut.extend_from_slice(line);
         joined
     }))
 }
@@ -380,7 +379,7 @@ impl<S: Schema> RequestSession<S> {
 
     /// Lends the request's session to a handler: the one an earlier extractor
     /// gave back, or the one the storage holds (read on first use only).
-    pub(crate) async fn lend(&self, cookie_header: Option<&str>) -> Result<Session<S>, LendError> {
+    pub(crate) async fn lend(&self, cookie_header: Option<&[u8]>) -> Result<Session<S>, LendError> {
         self.lend_tracked(cookie_header)
             .await
             .map(|(session, _)| session)
@@ -394,7 +393,7 @@ impl<S: Schema> RequestSession<S> {
     /// can show them.
     pub(crate) async fn lend_logged_in(
         &self,
-        cookie_header: Option<&str>,
+        cookie_header: Option<&[u8]>,
     ) -> Result<Session<S, LoggedIn>, LoginError>
     where
         S: HasOwner,
@@ -417,7 +416,7 @@ impl<S: Schema> RequestSession<S> {
     /// it), one an earlier extractor gave back goes back as it came.
     pub(crate) async fn peek<R>(
         &self,
-        cookie_header: Option<&str>,
+        cookie_header: Option<&[u8]>,
         check: impl FnOnce(&Session<S>) -> R,
     ) -> Result<R, LendError> {
         let (session, fresh) = self.lend_tracked(cookie_header).await?;
@@ -430,7 +429,7 @@ impl<S: Schema> RequestSession<S> {
 
     /// What the request sends its session in: the header the transport
     /// chose, or the `Cookie` header `cookie_header`.
-    fn credential<'a>(&'a self, cookie_header: Option<&'a str>) -> Credential<'a> {
+    fn credential<'a>(&'a self, cookie_header: Option<&'a [u8]>) -> Credential<'a> {
         match &self.carrier {
             Carrier::Cookie => Credential::CookieHeader(cookie_header),
             Carrier::Header { value, .. } => Credential::Header(value.as_deref()),
@@ -448,7 +447,7 @@ impl<S: Schema> RequestSession<S> {
     /// by an earlier extractor of this request.
     async fn lend_tracked(
         &self,
-        cookie_header: Option<&str>,
+        cookie_header: Option<&[u8]>,
     ) -> Result<(Session<S>, bool), LendError> {
         let mut fresh = false;
         let mut session = match self.home.lend() {

@@ -92,7 +92,7 @@ pub async fn request(
     body: Body<'_>,
 ) -> Response {
     use std::fmt::Write as _;
-    let mut stream = TcpStream::connect(addr)
+    let stream = TcpStream::connect(addr)
         .await
         .expect("the server accepts connections");
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -117,8 +117,31 @@ pub async fn request(
             raw.extend_from_slice(b"0\r\n\r\n");
         }
     }
+    exchange(stream, &raw).await
+}
+
+/// Sends a `GET` whose `Cookie` header is `cookie`, bytes that need not be
+/// UTF-8 (a browser sends what a page script or a sibling subdomain set,
+/// Latin-1 included), and reads the whole response.
+///
+/// # Panics
+///
+/// As [`send`].
+pub async fn send_cookie_bytes(addr: SocketAddr, path: &str, cookie: &[u8]) -> Response {
+    let stream = TcpStream::connect(addr)
+        .await
+        .expect("the server accepts connections");
+    let mut raw = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: ")
+        .into_bytes();
+    raw.extend_from_slice(cookie);
+    raw.extend_from_slice(b"\r\nContent-Length: 0\r\n\r\n");
+    exchange(stream, &raw).await
+}
+
+/// Writes a request's bytes and reads the whole response.
+async fn exchange(mut stream: TcpStream, raw: &[u8]) -> Response {
     // A server that refuses a request early may stop reading its body.
-    let _ = stream.write_all(&raw).await;
+    let _ = stream.write_all(raw).await;
     let mut answer = Vec::new();
     // A server that answers before reading the whole body may close the
     // connection under the rest: what it answered is still read.

@@ -399,7 +399,8 @@ pub async fn a_tampered_cookie_gives_a_fresh_session<F: Framework>() {
 }
 
 /// A cookie of another name that is not ASCII (a page script's
-/// `theme=café`) does not hide the session cookie beside it.
+/// `theme=café`, in UTF-8 or in Latin-1) does not hide the session cookie
+/// beside it.
 pub async fn a_non_ascii_cookie_beside_the_session_keeps_it<F: Framework>() {
     let addr = F::start(Setup::over(&Probe::memory())).await;
     let mut jar = Jar::default();
@@ -417,8 +418,23 @@ pub async fn a_non_ascii_cookie_beside_the_session_keeps_it<F: Framework>() {
             response.body
         );
     }
+    // `é` in Latin-1, a byte that is not UTF-8, in another cookie and in
+    // another cookie's name that holds the session cookie's.
+    for (visits, line) in [
+        (4, format!("theme=caf\u{e9}; sid={value}")),
+        (5, format!("sid={value}; xsid\u{e9}=1")),
+    ] {
+        let line: Vec<u8> = line.chars().map(|c| u8::try_from(c).unwrap()).collect();
+        let response = crate::http::send_cookie_bytes(addr, "/", &line).await;
+        assert_eq!(response.status, 200);
+        assert!(
+            response.body.starts_with(&format!("visits={visits} ")),
+            "the session was kept beside Latin-1: {}",
+            response.body
+        );
+    }
     let last = send(addr, "GET", "/", Some(&format!("sid={value}")), None).await;
-    assert!(last.body.starts_with("visits=4 "), "{}", last.body);
+    assert!(last.body.starts_with("visits=6 "), "{}", last.body);
 }
 
 /// A handler that takes no session causes no storage call and no cookie.

@@ -57,7 +57,7 @@ impl RequestHead for Head<'_> {
 }
 
 /// The `Cookie` header, with several header lines joined as one.
-pub(super) fn cookie_header(headers: &HeaderMap) -> Option<Cow<'_, str>> {
+pub(super) fn cookie_header(headers: &HeaderMap) -> Option<Cow<'_, [u8]>> {
     integration::cookie_header(headers.get_all(COOKIE).map(HeaderValue::as_bytes))
 }
 

@@ -29,15 +29,20 @@ impl CookieName {
     /// pair-by-pair reading's, in the same order (a property test checks it).
     /// (A visitor, not an iterator: the searcher's state is large, and an
     /// iterator holding it would be moved on every request.)
+    ///
+    /// The header is bytes, read as UTF-8 one pair at a time, where a byte
+    /// that is not UTF-8 reads as U+FFFD: only the pairs that hold the name
+    /// are checked, and another cookie set by a page script or a sibling
+    /// subdomain (`theme=café` in Latin-1) cannot hide the session's.
     pub(crate) fn each_value<'a, B>(
         &self,
-        header: &'a str,
+        header: &'a [u8],
         mut visit: impl FnMut(std::borrow::Cow<'a, str>) -> ControlFlow<B>,
     ) -> ControlFlow<B> {
-        let bytes = header.as_bytes();
+        let bytes = header;
         // A header of one cookie (no `;`) is that one pair: no search.
         if memchr::memchr(b';', bytes).is_none() {
-            return match value_if_named(header, &self.text) {
+            return match value_in(header, &self.text) {
                 Some(value) => visit(value),
                 None => ControlFlow::Continue(()),
             };
@@ -53,8 +58,7 @@ impl CookieName {
             let end =
                 memchr::memchr(b';', &bytes[at..]).map_or(bytes.len(), |semicolon| at + semicolon);
             unread = end + 1;
-            // `;` is ASCII, so both ends are character boundaries.
-            if let Some(value) = value_if_named(&header[start..end], &self.text) {
+            if let Some(value) = value_in(&header[start..end], &self.text) {
                 visit(value)?;
             }
         }
@@ -73,6 +77,17 @@ impl std::ops::Deref for CookieName {
 impl std::fmt::Debug for CookieName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+/// The value of the pair `pair` if its name is `name`, the pair read as
+/// UTF-8 with any byte that is not UTF-8 as U+FFFD (as reading the whole
+/// header so would give it: `;` is ASCII, so no invalid sequence spans it).
+fn value_in<'a>(pair: &'a [u8], name: &str) -> Option<std::borrow::Cow<'a, str>> {
+    match std::str::from_utf8(pair) {
+        Ok(pair) => value_if_named(pair, name),
+        Err(_) => value_if_named(&String::from_utf8_lossy(pair), name)
+            .map(|value| std::borrow::Cow::Owned(value.into_owned())),
     }
 }
 
@@ -115,12 +130,13 @@ fn unquote(value: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
-    fn find_all(header: &str, name: &CookieName) -> Vec<String> {
+    fn find_all(header: impl AsRef<[u8]>, name: &CookieName) -> Vec<String> {
         let mut found = Vec::new();
-        let visited: ControlFlow<std::convert::Infallible> = name.each_value(header, |value| {
-            found.push(value.into_owned());
-            ControlFlow::Continue(())
-        });
+        let visited: ControlFlow<std::convert::Infallible> =
+            name.each_value(header.as_ref(), |value| {
+                found.push(value.into_owned());
+                ControlFlow::Continue(())
+            });
         assert!(visited.is_continue());
         found
     }
@@ -146,15 +162,14 @@ mod tests {
         assert_eq!(all, ["first", "second"]);
     }
 
-    /// The reading `each_value` must agree with: every `;`-separated pair, one
-    /// after the other.
-    fn find_all_pair_by_pair<'a>(
-        header: &'a str,
-        name: &'a str,
-    ) -> impl Iterator<Item = std::borrow::Cow<'a, str>> + 'a {
-        header
+    /// The reading `each_value` must agree with: the whole header read as
+    /// UTF-8 (bytes that are not, as U+FFFD), then every `;`-separated pair,
+    /// one after the other.
+    fn find_all_pair_by_pair(header: &[u8], name: &str) -> Vec<String> {
+        String::from_utf8_lossy(header)
             .split(';')
-            .filter_map(move |pair| value_if_named(pair, name))
+            .filter_map(|pair| value_if_named(pair, name).map(std::borrow::Cow::into_owned))
+            .collect()
     }
 
     proptest::proptest! {
@@ -169,11 +184,26 @@ mod tests {
             header in r#"([ \t\u{a0}]{0,2}(s|ss|sid|x|sid2|as)?[ \u{a0}]{0,2}(=([a-z."\\ ]|sid|s=){0,6})?[ \u{3000}]{0,2};?){0,8}"#,
             name in "s|sid|ss|x|=|;|sid2",
         ) {
-            let every: Vec<String> = find_all_pair_by_pair(&header, &name)
-                .map(std::borrow::Cow::into_owned)
-                .collect();
-            let name = CookieName::new(name);
-            let read = find_all(&header, &name);
+            let every = find_all_pair_by_pair(header.as_bytes(), &name);
+            let read = find_all(&header, &CookieName::new(name));
+            proptest::prop_assert_eq!(read, every);
+        }
+
+        /// The same for headers with bytes that are not UTF-8 (a lone
+        /// continuation byte, a cut sequence, Latin-1), anywhere, even
+        /// around the `;` and inside the name's pair.
+        #[test]
+        fn bytes_that_are_not_utf8_read_as_in_the_whole_header(
+            header in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b' ', b';', b'=', b's', b'i', b'd', b'x', b'"', b'\\', 0xff, 0xc3, 0xa9, 0xa0, 0xe2, 0x82,
+                ]),
+                0..40,
+            ),
+            name in "s|sid|x",
+        ) {
+            let every = find_all_pair_by_pair(&header, &name);
+            let read = find_all(&header, &CookieName::new(name));
             proptest::prop_assert_eq!(read, every);
         }
     }

@@ -270,7 +270,8 @@ impl<P: Protection> Cookie<P> {
     /// value reads as `Some("")` when no other value verifies.
     #[must_use]
     pub fn parse(&self, cookie_header: Option<&str>) -> Option<String> {
-        self.parse_keyed(cookie_header).map(|(value, _)| value)
+        self.parse_keyed(cookie_header.map(str::as_bytes))
+            .map(|(value, _)| value)
     }
 
     /// Whether the cookie has a `Max-Age` of its own, which every
@@ -282,7 +283,9 @@ impl<P: Protection> Cookie<P> {
 
     /// [`parse`](Self::parse), and whether the current (first) secret
     /// protected the value: a session layer need not send it back unchanged.
-    pub(crate) fn parse_keyed(&self, cookie_header: Option<&str>) -> Option<(String, bool)> {
+    /// The header is bytes: only the pairs that hold this cookie's name are
+    /// read as text.
+    pub(crate) fn parse_keyed(&self, cookie_header: Option<&[u8]>) -> Option<(String, bool)> {
         let mut empty = false;
         let found = self.name.each_value(cookie_header?, |raw| {
             if raw.is_empty() {
