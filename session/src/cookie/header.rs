@@ -39,24 +39,20 @@ impl CookieName {
         header: &'a [u8],
         mut visit: impl FnMut(std::borrow::Cow<'a, str>) -> ControlFlow<B>,
     ) -> ControlFlow<B> {
-        let bytes = header;
         // A header of one cookie (no `;`) is that one pair: no search.
-        if memchr::memchr(b';', bytes).is_none() {
-            return match value_in(header, &self.text) {
-                Some(value) => visit(value),
-                None => ControlFlow::Continue(()),
-            };
+        if memchr::memchr(b';', header).is_none() {
+            return value_in(header, &self.text).map_or(ControlFlow::Continue(()), visit);
         }
         // Where the next pair not yet read starts: a pair holding the name
         // twice is read once.
         let mut unread = 0;
-        for at in self.finder.find_iter(bytes) {
+        for at in self.finder.find_iter(header) {
             if at < unread {
                 continue;
             }
-            let start = memchr::memrchr(b';', &bytes[..at]).map_or(0, |semicolon| semicolon + 1);
-            let end =
-                memchr::memchr(b';', &bytes[at..]).map_or(bytes.len(), |semicolon| at + semicolon);
+            let start = memchr::memrchr(b';', &header[..at]).map_or(0, |semicolon| semicolon + 1);
+            let end = memchr::memchr(b';', &header[at..])
+                .map_or(header.len(), |semicolon| at + semicolon);
             unread = end + 1;
             if let Some(value) = value_in(&header[start..end], &self.text) {
                 visit(value)?;
